@@ -1,0 +1,27 @@
+# cronext: PGXS build.  `make && make install`, then `make installcheck`
+# runs the pg_regress suite in a throwaway instance that preloads cronext
+# (see test/regress.conf).  The whole test suite is test/run-tests.sh.
+
+MODULE_big = cronext
+OBJS = \
+	src/cronext.o \
+	src/next_run.o \
+	src/schedule.o \
+	src/schedule_pg.o \
+	src/sql_api.o
+
+EXTENSION = cronext
+DATA = sql/cronext--1.0.sql
+PGFILEDESC = "cronext - scheduled SQL and HTTP jobs inside PostgreSQL"
+
+REGRESS = schedule_syntax next_runs timezones api security ledger
+REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=$(srcdir)/test/regress.conf
+
+SHLIB_LINK = -lcurl
+PG_CPPFLAGS = -I$(srcdir)/src
+
+EXTRA_CLEAN = tmp_regress results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,563 @@
+/*
+ * cronext--1.0.sql
+ *	  The cron schema: the job catalog, the run ledger, row-level security,
+ *	  the guard trigger on every write to cron.job, and the pg_cron
+ *	  compatible SQL API.
+ *
+ * Every name is schema-qualified and every function pins its search_path,
+ * so objects a user creates in public (functions, operators, tables) never
+ * run during CREATE EXTENSION or inside the API.  The API functions run
+ * with the caller's rights: what they may do is what RLS and the guard
+ * trigger allow, the same as for a direct INSERT or UPDATE on cron.job.
+ */
+
+\echo Use "CREATE EXTENSION cronext" to load this file. \quit
+
+/*
+ * The schema comes from the control file.  If it already existed and
+ * belongs to someone else, that someone could have planted objects in it:
+ * refuse.
+ */
+DO $guard$
+BEGIN
+	IF (SELECT n.nspowner FROM pg_catalog.pg_namespace n
+		WHERE n.nspname OPERATOR(pg_catalog.=) 'cron')
+	   OPERATOR(pg_catalog.<>)
+	   (SELECT r.oid FROM pg_catalog.pg_roles r
+		WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+		RAISE EXCEPTION 'schema "cron" belongs to another role'
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Drop or rename the existing schema "cron", then create the extension again.';
+	END IF;
+END
+$guard$;
+
+/* ----------------------------------------------------------------------
+ * The job catalog (pg_cron's columns first, then cronext's)
+ * ---------------------------------------------------------------------- */
+
+CREATE SEQUENCE cron.jobid_seq;
+
+CREATE TABLE cron.job (
+	jobid bigint NOT NULL
+		DEFAULT pg_catalog.nextval('cron.jobid_seq'::pg_catalog.regclass),
+	schedule text NOT NULL,
+	command text NOT NULL,
+	nodename text NOT NULL DEFAULT 'localhost'::text,
+	nodeport integer NOT NULL
+		DEFAULT (pg_catalog.current_setting('port'::text))::integer,
+	database text NOT NULL DEFAULT (pg_catalog.current_database())::text,
+	username text NOT NULL DEFAULT (CURRENT_USER)::text,
+	active boolean NOT NULL DEFAULT true,
+	jobname text,
+	kind text NOT NULL DEFAULT 'sql'::text,
+	timezone text,
+	catchup text NOT NULL DEFAULT 'latest'::text,
+	catchup_window interval NOT NULL DEFAULT '1 hour'::interval,
+	overlap text NOT NULL DEFAULT 'queue'::text,
+	max_retries integer NOT NULL DEFAULT 0,
+	retry_delay interval NOT NULL DEFAULT '1 minute'::interval,
+	timeout interval,
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CONSTRAINT job_pkey PRIMARY KEY (jobid),
+	CONSTRAINT jobname_username_uniq UNIQUE (username, jobname),
+	CONSTRAINT job_kind_check CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['sql'::text, 'http'::text])),
+	CONSTRAINT job_catchup_check CHECK (catchup OPERATOR(pg_catalog.=) ANY (ARRAY['none'::text, 'latest'::text, 'all'::text])),
+	CONSTRAINT job_overlap_check CHECK (overlap OPERATOR(pg_catalog.=) ANY (ARRAY['queue'::text, 'skip'::text, 'allow'::text])),
+	CONSTRAINT job_max_retries_check CHECK (max_retries OPERATOR(pg_catalog.>=) 0)
+);
+
+ALTER SEQUENCE cron.jobid_seq OWNED BY cron.job.jobid;
+
+COMMENT ON TABLE cron.job IS 'cronext: scheduled jobs, one row per job';
+
+/* ----------------------------------------------------------------------
+ * The ledger: one row per slot.  UNIQUE (jobid, scheduled_for) is what
+ * makes a slot run at most once: the scheduler claims a slot by inserting
+ * its row and commits before the run starts.
+ * ---------------------------------------------------------------------- */
+
+CREATE SEQUENCE cron.runid_seq;
+
+CREATE TABLE cron.job_run_details (
+	jobid bigint NOT NULL,
+	runid bigint NOT NULL
+		DEFAULT pg_catalog.nextval('cron.runid_seq'::pg_catalog.regclass),
+	job_pid integer,
+	database text,
+	username text,
+	command text,
+	status text NOT NULL,
+	return_message text,
+	start_time timestamptz,
+	end_time timestamptz,
+	scheduled_for timestamptz NOT NULL,
+	attempt integer NOT NULL DEFAULT 0,
+	manual boolean NOT NULL DEFAULT false,
+	CONSTRAINT job_run_details_pkey PRIMARY KEY (runid),
+	CONSTRAINT job_run_details_slot_uniq UNIQUE (jobid, scheduled_for),
+	CONSTRAINT job_run_details_status_check CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['starting'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'skipped'::text])),
+	CONSTRAINT job_run_details_attempt_check CHECK (attempt OPERATOR(pg_catalog.>=) 0)
+);
+
+ALTER SEQUENCE cron.runid_seq OWNED BY cron.job_run_details.runid;
+
+/* runs still open: found at scheduler start (restart cleanup) and by views */
+CREATE INDEX job_run_details_unfinished_idx ON cron.job_run_details (jobid)
+	WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['starting'::text, 'running'::text]);
+
+COMMENT ON TABLE cron.job_run_details IS 'cronext: the run ledger, one row per claimed slot';
+
+/* pg_dump keeps the jobs and the history (they are user data) */
+SELECT pg_catalog.pg_extension_config_dump('cron.job', '');
+SELECT pg_catalog.pg_extension_config_dump('cron.jobid_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cron.job_run_details', '');
+SELECT pg_catalog.pg_extension_config_dump('cron.runid_seq', '');
+
+/* ----------------------------------------------------------------------
+ * C functions
+ * ---------------------------------------------------------------------- */
+
+CREATE FUNCTION cron.next_runs(schedule text,
+							   timezone text DEFAULT NULL,
+							   after timestamptz DEFAULT pg_catalog.now(),
+							   count integer DEFAULT 5)
+RETURNS SETOF timestamptz
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cron_next_runs';
+
+COMMENT ON FUNCTION cron.next_runs(text, text, timestamptz, integer)
+	IS 'the next count slots of a schedule strictly after after, in a time zone (NULL: cron.timezone)';
+
+CREATE FUNCTION cron.check_schedule(schedule text, timezone text DEFAULT NULL)
+RETURNS void
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cron_check_schedule';
+
+COMMENT ON FUNCTION cron.check_schedule(text, text)
+	IS 'raises an error if the schedule or the time zone is invalid';
+
+/* ----------------------------------------------------------------------
+ * The guard trigger: every write to cron.job, through the API or not, is
+ * validated here, so the table cannot hold a job the API would refuse.
+ * ---------------------------------------------------------------------- */
+
+CREATE FUNCTION cron.job_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	caller_is_superuser boolean;
+	target_is_superuser boolean;
+BEGIN
+	/* the catch-up anchor and the identity cannot be forged */
+	IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+		NEW.created_at := pg_catalog.now();
+	ELSE
+		IF NEW.jobid OPERATOR(pg_catalog.<>) OLD.jobid THEN
+			RAISE EXCEPTION 'the jobid of a job cannot be changed'
+				USING ERRCODE = 'feature_not_supported';
+		END IF;
+		NEW.created_at := OLD.created_at;
+	END IF;
+	NEW.updated_at := pg_catalog.now();
+
+	IF NEW.kind OPERATOR(pg_catalog.<>) 'sql' THEN
+		RAISE EXCEPTION 'job kind "%" is not supported', NEW.kind
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Schedule SQL jobs with cron.schedule.';
+	END IF;
+
+	IF NEW.jobname OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'job name must not be empty'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give the job a name, or use cron.schedule(schedule, command) for an unnamed job.';
+	END IF;
+
+	IF pg_catalog.btrim(NEW.command) OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'command must not be empty'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	/* raises 22023 naming the field and the value */
+	PERFORM cron.check_schedule(NEW.schedule, NEW.timezone);
+
+	IF NEW.catchup_window OPERATOR(pg_catalog.<) '0'::interval THEN
+		RAISE EXCEPTION 'catchup_window must not be negative'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('catchup_window is %s.', NEW.catchup_window);
+	END IF;
+	IF NEW.max_retries OPERATOR(pg_catalog.<) 0
+	   OR NEW.max_retries OPERATOR(pg_catalog.>) 100 THEN
+		RAISE EXCEPTION 'max_retries must be between 0 and 100'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('max_retries is %s.', NEW.max_retries);
+	END IF;
+	IF NEW.retry_delay OPERATOR(pg_catalog.<) '0'::interval THEN
+		RAISE EXCEPTION 'retry_delay must not be negative'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('retry_delay is %s.', NEW.retry_delay);
+	END IF;
+	/* a zero timeout means none, as for statement_timeout */
+	IF NEW.timeout OPERATOR(pg_catalog.=) '0'::interval THEN
+		NEW.timeout := NULL;
+	ELSIF NEW.timeout OPERATOR(pg_catalog.<) '0'::interval THEN
+		RAISE EXCEPTION 'timeout must not be negative'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('timeout is %s.', NEW.timeout),
+				  HINT = 'Use 0 for no timeout.';
+	END IF;
+
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
+				   WHERE d.datname OPERATOR(pg_catalog.=) NEW.database::pg_catalog.name) THEN
+		RAISE EXCEPTION 'database "%" does not exist', NEW.database
+			USING ERRCODE = 'invalid_catalog_name';
+	END IF;
+
+	SELECT r.rolsuper INTO target_is_superuser
+	FROM pg_catalog.pg_roles r
+	WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'role "%" does not exist', NEW.username
+			USING ERRCODE = 'undefined_object';
+	END IF;
+
+	SELECT r.rolsuper INTO caller_is_superuser
+	FROM pg_catalog.pg_roles r
+	WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER;
+
+	IF NEW.username OPERATOR(pg_catalog.<>) (CURRENT_USER)::text
+	   AND NOT caller_is_superuser THEN
+		RAISE EXCEPTION 'permission denied to schedule a job as role "%"', NEW.username
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'Only superusers can schedule jobs that run as another role.';
+	END IF;
+
+	IF target_is_superuser
+	   AND NOT COALESCE(pg_catalog.current_setting('cron.enable_superuser_jobs', true), 'on')::boolean THEN
+		RAISE EXCEPTION 'jobs cannot run as superuser "%"', NEW.username
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'cron.enable_superuser_jobs is off.',
+				  HINT = 'Schedule the job as a role without superuser rights.';
+	END IF;
+
+	RETURN NEW;
+END
+$function$;
+
+CREATE TRIGGER job_guard BEFORE INSERT OR UPDATE ON cron.job
+	FOR EACH ROW EXECUTE FUNCTION cron.job_guard();
+
+/*
+ * Deleting history is allowed (pg_cron's way of pruning it), but never the
+ * row of a run still in progress, whose outcome the scheduler has yet to
+ * write, nor the newest row of an existing job, which is the proof of the
+ * last slot it ran.  Such rows are silently kept, so that
+ * "DELETE FROM cron.job_run_details WHERE ..." prunes what it safely can.
+ */
+CREATE FUNCTION cron.job_run_details_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	IF OLD.status OPERATOR(pg_catalog.=) ANY (ARRAY['starting'::text, 'running'::text]) THEN
+		RETURN NULL;
+	END IF;
+	IF OLD.scheduled_for OPERATOR(pg_catalog.>=)
+		(SELECT pg_catalog.max(d.scheduled_for) FROM cron.job_run_details d
+		 WHERE d.jobid OPERATOR(pg_catalog.=) OLD.jobid)
+	   AND cron._job_exists(OLD.jobid) THEN
+		RETURN NULL;
+	END IF;
+	RETURN OLD;
+END
+$function$;
+
+/* ----------------------------------------------------------------------
+ * Row-level security: a role sees and changes only its own jobs and runs;
+ * superusers (and the extension's owner) see all.
+ * ---------------------------------------------------------------------- */
+
+ALTER TABLE cron.job ENABLE ROW LEVEL SECURITY;
+CREATE POLICY job_owner ON cron.job
+	USING (username OPERATOR(pg_catalog.=) (CURRENT_USER)::text)
+	WITH CHECK (username OPERATOR(pg_catalog.=) (CURRENT_USER)::text);
+
+ALTER TABLE cron.job_run_details ENABLE ROW LEVEL SECURITY;
+CREATE POLICY job_run_details_owner ON cron.job_run_details
+	USING (username OPERATOR(pg_catalog.=) (CURRENT_USER)::text);
+
+/*
+ * Roles with USAGE on schema cron (granted by an administrator) may manage
+ * their own jobs directly or through the API; only the scheduler writes
+ * the ledger.
+ */
+GRANT SELECT, INSERT, UPDATE, DELETE ON cron.job TO PUBLIC;
+GRANT USAGE ON SEQUENCE cron.jobid_seq TO PUBLIC;
+GRANT SELECT, DELETE ON cron.job_run_details TO PUBLIC;
+
+/* ----------------------------------------------------------------------
+ * The SQL API (pg_cron 1.6 compatible, plus per-job options by name)
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Does a job with this id exist, whoever owns it?  Lets the API tell an
+ * unknown job from another user's job, which RLS hides; it reveals nothing
+ * but existence (job ids are sequential anyway).
+ */
+CREATE FUNCTION cron._job_exists(job_id bigint)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+	SELECT EXISTS (SELECT 1 FROM cron.job j
+				   WHERE j.jobid OPERATOR(pg_catalog.=) job_id)
+$function$;
+
+CREATE TRIGGER job_run_details_guard BEFORE DELETE ON cron.job_run_details
+	FOR EACH ROW EXECUTE FUNCTION cron.job_run_details_guard();
+
+/* raise the error for a NULL argument that needs a value */
+CREATE FUNCTION cron._require(value anyelement, name text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	IF value IS NULL THEN
+		RAISE EXCEPTION '% must not be NULL', name
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+END
+$function$;
+
+/*
+ * Create or update the caller's job called p_jobname for p_username (NULL:
+ * the caller).  On update, NULL arguments leave the column unchanged; an
+ * empty timezone resets it to cron.timezone.  Updating keeps the jobid and
+ * consumes no sequence value, so ids stay consecutive as in pg_cron.
+ */
+CREATE FUNCTION cron._save_job(p_jobname text, p_schedule text, p_command text,
+							   p_database text, p_username text,
+							   p_active boolean, p_timezone text,
+							   p_catchup text, p_catchup_window interval,
+							   p_overlap text, p_max_retries integer,
+							   p_retry_delay interval, p_timeout interval)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	v_username text := COALESCE(p_username, (CURRENT_USER)::text);
+	v_jobid bigint;
+BEGIN
+	PERFORM cron._require(p_jobname, 'job_name');
+	PERFORM cron._require(p_schedule, 'schedule');
+	PERFORM cron._require(p_command, 'command');
+
+	LOOP
+		UPDATE cron.job j SET
+			schedule = p_schedule,
+			command = p_command,
+			database = COALESCE(p_database, j.database),
+			active = COALESCE(p_active, j.active),
+			timezone = CASE WHEN p_timezone IS NULL THEN j.timezone
+							WHEN p_timezone OPERATOR(pg_catalog.=) '' THEN NULL
+							ELSE p_timezone END,
+			catchup = COALESCE(p_catchup, j.catchup),
+			catchup_window = COALESCE(p_catchup_window, j.catchup_window),
+			overlap = COALESCE(p_overlap, j.overlap),
+			max_retries = COALESCE(p_max_retries, j.max_retries),
+			retry_delay = COALESCE(p_retry_delay, j.retry_delay),
+			timeout = COALESCE(p_timeout, j.timeout)
+		WHERE j.jobname OPERATOR(pg_catalog.=) p_jobname
+		  AND j.username OPERATOR(pg_catalog.=) v_username
+		RETURNING j.jobid INTO v_jobid;
+		IF FOUND THEN
+			RETURN v_jobid;
+		END IF;
+
+		BEGIN
+			INSERT INTO cron.job (jobname, schedule, command, database, username,
+								  active, timezone, catchup, catchup_window,
+								  overlap, max_retries, retry_delay, timeout)
+			VALUES (p_jobname, p_schedule, p_command,
+					COALESCE(p_database, (pg_catalog.current_database())::text),
+					v_username,
+					COALESCE(p_active, true),
+					NULLIF(p_timezone, ''),
+					COALESCE(p_catchup, 'latest'),
+					COALESCE(p_catchup_window, '1 hour'::interval),
+					COALESCE(p_overlap, 'queue'),
+					COALESCE(p_max_retries, 0),
+					COALESCE(p_retry_delay, '1 minute'::interval),
+					p_timeout)
+			RETURNING jobid INTO v_jobid;
+			RETURN v_jobid;
+		EXCEPTION WHEN unique_violation THEN
+			/* a concurrent call created the same name: update it instead */
+			NULL;
+		END;
+	END LOOP;
+END
+$function$;
+
+/* cron.schedule(schedule, command): an unnamed job for the caller */
+CREATE FUNCTION cron.schedule(schedule text, command text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	v_jobid bigint;
+BEGIN
+	PERFORM cron._require($1, 'schedule');
+	PERFORM cron._require($2, 'command');
+	INSERT INTO cron.job (schedule, command) VALUES ($1, $2)
+	RETURNING jobid INTO v_jobid;
+	RETURN v_jobid;
+END
+$function$;
+
+COMMENT ON FUNCTION cron.schedule(text, text)
+	IS 'schedule an unnamed job in the current database; returns its jobid';
+
+/* cron.schedule(job_name, schedule, command, options...): create or update */
+CREATE FUNCTION cron.schedule(job_name text, schedule text, command text,
+							  timezone text DEFAULT NULL,
+							  catchup text DEFAULT NULL,
+							  catchup_window interval DEFAULT NULL,
+							  overlap text DEFAULT NULL,
+							  max_retries integer DEFAULT NULL,
+							  retry_delay interval DEFAULT NULL,
+							  timeout interval DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+	SELECT cron._save_job($1, $2, $3, NULL, NULL, NULL, $4, $5, $6, $7, $8, $9, $10)
+$function$;
+
+COMMENT ON FUNCTION cron.schedule(text, text, text, text, text, interval, text, integer, interval, interval)
+	IS 'schedule a named job in the current database, or update the caller''s job of that name; returns its jobid';
+
+CREATE FUNCTION cron.schedule_in_database(job_name text, schedule text,
+										  command text, database text,
+										  username text DEFAULT NULL,
+										  active boolean DEFAULT true,
+										  timezone text DEFAULT NULL,
+										  catchup text DEFAULT NULL,
+										  catchup_window interval DEFAULT NULL,
+										  overlap text DEFAULT NULL,
+										  max_retries integer DEFAULT NULL,
+										  retry_delay interval DEFAULT NULL,
+										  timeout interval DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._require($4, 'database');
+	PERFORM cron._require($6, 'active');
+	RETURN cron._save_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+END
+$function$;
+
+COMMENT ON FUNCTION cron.schedule_in_database(text, text, text, text, text, boolean, text, text, interval, text, integer, interval, interval)
+	IS 'schedule a named job in another database, optionally as another role (superuser only); returns its jobid';
+
+/* raise the right error for a job id the caller cannot see */
+CREATE FUNCTION cron._job_not_found(job_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	IF cron._job_exists(job_id) THEN
+		RAISE EXCEPTION 'job % belongs to another role', job_id
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Only the job''s owner or a superuser can change it.';
+	END IF;
+	RAISE EXCEPTION 'job % does not exist', job_id
+		USING ERRCODE = 'undefined_object';
+END
+$function$;
+
+CREATE FUNCTION cron.unschedule(job_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._require($1, 'job_id');
+	DELETE FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) $1;
+	IF NOT FOUND THEN
+		PERFORM cron._job_not_found($1);
+	END IF;
+	RETURN true;
+END
+$function$;
+
+CREATE FUNCTION cron.unschedule(job_name text)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._require($1, 'job_name');
+	DELETE FROM cron.job j
+	WHERE j.jobname OPERATOR(pg_catalog.=) $1
+	  AND j.username OPERATOR(pg_catalog.=) (CURRENT_USER)::text;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'job "%" does not exist', $1
+			USING ERRCODE = 'undefined_object',
+				  DETAIL = pg_catalog.format('Role %s has no job of that name.', CURRENT_USER);
+	END IF;
+	RETURN true;
+END
+$function$;
+
+/* change a job; NULL leaves a value unchanged, as in pg_cron */
+CREATE FUNCTION cron.alter_job(job_id bigint,
+							   schedule text DEFAULT NULL,
+							   command text DEFAULT NULL,
+							   database text DEFAULT NULL,
+							   username text DEFAULT NULL,
+							   active boolean DEFAULT NULL,
+							   timezone text DEFAULT NULL,
+							   catchup text DEFAULT NULL,
+							   catchup_window interval DEFAULT NULL,
+							   overlap text DEFAULT NULL,
+							   max_retries integer DEFAULT NULL,
+							   retry_delay interval DEFAULT NULL,
+							   timeout interval DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._require($1, 'job_id');
+	UPDATE cron.job j SET
+		schedule = COALESCE($2, j.schedule),
+		command = COALESCE($3, j.command),
+		database = COALESCE($4, j.database),
+		username = COALESCE($5, j.username),
+		active = COALESCE($6, j.active),
+		timezone = CASE WHEN $7 IS NULL THEN j.timezone
+						WHEN $7 OPERATOR(pg_catalog.=) '' THEN NULL
+						ELSE $7 END,
+		catchup = COALESCE($8, j.catchup),
+		catchup_window = COALESCE($9, j.catchup_window),
+		overlap = COALESCE($10, j.overlap),
+		max_retries = COALESCE($11, j.max_retries),
+		retry_delay = COALESCE($12, j.retry_delay),
+		timeout = COALESCE($13, j.timeout)
+	WHERE j.jobid OPERATOR(pg_catalog.=) $1;
+	IF NOT FOUND THEN
+		PERFORM cron._job_not_found($1);
+	END IF;
+END
+$function$;

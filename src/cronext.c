@@ -1,0 +1,148 @@
+/*-------------------------------------------------------------------------
+ *
+ * cronext.c
+ *	  Module entry point: refuses to load outside shared_preload_libraries
+ *	  and defines the settings.
+ *
+ * Settings keep pg_cron's names and defaults so that an existing
+ * postgresql.conf works unchanged.  The "cron" prefix is reserved, so a
+ * misspelt cron.* setting is reported and pg_cron cannot be loaded beside
+ * cronext.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include "cronext.h"
+#include "schedule_pg.h"
+
+PG_MODULE_MAGIC;
+
+char	   *cronext_database_name = NULL;
+char	   *cronext_timezone = NULL;
+int			cronext_max_running_jobs = 32;
+bool		cronext_log_run = true;
+bool		cronext_log_statement = true;
+bool		cronext_enable_superuser_jobs = true;
+bool		cronext_launch_active_jobs = true;
+bool		cronext_use_background_workers = false;
+char	   *cronext_host = NULL;
+
+void		_PG_init(void);
+
+/* cron.timezone must name a zone PostgreSQL knows */
+static bool
+check_cron_timezone(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || !cron_tz_is_valid(*newval))
+	{
+		GUC_check_errdetail("\"%s\" is not a time zone known to PostgreSQL.",
+							*newval ? *newval : "");
+		GUC_check_errhint("Use a name from pg_timezone_names, e.g. 'America/New_York' or 'GMT'.");
+		return false;
+	}
+	return true;
+}
+
+void
+_PG_init(void)
+{
+	/*
+	 * The scheduler is a background worker registered at server start, and
+	 * the settings are read by it, so loading the library any other way
+	 * (CREATE EXTENSION without preloading, LOAD) cannot work.
+	 */
+	if (!process_shared_preload_libraries_in_progress)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cronext can only be loaded via shared_preload_libraries"),
+				 errhint("Add cronext to shared_preload_libraries in postgresql.conf and restart the server.")));
+
+	DefineCustomStringVariable("cron.database_name",
+							   "Database in which cronext keeps its job table and ledger.",
+							   NULL,
+							   &cronext_database_name,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("cron.timezone",
+							   "Time zone of jobs that do not name their own.",
+							   NULL,
+							   &cronext_timezone,
+							   "GMT",
+							   PGC_SIGHUP,
+							   0,
+							   check_cron_timezone, NULL, NULL);
+
+	DefineCustomIntVariable("cron.max_running_jobs",
+							"Maximum number of job runs in progress at once.",
+							NULL,
+							&cronext_max_running_jobs,
+							32,
+							1, 10000,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("cron.log_run",
+							 "Record each run in cron.job_run_details.",
+							 NULL,
+							 &cronext_log_run,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("cron.log_statement",
+							 "Write each job's command to the server log before running it.",
+							 NULL,
+							 &cronext_log_statement,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("cron.enable_superuser_jobs",
+							 "Allow jobs that run as a superuser.",
+							 NULL,
+							 &cronext_enable_superuser_jobs,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("cron.launch_active_jobs",
+							 "Launch active jobs; off pauses all scheduled runs.",
+							 NULL,
+							 &cronext_launch_active_jobs,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("cron.use_background_workers",
+							 "Accepted for compatibility with pg_cron; cronext always runs jobs in background workers.",
+							 NULL,
+							 &cronext_use_background_workers,
+							 false,
+							 PGC_POSTMASTER,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("cron.host",
+							   "Accepted for compatibility with pg_cron; cronext does not connect over libpq.",
+							   NULL,
+							   &cronext_host,
+							   "localhost",
+							   PGC_POSTMASTER,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("cron");
+}

@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * cronext.h
+ *	  Settings shared by cronext's modules.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CRONEXT_H
+#define CRONEXT_H
+
+/* settings (GUCs), defined in cronext.c; names and defaults as in pg_cron */
+extern char *cronext_database_name;
+extern char *cronext_timezone;
+extern int	cronext_max_running_jobs;
+extern bool cronext_log_run;
+extern bool cronext_log_statement;
+extern bool cronext_enable_superuser_jobs;
+extern bool cronext_launch_active_jobs;
+extern bool cronext_use_background_workers;
+extern char *cronext_host;
+
+#endif							/* CRONEXT_H */
