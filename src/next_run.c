@@ -58,6 +58,7 @@ typedef struct DayZone
 	ZoneSegment seg[MAX_SEGMENTS];
 	int			nseg;
 	int32		min_offset;
+	int32		max_offset;
 } DayZone;
 
 static int64
@@ -133,6 +134,7 @@ load_day_zone(const CronTz *tz, int64 days, DayZone *dz)
 	dz->seg[0].offset = tz->offset_at(tz, from);
 	dz->nseg = 1;
 	dz->min_offset = dz->seg[0].offset;
+	dz->max_offset = dz->seg[0].offset;
 
 	/* bounded both by segment count and by calls, whatever the provider does */
 	while (dz->nseg < MAX_SEGMENTS && steps++ < 4 * MAX_SEGMENTS)
@@ -149,6 +151,7 @@ load_day_zone(const CronTz *tz, int64 days, DayZone *dz)
 		dz->seg[dz->nseg].start = change;
 		dz->seg[dz->nseg].offset = offset;
 		dz->min_offset = Min(dz->min_offset, offset);
+		dz->max_offset = Max(dz->max_offset, offset);
 		dz->nseg++;
 	}
 }
@@ -236,9 +239,12 @@ next_cron_slot(const CronSchedule *schedule, const CronTz *tz, int64 after,
 
 			if (!(schedule->hours & (((uint32) 1) << hour)))
 				continue;
-			/* every instant of this hour is at most wall - min_offset */
+			/* every instant of this hour is at most wall - min_offset ... */
 			if (hour_wall + 3599 - dz.min_offset <= after)
 				continue;
+			/* ... and at least wall - max_offset, later walls even later */
+			if (found && hour_wall - dz.max_offset >= best)
+				break;
 
 			for (minute = 0; minute < 60; minute++)
 			{
@@ -248,6 +254,8 @@ next_cron_slot(const CronSchedule *schedule, const CronTz *tz, int64 after,
 
 				if (!(schedule->minutes & (UINT64CONST(1) << minute)))
 					continue;
+				if (found && hour_wall + minute * 60 - dz.max_offset >= best)
+					break;
 				n = wall_to_instants(&dz, hour_wall + minute * 60,
 									 schedule->hour_star, instants);
 				for (i = 0; i < n; i++)
