@@ -5,9 +5,15 @@
 MODULE_big = cronext
 OBJS = \
 	src/cronext.o \
+	src/exec_command.o \
+	src/job_cache.o \
+	src/job_worker.o \
+	src/ledger.o \
 	src/next_run.o \
 	src/schedule.o \
 	src/schedule_pg.o \
+	src/scheduler.o \
+	src/shared.o \
 	src/sql_api.o
 
 EXTENSION = cronext

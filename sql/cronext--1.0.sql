@@ -29,6 +29,15 @@ BEGIN
 			USING ERRCODE = 'insufficient_privilege',
 				  HINT = 'Drop or rename the existing schema "cron", then create the extension again.';
 	END IF;
+	/* jobs created anywhere else would never run */
+	IF pg_catalog.current_database() OPERATOR(pg_catalog.<>)
+	   pg_catalog.current_setting('cron.database_name') THEN
+		RAISE EXCEPTION 'cronext can only be created in database "%"',
+			pg_catalog.current_setting('cron.database_name')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'The scheduler reads its jobs from the database named by cron.database_name.',
+				  HINT = 'Connect to that database, or set cron.database_name and restart the server.';
+	END IF;
 END
 $guard$;
 
@@ -249,6 +258,15 @@ $function$;
 
 CREATE TRIGGER job_guard BEFORE INSERT OR UPDATE ON cron.job
 	FOR EACH ROW EXECUTE FUNCTION cron.job_guard();
+
+/* wakes the scheduler at commit of any change to cron.job */
+CREATE FUNCTION cron.job_changed()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cron_job_changed';
+
+CREATE TRIGGER job_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cron.job
+	FOR EACH STATEMENT EXECUTE FUNCTION cron.job_changed();
 
 /*
  * Deleting history is allowed (pg_cron's way of pruning it), but never the
@@ -559,5 +577,32 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM cron._job_not_found($1);
 	END IF;
+END
+$function$;
+
+/* run a job now, as a manual slot of its own; returns the runid */
+CREATE FUNCTION cron.run_job(job_id bigint)
+RETURNS bigint
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cron_run_job';
+
+CREATE FUNCTION cron.run_job(job_name text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	v_jobid bigint;
+BEGIN
+	PERFORM cron._require($1, 'job_name');
+	SELECT j.jobid INTO v_jobid FROM cron.job j
+	WHERE j.jobname OPERATOR(pg_catalog.=) $1
+	  AND j.username OPERATOR(pg_catalog.=) (CURRENT_USER)::text;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'job "%" does not exist', $1
+			USING ERRCODE = 'undefined_object',
+				  DETAIL = pg_catalog.format('Role %s has no job of that name.', CURRENT_USER);
+	END IF;
+	RETURN cron.run_job(v_jobid);
 END
 $function$;

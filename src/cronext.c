@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * cronext.c
- *	  Module entry point: refuses to load outside shared_preload_libraries
- *	  and defines the settings.
+ *	  Module entry point: refuses to load outside shared_preload_libraries,
+ *	  defines the settings, reserves shared memory and registers the
+ *	  scheduler background worker.
  *
  * Settings keep pg_cron's names and defaults so that an existing
  * postgresql.conf works unchanged.  The "cron" prefix is reserved, so a
@@ -15,10 +16,12 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "postmaster/bgworker.h"
 #include "utils/guc.h"
 
 #include "cronext.h"
 #include "schedule_pg.h"
+#include "shared.h"
 
 PG_MODULE_MAGIC;
 
@@ -46,6 +49,26 @@ check_cron_timezone(char **newval, void **extra, GucSource source)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * The scheduler: one per cluster, started once recovery is over (so it
+ * waits on a hot standby and starts at promotion), restarted if it dies.
+ */
+static void
+register_scheduler(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 1;
+	strlcpy(worker.bgw_library_name, "cronext", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "cron_scheduler_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "cronext scheduler", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "cronext scheduler", BGW_MAXLEN);
+	RegisterBackgroundWorker(&worker);
 }
 
 void
@@ -145,4 +168,7 @@ _PG_init(void)
 							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("cron");
+
+	cron_shared_request();
+	register_scheduler();
 }

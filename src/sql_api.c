@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * sql_api.c
- *	  SQL-callable functions implemented in C: cron.next_runs and
- *	  cron.check_schedule.
+ *	  SQL-callable functions implemented in C: cron.next_runs,
+ *	  cron.check_schedule and cron.run_job.
  *
  * The job-management functions (cron.schedule and friends) are written in
  * SQL in the install script and validate through cron.check_schedule, so a
@@ -15,16 +15,26 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/condition_variable.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "schedule_pg.h"
+#include "shared.h"
+
+/* how long cron.run_job waits for the scheduler to claim the run */
+#define RUN_JOB_WAIT_MS		30000
 
 PG_FUNCTION_INFO_V1(cron_next_runs);
 PG_FUNCTION_INFO_V1(cron_check_schedule);
+PG_FUNCTION_INFO_V1(cron_run_job);
 
 /* state kept across calls of cron.next_runs */
 typedef struct NextRunsState
@@ -141,4 +151,140 @@ cron_check_schedule(PG_FUNCTION_ARGS)
 	cron_parse_schedule_or_error(schedule_text, &schedule);
 	cron_tz_lookup_or_error(timezone_arg(fcinfo, 1), &tz);
 	PG_RETURN_VOID();
+}
+
+/*
+ * Raise the right error unless the caller may run the job: it must be
+ * visible through cron.job's row-level security (the caller's own job, or
+ * any job for a superuser).
+ */
+static void
+check_job_visible(int64 jobid)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1];
+	bool		exists;
+	bool		isnull;
+
+	values[0] = Int64GetDatum(jobid);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cronext: SPI_connect failed");
+	if (SPI_execute_with_args("SELECT 1 FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cronext: reading cron.job failed");
+	if (SPI_processed > 0)
+	{
+		SPI_finish();
+		return;
+	}
+	if (SPI_execute_with_args("SELECT cron._job_exists($1)",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cronext: reading cron.job failed");
+	exists = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	if (exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("job " INT64_FORMAT " belongs to another role", jobid),
+				 errhint("Only the job's owner or a superuser can run it.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("job " INT64_FORMAT " does not exist", jobid)));
+}
+
+/*
+ * cron.run_job(job_id bigint) RETURNS bigint
+ *
+ * Runs a job now, as a manual slot of its own (manual = true in the
+ * ledger), whatever its schedule and honouring its overlap policy.  The
+ * scheduler claims the slot; this waits for the claim and returns its
+ * runid.
+ */
+Datum
+cron_run_job(PG_FUNCTION_ARGS)
+{
+	int64		jobid;
+	int			idx = -1;
+	int64		runid = 0;
+	char		message[128] = "";
+	int			waited_ms = 0;
+	int			i;
+
+	require_arg(fcinfo, 0, "job_id");
+	jobid = PG_GETARG_INT64(0);
+	check_job_visible(jobid);
+
+	SpinLockAcquire(&cron_shared->mutex);
+	if (cron_shared->scheduler_procno >= 0)
+	{
+		for (i = 0; i < CRON_MAX_MANUAL_REQUESTS; i++)
+		{
+			if (cron_shared->requests[i].jobid == 0)
+			{
+				idx = i;
+				cron_shared->requests[i].jobid = jobid;
+				cron_shared->requests[i].ticket = cron_shared->next_ticket++;
+				cron_shared->requests[i].runid = 0;
+				cron_shared->requests[i].message[0] = '\0';
+				break;
+			}
+		}
+	}
+	else
+		idx = -2;
+	SpinLockRelease(&cron_shared->mutex);
+
+	if (idx == -2)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the cronext scheduler is not running"),
+				 errhint("It starts with the server, in database \"%s\" (cron.database_name), once recovery is over.",
+						 GetConfigOption("cron.database_name", false, false))));
+	if (idx < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("too many cron.run_job requests are waiting"),
+				 errhint("Try again in a moment.")));
+
+	cron_wake_scheduler();
+
+	PG_TRY();
+	{
+		ConditionVariablePrepareToSleep(&cron_shared->requests_cv);
+		for (;;)
+		{
+			bool		gone;
+
+			SpinLockAcquire(&cron_shared->mutex);
+			runid = cron_shared->requests[idx].runid;
+			strlcpy(message, cron_shared->requests[idx].message, sizeof(message));
+			gone = cron_shared->scheduler_procno < 0;
+			SpinLockRelease(&cron_shared->mutex);
+			if (runid != 0 || gone || waited_ms >= RUN_JOB_WAIT_MS)
+				break;
+			if (ConditionVariableTimedSleep(&cron_shared->requests_cv, 1000,
+											PG_WAIT_EXTENSION))
+				waited_ms += 1000;
+		}
+		ConditionVariableCancelSleep();
+	}
+	PG_FINALLY();
+	{
+		SpinLockAcquire(&cron_shared->mutex);
+		cron_shared->requests[idx].jobid = 0;
+		SpinLockRelease(&cron_shared->mutex);
+	}
+	PG_END_TRY();
+
+	if (runid == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the cronext scheduler did not take the run of job " INT64_FORMAT, jobid)));
+	if (runid < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not run job " INT64_FORMAT ": %s", jobid, message),
+				 errhint("A job scheduled in this transaction can be run once it has committed.")));
+	PG_RETURN_INT64(runid);
 }

@@ -1,0 +1,216 @@
+/*-------------------------------------------------------------------------
+ *
+ * exec_command.c
+ *	  Execute a job's command text as a simple-query message would be:
+ *	  several statements allowed, run in one implicit transaction unless
+ *	  the text itself contains transaction control, utility statements
+ *	  such as VACUUM allowed when they are alone.
+ *
+ * This mirrors what the server does for a psql -c string, so a job behaves
+ * as its owner sees it behave interactively.  The outcome is reported the
+ * way pg_cron reports it: "N rows" (or "1 row") after a SELECT, otherwise
+ * the last command tag ("INSERT 0 1", "DO", "VACUUM"), or the error message.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/analyze.h"
+#include "pgstat.h"
+#include "tcop/cmdtag.h"
+#include "tcop/pquery.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "utils/memutils.h"
+#include "utils/portal.h"
+#include "utils/snapmgr.h"
+#include "utils/timeout.h"
+
+#include "exec_command.h"
+
+/* the completion text psql would show for the last statement */
+static void
+format_completion(const QueryCompletion *qc, char *message, Size size)
+{
+	CommandTag	tag = qc->commandTag;
+
+	if (tag == CMDTAG_UNKNOWN)
+		strlcpy(message, "empty query", size);	/* only comments */
+	else if (tag == CMDTAG_SELECT)
+		snprintf(message, size, UINT64_FORMAT " row%s", qc->nprocessed,
+				 qc->nprocessed == 1 ? "" : "s");
+	else if (tag == CMDTAG_INSERT)
+		snprintf(message, size, "INSERT 0 " UINT64_FORMAT, qc->nprocessed);
+	else if (command_tag_display_rowcount(tag))
+		snprintf(message, size, "%s " UINT64_FORMAT, GetCommandTagName(tag),
+				 qc->nprocessed);
+	else
+		strlcpy(message, GetCommandTagName(tag), size);
+}
+
+/*
+ * Run every statement of command.  Errors propagate to the caller; on
+ * success the completion text of the last statement is in message.
+ */
+static void
+run_statements(const char *command, MemoryContext command_context,
+			   char *message, Size size)
+{
+	MemoryContext oldcontext;
+	List	   *parsetrees;
+	ListCell   *lc;
+	bool		use_implicit_block;
+	bool		xact_started;
+	QueryCompletion last;
+
+	oldcontext = MemoryContextSwitchTo(command_context);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	xact_started = true;
+	parsetrees = pg_parse_query(command);
+	use_implicit_block = list_length(parsetrees) > 1;
+	InitializeQueryCompletion(&last);
+
+	foreach(lc, parsetrees)
+	{
+		RawStmt    *parsetree = lfirst_node(RawStmt, lc);
+		CommandTag	tag = CreateCommandTag(parsetree->stmt);
+		bool		snapshot_set = false;
+		List	   *querytrees;
+		List	   *plantrees;
+		Portal		portal;
+		DestReceiver *receiver;
+		QueryCompletion qc;
+
+		if (!xact_started)
+		{
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			xact_started = true;
+		}
+		if (use_implicit_block)
+			BeginImplicitTransactionBlock();
+		CHECK_FOR_INTERRUPTS();
+
+		MemoryContextSwitchTo(command_context);
+		if (analyze_requires_snapshot(parsetree))
+		{
+			PushActiveSnapshot(GetTransactionSnapshot());
+			snapshot_set = true;
+		}
+		querytrees = pg_analyze_and_rewrite_fixedparams(parsetree, command,
+														NULL, 0, NULL);
+		plantrees = pg_plan_queries(querytrees, command,
+									CURSOR_OPT_PARALLEL_OK, NULL);
+		if (snapshot_set)
+			PopActiveSnapshot();
+		CHECK_FOR_INTERRUPTS();
+
+		portal = CreatePortal("", true, true);
+		portal->visible = false;
+		PortalDefineQuery(portal, NULL, command, tag, plantrees, NULL);
+		PortalStart(portal, NULL, 0, InvalidSnapshot);
+
+		receiver = CreateDestReceiver(DestNone);
+		InitializeQueryCompletion(&qc);
+		(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+		receiver->rDestroy(receiver);
+		PortalDrop(portal, false);
+
+		if (qc.commandTag == CMDTAG_UNKNOWN)
+			qc.commandTag = tag;
+		last = qc;
+
+		if (lnext(parsetrees, lc) == NULL)
+		{
+			if (use_implicit_block)
+				EndImplicitTransactionBlock();
+			CommitTransactionCommand();
+			xact_started = false;
+		}
+		else if (IsA(parsetree->stmt, TransactionStmt))
+		{
+			CommitTransactionCommand();
+			xact_started = false;
+		}
+		else
+			CommandCounterIncrement();
+	}
+
+	if (xact_started)
+	{
+		/* an empty command: nothing ran */
+		CommitTransactionCommand();
+	}
+
+	/*
+	 * A BEGIN without COMMIT leaves a transaction block open; a session
+	 * ending there would roll it back, and so do we, as a failure.
+	 */
+	if (IsTransactionBlock())
+	{
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("the command left a transaction block open; it was rolled back"),
+				 errhint("End the command with COMMIT.")));
+	}
+
+	MemoryContextSwitchTo(oldcontext);
+	format_completion(&last, message, size);
+}
+
+/*
+ * Execute command with a time limit on the whole of it (0 = none).  Call
+ * it outside any transaction, in a long-lived memory context.
+ * Returns true on success; message receives the completion text or the
+ * error message.  The error is also written to the server log.
+ */
+bool
+cron_execute_command(const char *command, int timeout_ms, char *message,
+					 Size message_size)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	MemoryContext command_context;
+	volatile bool ok = true;
+
+	/* the parse trees must survive the commits of transaction statements */
+	command_context = AllocSetContextCreate(TopMemoryContext,
+											"cronext command",
+											ALLOCSET_DEFAULT_SIZES);
+	pgstat_report_activity(STATE_RUNNING, command);
+	if (timeout_ms > 0)
+		enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms);
+
+	PG_TRY();
+	{
+		run_statements(command, command_context, message, message_size);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		EmitErrorReport();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		strlcpy(message, edata->message ? edata->message : "unknown error",
+				message_size);
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+
+	if (timeout_ms > 0)
+		disable_timeout(STATEMENT_TIMEOUT, false);
+	MemoryContextSwitchTo(oldcontext);
+	MemoryContextDelete(command_context);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return ok;
+}

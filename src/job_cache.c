@@ -1,0 +1,290 @@
+/*-------------------------------------------------------------------------
+ *
+ * job_cache.c
+ *	  The scheduler's in-memory copy of cron.job: a hash by jobid and a
+ *	  heap ordered by each job's next slot.
+ *
+ * The scheduler sleeps until the heap's first slot, so its idle cost does
+ * not grow with the number of jobs.  The cache is rebuilt from cron.job
+ * only when a transaction that wrote cron.job commits (see shared.c and
+ * the job_changed trigger); a job's scheduling state (its last decided
+ * slot, its running and pending runs) survives the rebuild, so editing one
+ * job never disturbs another.
+ *
+ * Slots come from the same code as cron.next_runs (next_run.c), through
+ * the same pg_tz-backed zones (schedule_pg.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "cronext.h"
+#include "job_cache.h"
+#include "ledger.h"
+#include "schedule_pg.h"
+
+static MemoryContext cache_cxt = NULL;
+static HTAB *jobs = NULL;
+static pairingheap *heap = NULL;
+static dlist_head ready_list = DLIST_STATIC_INIT(ready_list);
+
+/* min-heap on next_slot: pairingheap keeps the largest first */
+static int
+next_slot_cmp(const pairingheap_node *a, const pairingheap_node *b, void *arg)
+{
+	const CronJob *ja = pairingheap_const_container(CronJob, heap_node, a);
+	const CronJob *jb = pairingheap_const_container(CronJob, heap_node, b);
+
+	if (ja->next_slot < jb->next_slot)
+		return 1;
+	if (ja->next_slot > jb->next_slot)
+		return -1;
+	return 0;
+}
+
+void
+job_cache_init(void)
+{
+	HASHCTL		ctl;
+
+	cache_cxt = AllocSetContextCreate(TopMemoryContext, "cronext job cache",
+									  ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(CronJob);
+	ctl.hcxt = cache_cxt;
+	jobs = hash_create("cronext jobs", 1024, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	heap = pairingheap_allocate(next_slot_cmp, NULL);
+}
+
+static char *
+replace_string(char *old, const char *new)
+{
+	if (old)
+		pfree(old);
+	return new ? MemoryContextStrdup(cache_cxt, new) : NULL;
+}
+
+/*
+ * The first slot of the job strictly after after.  @reboot's only slot is
+ * the server's start time.
+ */
+bool
+job_cache_slot_after(CronJob *job, TimestampTz after, TimestampTz *slot)
+{
+	int64		t;
+
+	if (!job->valid)
+		return false;
+	if (job->schedule.kind == CRON_KIND_REBOOT)
+	{
+		if (PgStartTime <= after)
+			return false;
+		*slot = PgStartTime;
+		return true;
+	}
+	if (!cron_next_slot(&job->schedule, &job->tz,
+						cron_timestamptz_to_unix(after), &t))
+		return false;
+	*slot = cron_unix_to_timestamptz(t);
+	return true;
+}
+
+/* put the job in the heap at its next slot after last_slot, or take it out */
+void
+job_cache_reschedule(CronJob *job)
+{
+	TimestampTz slot;
+
+	if (job->in_heap)
+	{
+		pairingheap_remove(heap, &job->heap_node);
+		job->in_heap = false;
+	}
+	if (!job->active || !cronext_launch_active_jobs)
+		return;
+	if (!job_cache_slot_after(job, job->last_slot, &slot))
+		return;
+	job->next_slot = slot;
+	pairingheap_add(heap, &job->heap_node);
+	job->in_heap = true;
+}
+
+/* copy a row's definition into the job and parse it */
+static void
+apply_row(CronJob *job, const CronJobRow *row)
+{
+	CronParseError error;
+
+	job->schedule_text = replace_string(job->schedule_text, row->schedule);
+	job->timezone = replace_string(job->timezone, row->timezone);
+	job->command = replace_string(job->command, row->command);
+	job->database = replace_string(job->database, row->database);
+	job->username = replace_string(job->username, row->username);
+	job->active = row->active;
+	job->catchup = strcmp(row->catchup, "none") == 0 ? CATCHUP_NONE :
+		strcmp(row->catchup, "all") == 0 ? CATCHUP_ALL : CATCHUP_LATEST;
+	job->catchup_window = (int64) (row->catchup_window * USECS_PER_SEC);
+	job->overlap = strcmp(row->overlap, "skip") == 0 ? OVERLAP_SKIP :
+		strcmp(row->overlap, "allow") == 0 ? OVERLAP_ALLOW : OVERLAP_QUEUE;
+	job->timeout_ms = (int) Min(row->timeout * 1000.0, (double) PG_INT32_MAX);
+	job->changed_at = row->changed_at;
+
+	/*
+	 * cron.job's guard trigger validates every write, so this fails only if
+	 * the zone database changed underneath; such a job is left unscheduled,
+	 * alone, and said so once.
+	 */
+	job->valid = cron_parse_schedule(row->schedule, &job->schedule, &error);
+	if (job->valid)
+	{
+		const char *zone = row->timezone ? row->timezone : cronext_timezone;
+
+		job->valid = cron_tz_is_valid(zone);
+		if (job->valid)
+			cron_tz_lookup_or_error(zone, &job->tz);
+	}
+	if (!job->valid)
+		ereport(WARNING,
+				(errmsg("cron job " INT64_FORMAT " is not scheduled: invalid schedule \"%s\" or time zone \"%s\"",
+						job->jobid, row->schedule,
+						row->timezone ? row->timezone : cronext_timezone)));
+}
+
+/*
+ * Bring the cache in line with rows (all of cron.job).  On the first load
+ * a job's last decided slot is the newest slot in the ledger, so that
+ * catch-up after a restart starts there; slots before the job was created
+ * or last changed never count.
+ */
+void
+job_cache_reload(List *rows, bool first_load)
+{
+	HASH_SEQ_STATUS seq;
+	CronJob    *job;
+	ListCell   *lc;
+
+	hash_seq_init(&seq, jobs);
+	while ((job = hash_seq_search(&seq)) != NULL)
+		job->seen = false;
+
+	foreach(lc, rows)
+	{
+		CronJobRow *row = lfirst(lc);
+		bool		found;
+		bool		changed;
+
+		job = hash_search(jobs, &row->jobid, HASH_ENTER, &found);
+		if (!found)
+		{
+			memset(((char *) job) + sizeof(int64), 0,
+				   sizeof(CronJob) - sizeof(int64));
+			job->last_slot = row->changed_at;
+			if (first_load && row->has_last_slot && row->last_slot > job->last_slot)
+				job->last_slot = row->last_slot;
+			changed = true;
+		}
+		else
+		{
+			changed = (row->changed_at != job->changed_at);
+			if (changed && row->changed_at > job->last_slot)
+				job->last_slot = row->changed_at;
+		}
+		job->seen = true;
+		apply_row(job, row);
+		/* a reload may follow a cron.timezone change: always recompute */
+		job_cache_reschedule(job);
+		(void) changed;
+	}
+
+	hash_seq_init(&seq, jobs);
+	while ((job = hash_seq_search(&seq)) != NULL)
+	{
+		if (job->seen)
+			continue;
+		if (job->in_heap)
+			pairingheap_remove(heap, &job->heap_node);
+		if (job->in_ready)
+			dlist_delete(&job->ready_node);
+		if (job->pending)
+			pfree(job->pending);
+		replace_string(job->schedule_text, NULL);
+		replace_string(job->timezone, NULL);
+		replace_string(job->command, NULL);
+		replace_string(job->database, NULL);
+		replace_string(job->username, NULL);
+		hash_search(jobs, &job->jobid, HASH_REMOVE, NULL);
+	}
+}
+
+CronJob *
+job_cache_lookup(int64 jobid)
+{
+	return hash_search(jobs, &jobid, HASH_FIND, NULL);
+}
+
+/* the job with the earliest next slot, or NULL */
+CronJob *
+job_cache_first(void)
+{
+	if (pairingheap_is_empty(heap))
+		return NULL;
+	return pairingheap_container(CronJob, heap_node, pairingheap_first(heap));
+}
+
+long
+job_cache_count(void)
+{
+	return hash_get_num_entries(jobs);
+}
+
+/* queue a due slot for the job; it is claimed when it can start */
+void
+job_pending_push(CronJob *job, TimestampTz slot)
+{
+	if (job->npending == job->pending_cap)
+	{
+		job->pending_cap = Max(4, job->pending_cap * 2);
+		if (job->pending)
+			job->pending = repalloc(job->pending,
+									job->pending_cap * sizeof(TimestampTz));
+		else
+			job->pending = MemoryContextAlloc(cache_cxt,
+											  job->pending_cap * sizeof(TimestampTz));
+	}
+	job->pending[job->npending++] = slot;
+	if (!job->in_ready)
+	{
+		dlist_push_tail(&ready_list, &job->ready_node);
+		job->in_ready = true;
+	}
+}
+
+/* take the oldest queued slot; the caller checks npending first */
+TimestampTz
+job_pending_pop(CronJob *job)
+{
+	TimestampTz slot = job->pending[0];
+
+	Assert(job->npending > 0);
+	job->npending--;
+	memmove(job->pending, job->pending + 1, job->npending * sizeof(TimestampTz));
+	if (job->npending == 0 && job->in_ready)
+	{
+		dlist_delete(&job->ready_node);
+		job->in_ready = false;
+	}
+	return slot;
+}
+
+/* jobs with queued slots, in the order their first slot was queued */
+dlist_head *
+job_cache_ready_list(void)
+{
+	return &ready_list;
+}

@@ -1,0 +1,82 @@
+/*-------------------------------------------------------------------------
+ *
+ * job_cache.h
+ *	  The scheduler's in-memory copy of cron.job, ordered by next slot.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CRONEXT_JOB_CACHE_H
+#define CRONEXT_JOB_CACHE_H
+
+#include "datatype/timestamp.h"
+#include "lib/ilist.h"
+#include "lib/pairingheap.h"
+#include "nodes/pg_list.h"
+
+#include "next_run.h"
+#include "schedule.h"
+
+typedef enum CronCatchup
+{
+	CATCHUP_NONE,
+	CATCHUP_LATEST,
+	CATCHUP_ALL
+} CronCatchup;
+
+typedef enum CronOverlap
+{
+	OVERLAP_QUEUE,
+	OVERLAP_SKIP,
+	OVERLAP_ALLOW
+} CronOverlap;
+
+
+typedef struct CronJob
+{
+	int64		jobid;			/* hash key */
+
+	/* definition, from cron.job (strings in the cache's context) */
+	bool		valid;			/* schedule and time zone usable */
+	CronSchedule schedule;
+	CronTz		tz;
+	char	   *schedule_text;
+	char	   *timezone;
+	char	   *command;
+	char	   *database;
+	char	   *username;
+	bool		active;
+	CronCatchup catchup;
+	int64		catchup_window;	/* microseconds */
+	CronOverlap overlap;
+	int			timeout_ms;
+	TimestampTz changed_at;
+
+	/* scheduling state, kept across reloads */
+	bool		seen;			/* present in the latest reload */
+	TimestampTz last_slot;		/* newest slot decided: run, skipped or missed */
+	bool		in_heap;
+	TimestampTz next_slot;		/* valid when in_heap */
+	pairingheap_node heap_node;
+	int			running;		/* runs launched and not finished */
+	int			waiting;		/* runs claimed, waiting for a worker */
+	/* due slots not yet claimed, oldest first */
+	TimestampTz *pending;
+	int			npending;
+	int			pending_cap;
+	bool		in_ready;		/* in the ready list (npending > 0) */
+	dlist_node	ready_node;
+} CronJob;
+
+extern void job_cache_init(void);
+extern void job_cache_reload(List *rows, bool first_load);
+extern CronJob *job_cache_lookup(int64 jobid);
+extern CronJob *job_cache_first(void);
+extern void job_cache_reschedule(CronJob *job);
+extern bool job_cache_slot_after(CronJob *job, TimestampTz after,
+								 TimestampTz *slot);
+extern long job_cache_count(void);
+extern void job_pending_push(CronJob *job, TimestampTz slot);
+extern TimestampTz job_pending_pop(CronJob *job);
+extern dlist_head *job_cache_ready_list(void);
+
+#endif							/* CRONEXT_JOB_CACHE_H */

@@ -1,0 +1,299 @@
+/*-------------------------------------------------------------------------
+ *
+ * ledger.c
+ *	  All SQL the scheduler runs: reading cron.job, and claiming slots and
+ *	  recording outcomes in cron.job_run_details.
+ *
+ * The statements are prepared once and kept.  Every name is schema-
+ * qualified and every operator is pg_catalog's, so nothing a user creates
+ * can run inside the scheduler, whatever search_path says.  Callers run
+ * these inside a transaction with SPI connected (see scheduler.c).
+ *
+ * The claim is the heart of the at-most-once guarantee: a slot is run only
+ * if its INSERT ... ON CONFLICT (jobid, scheduled_for) DO NOTHING inserted
+ * a row, and that row is committed before the run starts.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "ledger.h"
+
+#define JOB_COLUMNS \
+	"SELECT j.jobid, j.schedule, j.command, j.database, j.username, " \
+	"j.timezone, j.active, j.catchup, " \
+	"pg_catalog.date_part('epoch', j.catchup_window), j.overlap, " \
+	"j.max_retries, pg_catalog.date_part('epoch', j.retry_delay), " \
+	"COALESCE(pg_catalog.date_part('epoch', j.timeout), 0), " \
+	"GREATEST(j.created_at, j.updated_at)"
+
+static const char *const load_jobs_sql =
+JOB_COLUMNS ", NULL::pg_catalog.timestamptz "
+"FROM cron.job j WHERE j.kind OPERATOR(pg_catalog.=) 'sql'";
+
+/* at startup, also the newest slot each job ran (its catch-up anchor) */
+static const char *const load_jobs_with_slots_sql =
+JOB_COLUMNS ", (SELECT pg_catalog.max(d.scheduled_for) "
+"FROM cron.job_run_details d "
+"WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid AND NOT d.manual) "
+"FROM cron.job j WHERE j.kind OPERATOR(pg_catalog.=) 'sql'";
+
+static const char *const claim_sql =
+"INSERT INTO cron.job_run_details "
+"(jobid, database, username, command, status, return_message, "
+"scheduled_for, attempt, manual, start_time, end_time) "
+"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+"ON CONFLICT (jobid, scheduled_for) DO NOTHING RETURNING runid";
+
+static const char *const mark_running_sql =
+"UPDATE cron.job_run_details SET status = 'running', job_pid = $2, "
+"start_time = $3 WHERE runid OPERATOR(pg_catalog.=) $1";
+
+static const char *const finish_sql =
+"UPDATE cron.job_run_details SET status = $2, return_message = $3, "
+"start_time = COALESCE(start_time, $4), end_time = $5 "
+"WHERE runid OPERATOR(pg_catalog.=) $1";
+
+static const char *const forget_sql =
+"DELETE FROM cron.job_run_details d "
+"WHERE d.jobid OPERATOR(pg_catalog.=) $1 "
+"AND d.runid OPERATOR(pg_catalog.<>) $2 "
+"AND d.status OPERATOR(pg_catalog.<>) ALL (ARRAY['starting', 'running'])";
+
+static const char *const close_orphans_sql =
+"UPDATE cron.job_run_details SET status = 'failed', "
+"return_message = 'the server or the scheduler restarted during the run', "
+"end_time = pg_catalog.now() "
+"WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
+
+static SPIPlanPtr load_jobs_plan;
+static SPIPlanPtr load_jobs_with_slots_plan;
+static SPIPlanPtr claim_plan;
+static SPIPlanPtr mark_running_plan;
+static SPIPlanPtr finish_plan;
+static SPIPlanPtr forget_plan;
+static SPIPlanPtr close_orphans_plan;
+
+static SPIPlanPtr
+prepare(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "cronext: could not prepare \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "cronext: could not keep a prepared plan");
+	return plan;
+}
+
+/* prepare the plans; call once, in a transaction with SPI connected */
+void
+ledger_prepare(void)
+{
+	Oid			claim_types[] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, TIMESTAMPTZOID, INT4OID, BOOLOID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID};
+	Oid			running_types[] = {INT8OID, INT4OID, TIMESTAMPTZOID};
+	Oid			finish_types[] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID};
+	Oid			forget_types[] = {INT8OID, INT8OID};
+
+	if (claim_plan != NULL)
+		return;
+	load_jobs_plan = prepare(load_jobs_sql, 0, NULL);
+	load_jobs_with_slots_plan = prepare(load_jobs_with_slots_sql, 0, NULL);
+	claim_plan = prepare(claim_sql, lengthof(claim_types), claim_types);
+	mark_running_plan = prepare(mark_running_sql, lengthof(running_types),
+								running_types);
+	finish_plan = prepare(finish_sql, lengthof(finish_types), finish_types);
+	forget_plan = prepare(forget_sql, lengthof(forget_types), forget_types);
+	close_orphans_plan = prepare(close_orphans_sql, 0, NULL);
+}
+
+static char *
+get_text(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
+
+	if (isnull)
+		return NULL;
+	return MemoryContextStrdup(cxt, TextDatumGetCString(d));
+}
+
+/*
+ * Read the SQL jobs of cron.job into a list of CronJobRow allocated in
+ * cxt.  with_last_slots also reads each job's newest slot in the ledger.
+ */
+List *
+ledger_load_jobs(bool with_last_slots, MemoryContext cxt)
+{
+	List	   *rows = NIL;
+	uint64		i;
+	int			ret;
+
+	ret = SPI_execute_plan(with_last_slots ? load_jobs_with_slots_plan :
+						   load_jobs_plan, NULL, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "cronext: reading cron.job failed: %s",
+			 SPI_result_code_string(ret));
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		CronJobRow *row = MemoryContextAllocZero(cxt, sizeof(CronJobRow));
+		bool		isnull;
+		MemoryContext old;
+
+		row->jobid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		row->schedule = get_text(tuple, desc, 2, cxt);
+		row->command = get_text(tuple, desc, 3, cxt);
+		row->database = get_text(tuple, desc, 4, cxt);
+		row->username = get_text(tuple, desc, 5, cxt);
+		row->timezone = get_text(tuple, desc, 6, cxt);
+		row->active = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
+		row->catchup = get_text(tuple, desc, 8, cxt);
+		row->catchup_window = DatumGetFloat8(SPI_getbinval(tuple, desc, 9, &isnull));
+		row->overlap = get_text(tuple, desc, 10, cxt);
+		row->max_retries = DatumGetInt32(SPI_getbinval(tuple, desc, 11, &isnull));
+		row->retry_delay = DatumGetFloat8(SPI_getbinval(tuple, desc, 12, &isnull));
+		row->timeout = DatumGetFloat8(SPI_getbinval(tuple, desc, 13, &isnull));
+		row->changed_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 14, &isnull));
+		row->last_slot = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 15, &isnull));
+		row->has_last_slot = !isnull;
+
+		old = MemoryContextSwitchTo(cxt);
+		rows = lappend(rows, row);
+		MemoryContextSwitchTo(old);
+	}
+	return rows;
+}
+
+/*
+ * Claim a slot.  Returns the new runid, or 0 if the slot was already in
+ * the ledger: someone ran it, and it must not run again.
+ */
+int64
+ledger_claim(const CronClaim *claim)
+{
+	Datum		values[11];
+	char		nulls[11];
+	bool		skipped = strcmp(claim->status, "skipped") == 0;
+	TimestampTz now = GetCurrentTimestamp();
+	int			ret;
+	bool		isnull;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(claim->jobid);
+	values[1] = CStringGetTextDatum(claim->database);
+	values[2] = CStringGetTextDatum(claim->username);
+	values[3] = CStringGetTextDatum(claim->command);
+	values[4] = CStringGetTextDatum(claim->status);
+	if (claim->message)
+		values[5] = CStringGetTextDatum(claim->message);
+	else
+		nulls[5] = 'n';
+	values[6] = TimestampTzGetDatum(claim->scheduled_for);
+	values[7] = Int32GetDatum(skipped ? 0 : 1);
+	values[8] = BoolGetDatum(claim->manual);
+	/* a skipped slot starts and ends when it is recorded */
+	values[9] = TimestampTzGetDatum(now);
+	values[10] = TimestampTzGetDatum(now);
+	if (!skipped)
+		nulls[9] = nulls[10] = 'n';
+
+	ret = SPI_execute_plan(claim_plan, values, nulls, false, 0);
+	if (ret != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "cronext: claiming a slot failed: %s",
+			 SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		return 0;
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+void
+ledger_mark_running(int64 runid, int pid, TimestampTz start_time)
+{
+	Datum		values[3];
+	int			ret;
+
+	values[0] = Int64GetDatum(runid);
+	values[1] = Int32GetDatum(pid);
+	values[2] = TimestampTzGetDatum(start_time);
+	ret = SPI_execute_plan(mark_running_plan, values, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "cronext: recording a run start failed: %s",
+			 SPI_result_code_string(ret));
+}
+
+/* record the outcome of a run; start_time 0 = the run never started */
+void
+ledger_finish(int64 runid, bool succeeded, const char *message,
+			  TimestampTz start_time, TimestampTz end_time)
+{
+	Datum		values[5];
+	char		nulls[5];
+	int			ret;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(runid);
+	values[1] = CStringGetTextDatum(succeeded ? "succeeded" : "failed");
+	values[2] = CStringGetTextDatum(message ? message : "");
+	values[3] = TimestampTzGetDatum(start_time);
+	if (start_time == 0)
+		nulls[3] = 'n';
+	values[4] = TimestampTzGetDatum(end_time);
+	ret = SPI_execute_plan(finish_plan, values, nulls, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "cronext: recording a run outcome failed: %s",
+			 SPI_result_code_string(ret));
+}
+
+/*
+ * With cron.log_run off, keep only a job's newest row: it is still needed
+ * as the proof of the last slot the job ran.
+ */
+void
+ledger_forget_history(int64 jobid, int64 keep_runid)
+{
+	Datum		values[2];
+	int			ret;
+
+	values[0] = Int64GetDatum(jobid);
+	values[1] = Int64GetDatum(keep_runid);
+	ret = SPI_execute_plan(forget_plan, values, NULL, false, 0);
+	if (ret != SPI_OK_DELETE)
+		elog(ERROR, "cronext: pruning run history failed: %s",
+			 SPI_result_code_string(ret));
+}
+
+/*
+ * At scheduler start: runs still open belong to an earlier lifetime of the
+ * server or the scheduler and will never report.  Close them as failed.
+ */
+uint64
+ledger_close_orphans(void)
+{
+	int			ret = SPI_execute_plan(close_orphans_plan, NULL, NULL, false, 0);
+
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "cronext: closing interrupted runs failed: %s",
+			 SPI_result_code_string(ret));
+	return SPI_processed;
+}
+
+/* is the extension installed in this database? (in a transaction) */
+bool
+ledger_extension_ready(void)
+{
+	return OidIsValid(get_extension_oid("cronext", true));
+}

@@ -1,0 +1,58 @@
+/*-------------------------------------------------------------------------
+ *
+ * ledger.h
+ *	  Every statement the scheduler runs against cron.job and
+ *	  cron.job_run_details, as prepared plans.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CRONEXT_LEDGER_H
+#define CRONEXT_LEDGER_H
+
+#include "datatype/timestamp.h"
+
+/* one row of cron.job as the scheduler needs it */
+typedef struct CronJobRow
+{
+	int64		jobid;
+	char	   *schedule;
+	char	   *command;
+	char	   *database;
+	char	   *username;
+	char	   *timezone;		/* NULL: cron.timezone */
+	bool		active;
+	char	   *catchup;
+	double		catchup_window;	/* seconds */
+	char	   *overlap;
+	int			max_retries;
+	double		retry_delay;	/* seconds */
+	double		timeout;		/* seconds, 0 = none */
+	TimestampTz changed_at;		/* created or last changed */
+	bool		has_last_slot;
+	TimestampTz last_slot;		/* newest non-manual slot in the ledger */
+} CronJobRow;
+
+/* what a claim inserts */
+typedef struct CronClaim
+{
+	int64		jobid;
+	const char *database;
+	const char *username;
+	const char *command;
+	TimestampTz scheduled_for;
+	bool		manual;
+	const char *status;			/* 'starting' or 'skipped' */
+	const char *message;		/* return_message, may be NULL */
+} CronClaim;
+
+extern void ledger_prepare(void);
+extern List *ledger_load_jobs(bool with_last_slots, MemoryContext cxt);
+extern int64 ledger_claim(const CronClaim *claim);
+extern void ledger_mark_running(int64 runid, int pid, TimestampTz start_time);
+extern void ledger_finish(int64 runid, bool succeeded, const char *message,
+						  TimestampTz start_time, TimestampTz end_time);
+extern void ledger_forget_history(int64 jobid, int64 keep_runid);
+extern uint64 ledger_close_orphans(void);
+extern bool ledger_extension_ready(void);
+
+#endif							/* CRONEXT_LEDGER_H */

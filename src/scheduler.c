@@ -1,0 +1,788 @@
+/*-------------------------------------------------------------------------
+ *
+ * scheduler.c
+ *	  The cronext scheduler: one background worker per cluster that decides
+ *	  which slots are due, claims them in the ledger, starts a job worker
+ *	  for each run, and records the outcomes.
+ *
+ * Each loop iteration runs in one transaction: read cron.job if it changed,
+ * record what running job workers reported, decide the due slots, and
+ * claim the runs that may start; the transaction commits before any of
+ * those runs is launched, so a run never starts without its claim being in
+ * the database.  Then the loop sleeps on its latch until the next slot is
+ * due, a job worker reports, cron.job changes, or cron.run_job asks.
+ *
+ * Decisions for due slots:
+ *	- catch-up: slots older than the job's window (a few seconds for
+ *	  catchup = none) are missed; none and latest run only the newest due
+ *	  slot, all runs every one inside the window, in order.  Missed slots
+ *	  are recorded as one 'skipped' row, so they never vanish silently.
+ *	- overlap: queue waits for the running run (keeping only the newest
+ *	  waiting slot unless catchup = all), skip records a 'skipped' row,
+ *	  allow starts at once.
+ *
+ * The scheduler starts only once recovery has finished, so on a hot
+ * standby it runs nothing; after promotion it starts, and the replicated
+ * ledger keeps it from re-running slots the old primary ran.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "cronext.h"
+#include "job_cache.h"
+#include "ledger.h"
+#include "run_request.h"
+#include "scheduler.h"
+#include "shared.h"
+
+/* a slot this late is still on time, whatever the catch-up policy */
+#define ON_TIME_GRACE		(5 * USECS_PER_SEC)
+
+/* how often to look again while the extension is not installed */
+#define EXTENSION_POLL_MS	1000
+
+/* how soon to retry when no background worker slot was free */
+#define WORKER_RETRY_MS		100
+
+/* missed slots counted one by one at most; beyond, the count is a floor */
+#define MAX_MISSED_COUNT	100000
+
+/*
+ * A claimed run.  Life: claimed (launched = false) -> launched -> marked
+ * running (the worker reported its start) -> finished (removed).
+ */
+typedef struct CronRun
+{
+	int64		runid;
+	int64		jobid;
+	TimestampTz scheduled_for;
+	char	   *database;
+	char	   *username;
+	char	   *command;
+	int			timeout_ms;
+	bool		launched;
+	bool		marked_running;
+	dsm_segment *seg;
+	CronRunRequest *req;
+	BackgroundWorkerHandle *handle;
+} CronRun;
+
+/* a processed cron.run_job request, answered after the claim commits */
+typedef struct ManualAnswer
+{
+	uint64		ticket;
+	int64		runid;
+	TimestampTz scheduled_for;
+	char		message[128];
+} ManualAnswer;
+
+static List *runs = NIL;		/* CronRun *, in run_cxt */
+static MemoryContext run_cxt;
+static MemoryContext loop_cxt;
+
+static bool extension_ready = false;
+static bool first_load = true;
+static bool reload_pending = true;
+static uint64 seen_generation = 0;
+static bool capacity_warned = false;
+static bool worker_warned = false;
+static bool launch_blocked = false;
+
+static void
+scheduler_detach_shared(int code, Datum arg)
+{
+	SpinLockAcquire(&cron_shared->mutex);
+	cron_shared->scheduler_procno = -1;
+	cron_shared->scheduler_pid = 0;
+	SpinLockRelease(&cron_shared->mutex);
+	ConditionVariableBroadcast(&cron_shared->requests_cv);
+}
+
+static void
+begin_iteration_xact(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cronext: SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "cronext scheduler");
+}
+
+static void
+end_iteration_xact(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * Why a job cannot run now as its owner, or NULL if it can.  Checked before
+ * a run is launched, so that a dropped role, a NOLOGIN role or a missing
+ * database fails that run alone, with a clear message.
+ */
+static char *
+run_problem(const CronRun *run)
+{
+	HeapTuple	tuple;
+	Form_pg_authid role;
+	Oid			dboid;
+	char	   *problem = NULL;
+
+	tuple = SearchSysCache1(AUTHNAME, CStringGetDatum(run->username));
+	if (!HeapTupleIsValid(tuple))
+		return psprintf("role \"%s\" does not exist", run->username);
+	role = (Form_pg_authid) GETSTRUCT(tuple);
+	if (!role->rolcanlogin)
+		problem = psprintf("role \"%s\" is not permitted to log in", run->username);
+	else if (role->rolsuper && !cronext_enable_superuser_jobs)
+		problem = psprintf("cron.enable_superuser_jobs is off: the job would run as superuser \"%s\"",
+						   run->username);
+	ReleaseSysCache(tuple);
+	if (problem)
+		return problem;
+
+	dboid = get_database_oid(run->database, true);
+	if (!OidIsValid(dboid))
+		return psprintf("database \"%s\" does not exist", run->database);
+	tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+	if (HeapTupleIsValid(tuple))
+	{
+		if (!((Form_pg_database) GETSTRUCT(tuple))->datallowconn)
+			problem = psprintf("database \"%s\" does not allow connections",
+							   run->database);
+		ReleaseSysCache(tuple);
+	}
+	return problem;
+}
+
+/* record a slot as skipped, with the reason */
+static int64
+record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why)
+{
+	CronClaim	claim;
+
+	claim.jobid = job->jobid;
+	claim.database = job->database;
+	claim.username = job->username;
+	claim.command = job->command;
+	claim.scheduled_for = slot;
+	claim.manual = manual;
+	claim.status = "skipped";
+	claim.message = why;
+	return ledger_claim(&claim);
+}
+
+/*
+ * Claim a slot of the job and queue its run for launch.  Returns the runid,
+ * or 0 if the slot was already in the ledger (it ran before: skip it).
+ */
+static int64
+claim_run(CronJob *job, TimestampTz slot, bool manual)
+{
+	CronClaim	claim;
+	CronRun    *run;
+	MemoryContext old;
+	char	   *problem;
+	int64		runid;
+
+	claim.jobid = job->jobid;
+	claim.database = job->database;
+	claim.username = job->username;
+	claim.command = job->command;
+	claim.scheduled_for = slot;
+	claim.manual = manual;
+	claim.status = "starting";
+	claim.message = NULL;
+	runid = ledger_claim(&claim);
+	if (runid == 0)
+	{
+		elog(DEBUG1, "cron job " INT64_FORMAT ": slot %s is already in the ledger, not running it again",
+			 job->jobid, timestamptz_to_str(slot));
+		return 0;
+	}
+
+	old = MemoryContextSwitchTo(run_cxt);
+	run = palloc0(sizeof(CronRun));
+	run->runid = runid;
+	run->jobid = job->jobid;
+	run->scheduled_for = slot;
+	run->database = pstrdup(job->database);
+	run->username = pstrdup(job->username);
+	run->command = pstrdup(job->command);
+	run->timeout_ms = job->timeout_ms;
+	MemoryContextSwitchTo(old);
+
+	problem = run_problem(run);
+	if (problem)
+	{
+		ledger_finish(runid, false, problem, 0, GetCurrentTimestamp());
+		ereport(LOG,
+				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " failed: %s",
+						job->jobid, runid, problem)));
+		pfree(run->database);
+		pfree(run->username);
+		pfree(run->command);
+		pfree(run);
+		return runid;
+	}
+
+	old = MemoryContextSwitchTo(run_cxt);
+	runs = lappend(runs, run);
+	MemoryContextSwitchTo(old);
+	job->waiting++;
+	return runid;
+}
+
+/* write a run's outcome and forget it */
+static void
+finish_run(CronRun *run, bool succeeded, const char *message,
+		   TimestampTz start_time, TimestampTz end_time)
+{
+	CronJob    *job = job_cache_lookup(run->jobid);
+
+	ledger_finish(run->runid, succeeded, message, start_time, end_time);
+	if (!cronext_log_run)
+		ledger_forget_history(run->jobid, run->runid);
+	if (job)
+	{
+		if (run->launched)
+			job->running--;
+		else
+			job->waiting--;
+	}
+	if (run->seg)
+		dsm_detach(run->seg);
+	pfree(run->database);
+	pfree(run->username);
+	pfree(run->command);
+	pfree(run);
+}
+
+/* record what the job workers reported since the last iteration */
+static void
+collect_reports(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+		uint32		state;
+		pid_t		pid;
+
+		if (!run->launched)
+			continue;
+
+		state = pg_atomic_read_u32(&run->req->state);
+		pg_read_barrier();
+		if (state == RUN_REQUESTED &&
+			GetBackgroundWorkerPid(run->handle, &pid) == BGWH_STOPPED)
+		{
+			/* it may have reported just before exiting */
+			state = pg_atomic_read_u32(&run->req->state);
+			pg_read_barrier();
+			if (state == RUN_REQUESTED)
+			{
+				const char *why = run->req->message[0] ? run->req->message :
+				"the job worker exited before it could run the command (see the server log)";
+
+				finish_run(run, false, why, 0, GetCurrentTimestamp());
+				runs = foreach_delete_current(runs, lc);
+				continue;
+			}
+		}
+
+		if (state >= RUN_RUNNING && !run->marked_running)
+		{
+			ledger_mark_running(run->runid, run->req->pid, run->req->start_time);
+			run->marked_running = true;
+		}
+
+		if (state == RUN_DONE)
+		{
+			finish_run(run, run->req->succeeded, run->req->message,
+					   run->req->start_time, run->req->end_time);
+			runs = foreach_delete_current(runs, lc);
+		}
+		else if (state == RUN_RUNNING &&
+				 GetBackgroundWorkerPid(run->handle, &pid) == BGWH_STOPPED)
+		{
+			state = pg_atomic_read_u32(&run->req->state);
+			pg_read_barrier();
+			if (state == RUN_DONE)
+				finish_run(run, run->req->succeeded, run->req->message,
+						   run->req->start_time, run->req->end_time);
+			else
+				finish_run(run, false,
+						   "the job worker exited during the run (see the server log)",
+						   run->req->start_time, GetCurrentTimestamp());
+			runs = foreach_delete_current(runs, lc);
+		}
+	}
+}
+
+static const char *
+catchup_name(CronCatchup c)
+{
+	return c == CATCHUP_NONE ? "none" : c == CATCHUP_ALL ? "all" : "latest";
+}
+
+/*
+ * Decide the due slots of one job: which run, which are missed, and queue
+ * the ones to run (they are claimed when they may start).
+ */
+static void
+decide_due(CronJob *job, TimestampTz now)
+{
+	TimestampTz window;
+	TimestampTz horizon;
+	TimestampTz slot;
+	TimestampTz after = job->last_slot;
+	TimestampTz *due = NULL;
+	int			ndue = 0;
+	int			maxdue = 0;
+	int64		missed = 0;
+	TimestampTz first_missed = 0;
+	TimestampTz last_missed = 0;
+	int			i;
+
+	if (job->schedule.kind == CRON_KIND_REBOOT)
+		window = PG_INT64_MAX / 2;	/* once per start, however late */
+	else if (job->catchup == CATCHUP_NONE)
+		window = ON_TIME_GRACE;
+	else
+		window = Max(job->catchup_window, ON_TIME_GRACE);
+	horizon = now - window;
+
+	while (job_cache_slot_after(job, after, &slot) && slot <= now)
+	{
+		after = slot;
+		if (slot < horizon)
+		{
+			if (missed == 0)
+				first_missed = slot;
+			last_missed = slot;
+			if (++missed >= MAX_MISSED_COUNT)
+			{
+				/* jump to the window rather than counting further */
+				after = Max(after, horizon - 1);
+			}
+			continue;
+		}
+		if (ndue == maxdue)
+		{
+			maxdue = Max(8, maxdue * 2);
+			due = due ? repalloc(due, maxdue * sizeof(TimestampTz)) :
+				palloc(maxdue * sizeof(TimestampTz));
+		}
+		due[ndue++] = slot;
+	}
+	job->last_slot = after;
+
+	/* none and latest run only the newest due slot */
+	if (job->catchup != CATCHUP_ALL && ndue > 1)
+	{
+		if (missed == 0)
+			first_missed = due[0];
+		missed += ndue - 1;
+		last_missed = due[ndue - 2];
+		due[0] = due[ndue - 1];
+		ndue = 1;
+	}
+
+	if (missed > 0)
+	{
+		char	   *why;
+
+		why = psprintf("missed: %s" INT64_FORMAT " slot%s from %s to %s not run (catchup = %s)",
+					   missed >= MAX_MISSED_COUNT ? "at least " : "",
+					   missed, missed == 1 ? "" : "s",
+					   timestamptz_to_str(first_missed),
+					   timestamptz_to_str(last_missed),
+					   catchup_name(job->catchup));
+		(void) record_skipped(job, last_missed, false, why);
+	}
+
+	for (i = 0; i < ndue; i++)
+	{
+		if (job->overlap == OVERLAP_SKIP &&
+			job->running + job->waiting > 0)
+		{
+			(void) record_skipped(job, due[i], false,
+								  "skipped: the previous run was still going (overlap = skip)");
+			continue;
+		}
+		/* queue: one waiting slot is enough unless every slot must run */
+		if (job->overlap == OVERLAP_QUEUE && job->catchup != CATCHUP_ALL)
+		{
+			while (job->npending > 0)
+				(void) record_skipped(job, job_pending_pop(job), false,
+									  "skipped: a later slot came due while this one waited for the previous run (overlap = queue)");
+		}
+		job_pending_push(job, due[i]);
+	}
+	if (due)
+		pfree(due);
+}
+
+/* decide every slot that is due by now */
+static void
+process_due(TimestampTz now)
+{
+	CronJob    *job;
+
+	while ((job = job_cache_first()) != NULL && job->next_slot <= now)
+	{
+		decide_due(job, now);
+		job_cache_reschedule(job);
+	}
+}
+
+/* claim the queued slots that may start now */
+static void
+claim_ready(void)
+{
+	dlist_mutable_iter iter;
+
+	dlist_foreach_modify(iter, job_cache_ready_list())
+	{
+		CronJob    *job = dlist_container(CronJob, ready_node, iter.cur);
+
+		while (job->npending > 0)
+		{
+			if (job->overlap != OVERLAP_ALLOW && job->running + job->waiting > 0)
+				break;
+			if (list_length(runs) >= cronext_max_running_jobs)
+			{
+				if (!capacity_warned)
+					ereport(WARNING,
+							(errmsg("cron.max_running_jobs (%d) runs are in progress; due runs wait for one to end",
+									cronext_max_running_jobs)));
+				capacity_warned = true;
+				return;
+			}
+			(void) claim_run(job, job_pending_pop(job), false);
+		}
+	}
+	capacity_warned = false;
+}
+
+/* answer cron.run_job requests: claim a manual slot for each */
+static int
+serve_manual_requests(ManualAnswer *answers)
+{
+	CronManualRequest requests[CRON_MAX_MANUAL_REQUESTS];
+	int			nrequests = 0;
+	int			i;
+
+	SpinLockAcquire(&cron_shared->mutex);
+	for (i = 0; i < CRON_MAX_MANUAL_REQUESTS; i++)
+	{
+		CronManualRequest *r = &cron_shared->requests[i];
+
+		if (r->jobid != 0 && r->runid == 0)
+			requests[nrequests++] = *r;
+	}
+	SpinLockRelease(&cron_shared->mutex);
+
+	for (i = 0; i < nrequests; i++)
+	{
+		CronJob    *job = job_cache_lookup(requests[i].jobid);
+		ManualAnswer *a = &answers[i];
+
+		memset(a, 0, sizeof(*a));
+		a->ticket = requests[i].ticket;
+		if (job == NULL)
+		{
+			a->runid = -1;
+			snprintf(a->message, sizeof(a->message),
+					 "job " INT64_FORMAT " is not known to the scheduler", requests[i].jobid);
+			continue;
+		}
+
+		/* a manual slot is the request time; nudge it if that slot is taken */
+		a->scheduled_for = GetCurrentTimestamp();
+		for (int attempt = 0; attempt < 3 && a->runid == 0; attempt++)
+		{
+			if (job->overlap == OVERLAP_SKIP && job->running + job->waiting > 0)
+				a->runid = record_skipped(job, a->scheduled_for, true,
+										  "skipped: the previous run was still going (overlap = skip)");
+			else
+				a->runid = claim_run(job, a->scheduled_for, true);
+			if (a->runid == 0)
+				a->scheduled_for += 1;
+		}
+		if (a->runid == 0)
+		{
+			a->runid = -1;
+			strlcpy(a->message, "could not claim a manual slot", sizeof(a->message));
+		}
+	}
+	return nrequests;
+}
+
+/* hand the answers to the waiting cron.run_job callers (after commit) */
+static void
+publish_answers(ManualAnswer *answers, int n)
+{
+	int			i;
+	int			j;
+
+	if (n == 0)
+		return;
+	SpinLockAcquire(&cron_shared->mutex);
+	for (i = 0; i < n; i++)
+	{
+		for (j = 0; j < CRON_MAX_MANUAL_REQUESTS; j++)
+		{
+			CronManualRequest *r = &cron_shared->requests[j];
+
+			if (r->jobid != 0 && r->ticket == answers[i].ticket)
+			{
+				r->runid = answers[i].runid;
+				r->scheduled_for = answers[i].scheduled_for;
+				strlcpy(r->message, answers[i].message, sizeof(r->message));
+			}
+		}
+	}
+	SpinLockRelease(&cron_shared->mutex);
+	ConditionVariableBroadcast(&cron_shared->requests_cv);
+}
+
+/* start a job worker for a claimed run; false if no worker slot is free */
+static bool
+launch_run(CronRun *run)
+{
+	BackgroundWorker worker;
+	Size		len = strlen(run->command);
+	dsm_segment *seg;
+	CronRunRequest *req;
+
+	seg = dsm_create(CronRunRequestSize(len), 0);
+	dsm_pin_mapping(seg);
+	req = (CronRunRequest *) dsm_segment_address(seg);
+	memset(req, 0, offsetof(CronRunRequest, command));
+	req->jobid = run->jobid;
+	req->runid = run->runid;
+	strlcpy(req->database, run->database, sizeof(req->database));
+	strlcpy(req->username, run->username, sizeof(req->username));
+	req->scheduler_procno = MyProc->pgprocno;
+	req->timeout_ms = run->timeout_ms;
+	req->log_statement = cronext_log_statement;
+	req->command_len = len;
+	memcpy(req->command, run->command, len + 1);
+	pg_atomic_init_u32(&req->state, RUN_REQUESTED);
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(worker.bgw_library_name, "cronext", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "cron_job_worker_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "cronext job " INT64_FORMAT " run " INT64_FORMAT,
+			 run->jobid, run->runid);
+	strlcpy(worker.bgw_type, "cronext job", BGW_MAXLEN);
+	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	worker.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&worker, &run->handle))
+	{
+		dsm_detach(seg);
+		return false;
+	}
+	run->seg = seg;
+	run->req = req;
+	return true;
+}
+
+/* launch the claimed runs that may start (outside any transaction) */
+static void
+launch_claimed(void)
+{
+	ListCell   *lc;
+
+	launch_blocked = false;
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+		CronJob    *job;
+
+		if (run->launched)
+			continue;
+		job = job_cache_lookup(run->jobid);
+		if (job && job->overlap != OVERLAP_ALLOW && job->running > 0)
+			continue;			/* a queued manual run waits its turn */
+		if (!launch_run(run))
+		{
+			if (!worker_warned)
+				ereport(WARNING,
+						(errmsg("no background worker slot is free; due cron runs wait"),
+						 errhint("Raise max_worker_processes (now %d).",
+								 max_worker_processes)));
+			worker_warned = true;
+			launch_blocked = true;
+			return;
+		}
+		worker_warned = false;
+		run->launched = true;
+		if (job)
+		{
+			job->waiting--;
+			job->running++;
+		}
+	}
+}
+
+/* how long to sleep: until the next slot, or a retry; -1 = until woken */
+static long
+sleep_ms(void)
+{
+	CronJob    *job;
+	long		ms = -1;
+
+	if (!extension_ready)
+		return EXTENSION_POLL_MS;
+	job = job_cache_first();
+	if (job)
+	{
+		TimestampTz now = GetCurrentTimestamp();
+		int64		us = job->next_slot - now;
+
+		ms = us <= 0 ? 0 : (long) Min((us + 999) / 1000, 3600 * 1000);
+	}
+	if (launch_blocked && (ms < 0 || ms > WORKER_RETRY_MS))
+		ms = WORKER_RETRY_MS;
+	return ms;
+}
+
+/* one pass: read changes, record reports, decide, claim, launch */
+static void
+scheduler_iteration(void)
+{
+	ManualAnswer answers[CRON_MAX_MANUAL_REQUESTS];
+	int			nanswers = 0;
+	uint64		generation;
+
+	begin_iteration_xact();
+	if (!ledger_extension_ready())
+	{
+		end_iteration_xact();
+		extension_ready = false;
+		return;
+	}
+	ledger_prepare();
+	if (!extension_ready)
+	{
+		extension_ready = true;
+		reload_pending = true;
+	}
+
+	if (first_load)
+	{
+		uint64		closed = ledger_close_orphans();
+
+		if (closed > 0)
+			ereport(LOG,
+					(errmsg("cronext closed " UINT64_FORMAT " run%s left open by an earlier server or scheduler lifetime",
+							closed, closed == 1 ? "" : "s")));
+	}
+
+	generation = pg_atomic_read_u64(&cron_shared->jobs_generation);
+	if (reload_pending || generation != seen_generation)
+	{
+		seen_generation = generation;
+		job_cache_reload(ledger_load_jobs(first_load, loop_cxt), first_load);
+		first_load = false;
+		reload_pending = false;
+	}
+
+	collect_reports();
+	nanswers = serve_manual_requests(answers);
+	process_due(GetCurrentTimestamp());
+	claim_ready();
+	end_iteration_xact();
+
+	publish_answers(answers, nanswers);
+	launch_claimed();
+}
+
+void
+cron_scheduler_main(Datum main_arg)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnection(cronext_database_name, NULL, 0);
+	pgstat_report_appname("cronext scheduler");
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET,
+					PGC_S_OVERRIDE);
+
+	SpinLockAcquire(&cron_shared->mutex);
+	cron_shared->scheduler_procno = MyProc->pgprocno;
+	cron_shared->scheduler_pid = MyProcPid;
+	SpinLockRelease(&cron_shared->mutex);
+	before_shmem_exit(scheduler_detach_shared, 0);
+
+	job_cache_init();
+	run_cxt = AllocSetContextCreate(TopMemoryContext, "cronext runs",
+									ALLOCSET_DEFAULT_SIZES);
+	loop_cxt = AllocSetContextCreate(TopMemoryContext, "cronext scheduler loop",
+									 ALLOCSET_DEFAULT_SIZES);
+
+	ereport(LOG,
+			(errmsg("cronext scheduler started in database \"%s\"",
+					cronext_database_name)));
+
+	for (;;)
+	{
+		MemoryContext old;
+		long		ms;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			/* zones and cron.launch_active_jobs may have changed */
+			reload_pending = true;
+		}
+
+		MemoryContextReset(loop_cxt);
+		old = MemoryContextSwitchTo(loop_cxt);
+		scheduler_iteration();
+		MemoryContextSwitchTo(old);
+
+		ms = sleep_ms();
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (ms >= 0 ? WL_TIMEOUT : 0),
+						 ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}

@@ -1,0 +1,50 @@
+/*-------------------------------------------------------------------------
+ *
+ * shared.h
+ *	  cronext's state in the server's main shared memory: how backends
+ *	  reach the scheduler (its latch), the job-table change counter, and
+ *	  the queue of cron.run_job requests.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CRONEXT_SHARED_H
+#define CRONEXT_SHARED_H
+
+#include "datatype/timestamp.h"
+#include "port/atomics.h"
+#include "storage/condition_variable.h"
+#include "storage/spin.h"
+
+/* cron.run_job requests waiting for the scheduler */
+#define CRON_MAX_MANUAL_REQUESTS	64
+
+typedef struct CronManualRequest
+{
+	int64		jobid;			/* 0 = free entry */
+	uint64		ticket;			/* identifies the request to its caller */
+	int64		runid;			/* set by the scheduler: 0 pending, -1 refused */
+	TimestampTz scheduled_for;	/* the manual slot, set by the scheduler */
+	char		message[128];	/* why it was refused */
+} CronManualRequest;
+
+typedef struct CronShared
+{
+	slock_t		mutex;			/* protects the fields below it */
+	int			scheduler_procno;	/* pgprocno, or -1 when not running */
+	pid_t		scheduler_pid;
+	uint64		next_ticket;
+	CronManualRequest requests[CRON_MAX_MANUAL_REQUESTS];
+
+	/* bumped at commit of any transaction that wrote cron.job */
+	pg_atomic_uint64 jobs_generation;
+
+	/* manual requests processed: run_job callers sleep on it */
+	ConditionVariable requests_cv;
+} CronShared;
+
+extern CronShared *cron_shared;
+
+extern void cron_shared_request(void);
+extern void cron_wake_scheduler(void);
+
+#endif							/* CRONEXT_SHARED_H */
