@@ -48,8 +48,7 @@ $guard$;
 CREATE SEQUENCE cron.jobid_seq;
 
 CREATE TABLE cron.job (
-	jobid bigint NOT NULL
-		DEFAULT pg_catalog.nextval('cron.jobid_seq'::pg_catalog.regclass),
+	jobid bigint NOT NULL,		/* assigned by the guard trigger */
 	schedule text NOT NULL,
 	command text NOT NULL,
 	nodename text NOT NULL DEFAULT 'localhost'::text,
@@ -159,10 +158,15 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
 	caller_is_superuser boolean;
-	target_is_superuser boolean;
+	target record;
+	is_insert boolean := TG_OP OPERATOR(pg_catalog.=) 'INSERT';
 BEGIN
+	SELECT r.rolsuper INTO caller_is_superuser
+	FROM pg_catalog.pg_roles r
+	WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER;
+
 	/* the catch-up anchor and the identity cannot be forged */
-	IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+	IF is_insert THEN
 		NEW.created_at := pg_catalog.now();
 	ELSE
 		IF NEW.jobid OPERATOR(pg_catalog.<>) OLD.jobid THEN
@@ -185,14 +189,27 @@ BEGIN
 				  HINT = 'Give the job a name, or use cron.schedule(schedule, command) for an unnamed job.';
 	END IF;
 
-	IF pg_catalog.btrim(NEW.command) OPERATOR(pg_catalog.=) '' THEN
+	IF pg_catalog.btrim(NEW.command, E' \t\n\r\f\v') OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'command must not be empty'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 
 	/* raises 22023 naming the field and the value */
-	PERFORM cron.check_schedule(NEW.schedule, NEW.timezone);
+	IF is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule
+	   OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
+		PERFORM cron.check_schedule(NEW.schedule, NEW.timezone);
+	END IF;
 
+	IF NEW.catchup OPERATOR(pg_catalog.<>) ALL (ARRAY['none'::text, 'latest'::text, 'all'::text]) THEN
+		RAISE EXCEPTION 'invalid catchup policy "%"', NEW.catchup
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use none, latest or all.';
+	END IF;
+	IF NEW.overlap OPERATOR(pg_catalog.<>) ALL (ARRAY['queue'::text, 'skip'::text, 'allow'::text]) THEN
+		RAISE EXCEPTION 'invalid overlap policy "%"', NEW.overlap
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use queue, skip or allow.';
+	END IF;
 	IF NEW.catchup_window OPERATOR(pg_catalog.<) '0'::interval THEN
 		RAISE EXCEPTION 'catchup_window must not be negative'
 			USING ERRCODE = 'invalid_parameter_value',
@@ -212,44 +229,67 @@ BEGIN
 	/* a zero timeout means none, as for statement_timeout */
 	IF NEW.timeout OPERATOR(pg_catalog.=) '0'::interval THEN
 		NEW.timeout := NULL;
-	ELSIF NEW.timeout OPERATOR(pg_catalog.<) '0'::interval THEN
-		RAISE EXCEPTION 'timeout must not be negative'
+	ELSIF NEW.timeout OPERATOR(pg_catalog.<) '0'::interval
+	   OR NEW.timeout OPERATOR(pg_catalog.>) '24 days'::interval THEN
+		RAISE EXCEPTION 'timeout must be between 0 and 24 days'
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = pg_catalog.format('timeout is %s.', NEW.timeout),
 				  HINT = 'Use 0 for no timeout.';
 	END IF;
 
-	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
-				   WHERE d.datname OPERATOR(pg_catalog.=) NEW.database::pg_catalog.name) THEN
-		RAISE EXCEPTION 'database "%" does not exist', NEW.database
-			USING ERRCODE = 'invalid_catalog_name';
+	/*
+	 * Who runs the job, and where.  Checked when set, not on every change,
+	 * so that a job whose role or database has gone can still be paused.
+	 */
+	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
+	   OR NEW.database IS DISTINCT FROM OLD.database THEN
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
+					   WHERE d.datname OPERATOR(pg_catalog.=) NEW.database::pg_catalog.name) THEN
+			RAISE EXCEPTION 'database "%" does not exist', NEW.database
+				USING ERRCODE = 'invalid_catalog_name';
+		END IF;
+
+		SELECT r.rolsuper, r.rolcanlogin INTO target
+		FROM pg_catalog.pg_roles r
+		WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'role "%" does not exist', NEW.username
+				USING ERRCODE = 'undefined_object';
+		END IF;
+
+		IF NEW.username OPERATOR(pg_catalog.<>) (CURRENT_USER)::text
+		   AND NOT caller_is_superuser THEN
+			RAISE EXCEPTION 'permission denied to schedule a job as role "%"', NEW.username
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'Only superusers can schedule jobs that run as another role.';
+		END IF;
+		IF NOT target.rolcanlogin THEN
+			RAISE EXCEPTION 'role "%" is not permitted to log in', NEW.username
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'A job runs in a session of its role, which needs LOGIN.';
+		END IF;
+		IF NOT pg_catalog.has_database_privilege(NEW.username::pg_catalog.name,
+												 NEW.database, 'CONNECT') THEN
+			RAISE EXCEPTION 'role "%" does not have CONNECT privilege on database "%"',
+				NEW.username, NEW.database
+				USING ERRCODE = 'insufficient_privilege';
+		END IF;
+		IF target.rolsuper
+		   AND NOT COALESCE(pg_catalog.current_setting('cron.enable_superuser_jobs', true), 'on')::boolean THEN
+			RAISE EXCEPTION 'jobs cannot run as superuser "%"', NEW.username
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'cron.enable_superuser_jobs is off.',
+					  HINT = 'Schedule the job as a role without superuser rights.';
+		END IF;
 	END IF;
 
-	SELECT r.rolsuper INTO target_is_superuser
-	FROM pg_catalog.pg_roles r
-	WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'role "%" does not exist', NEW.username
-			USING ERRCODE = 'undefined_object';
-	END IF;
-
-	SELECT r.rolsuper INTO caller_is_superuser
-	FROM pg_catalog.pg_roles r
-	WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER;
-
-	IF NEW.username OPERATOR(pg_catalog.<>) (CURRENT_USER)::text
-	   AND NOT caller_is_superuser THEN
-		RAISE EXCEPTION 'permission denied to schedule a job as role "%"', NEW.username
-			USING ERRCODE = 'insufficient_privilege',
-				  DETAIL = 'Only superusers can schedule jobs that run as another role.';
-	END IF;
-
-	IF target_is_superuser
-	   AND NOT COALESCE(pg_catalog.current_setting('cron.enable_superuser_jobs', true), 'on')::boolean THEN
-		RAISE EXCEPTION 'jobs cannot run as superuser "%"', NEW.username
-			USING ERRCODE = 'insufficient_privilege',
-				  DETAIL = 'cron.enable_superuser_jobs is off.',
-				  HINT = 'Schedule the job as a role without superuser rights.';
+	/*
+	 * Ids come from the sequence only once the row is valid, so refused
+	 * writes use none (ids stay consecutive, as in pg_cron), and only a
+	 * superuser (pg_dump's restore) may choose one.
+	 */
+	IF is_insert AND (NEW.jobid IS NULL OR NOT caller_is_superuser) THEN
+		NEW.jobid := pg_catalog.nextval('cron.jobid_seq'::pg_catalog.regclass);
 	END IF;
 
 	RETURN NEW;
@@ -456,7 +496,8 @@ RETURNS bigint
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 AS $function$
-	SELECT cron._save_job($1, $2, $3, NULL, NULL, NULL, $4, $5, $6, $7, $8, $9, $10)
+	SELECT cron._save_job($1, $2, $3, (pg_catalog.current_database())::text,
+						  NULL, NULL, $4, $5, $6, $7, $8, $9, $10)
 $function$;
 
 COMMENT ON FUNCTION cron.schedule(text, text, text, text, text, interval, text, integer, interval, interval)
