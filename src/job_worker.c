@@ -1,14 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * job_worker.c
- *	  The dynamic background worker that runs one SQL job run.
+ *	  The dynamic background worker that runs SQL job runs.
  *
- * It connects to the job's database as the job's user (the server's own
+ * It connects to one database as one role (the server's own
  * authentication path for background workers: no libpq, no password, no
- * pg_hba entry), runs the command, and reports to the scheduler through
- * the run's shared memory segment.  Each run gets a fresh process, so a
- * run always starts in a clean session: no setting, temporary table,
- * prepared statement, advisory lock or SET ROLE survives from another run.
+ * pg_hba entry) and runs the requests the scheduler puts in its mailbox
+ * (run_request.h), one at a time.  After each run it discards all session
+ * state, so that no setting, temporary table, prepared statement, cursor,
+ * advisory lock, LISTEN or SET ROLE survives into the next run; if that
+ * fails, it exits rather than serve another run.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,13 +30,13 @@
 #include "exec_command.h"
 #include "run_request.h"
 
-static CronRunRequest *current_request = NULL;
+static CronMailbox *connecting_mailbox = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
 static void
-wake_scheduler(CronRunRequest *req)
+wake_scheduler(CronMailbox *mb)
 {
-	SetLatch(&ProcGlobal->allProcs[req->scheduler_procno].procLatch);
+	SetLatch(&ProcGlobal->allProcs[mb->scheduler_procno].procLatch);
 }
 
 /*
@@ -46,23 +47,60 @@ wake_scheduler(CronRunRequest *req)
 static void
 capture_connect_error(ErrorData *edata)
 {
-	if (current_request != NULL && edata->elevel >= ERROR &&
+	if (connecting_mailbox != NULL && edata->elevel >= ERROR &&
 		edata->message != NULL)
-		strlcpy(current_request->message, edata->message,
-				sizeof(current_request->message));
+		strlcpy(connecting_mailbox->message, edata->message,
+				sizeof(connecting_mailbox->message));
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
+}
+
+/* run the assigned request and report its outcome */
+static void
+serve_request(CronMailbox *mb)
+{
+	char		appname[64];
+
+	snprintf(appname, sizeof(appname), "cronext job " INT64_FORMAT, mb->jobid);
+	pgstat_report_appname(appname);
+
+	mb->start_time = GetCurrentTimestamp();
+	mb->message[0] = '\0';
+	pg_write_barrier();
+	pg_atomic_write_u32(&mb->state, MB_RUNNING);
+	wake_scheduler(mb);
+
+	if (mb->log_statement)
+		ereport(LOG,
+				(errmsg("cron job " INT64_FORMAT " starting: %s",
+						mb->jobid, mb->command)));
+
+	mb->succeeded = cron_execute_command(mb->command, mb->timeout_ms,
+										 mb->message, sizeof(mb->message));
+	mb->end_time = GetCurrentTimestamp();
+	pg_write_barrier();
+	pg_atomic_write_u32(&mb->state, MB_DONE);
+	wake_scheduler(mb);
+}
+
+/* forget everything the last run did to the session; false if that failed */
+static bool
+reset_session(void)
+{
+	char		message[256];
+
+	return cron_execute_command("DISCARD ALL", 0, message, sizeof(message));
 }
 
 void
 cron_job_worker_main(Datum main_arg)
 {
 	dsm_segment *seg;
-	CronRunRequest *req;
-	char		appname[64];
-	bool		succeeded;
+	CronMailbox *mb;
+	TimestampTz idle_since = 0;
+	bool		leaving = false;
 
-	/* SIGTERM cancels a running command cleanly (cron.cancel_run, stop) */
+	/* SIGTERM cancels a running command cleanly and ends the worker */
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
@@ -70,40 +108,66 @@ cron_job_worker_main(Datum main_arg)
 	if (seg == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cronext job worker could not attach to its run request")));
-	req = (CronRunRequest *) dsm_segment_address(seg);
+				 errmsg("cronext job worker could not attach to its mailbox")));
+	mb = (CronMailbox *) dsm_segment_address(seg);
 
-	current_request = req;
+	connecting_mailbox = mb;
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = capture_connect_error;
-	BackgroundWorkerInitializeConnection(req->database, req->username, 0);
+	BackgroundWorkerInitializeConnection(mb->database, mb->username, 0);
 	emit_log_hook = prev_emit_log_hook;
-	current_request = NULL;
+	connecting_mailbox = NULL;
 
-	snprintf(appname, sizeof(appname), "cronext job " INT64_FORMAT, req->jobid);
-	pgstat_report_appname(appname);
-
-	req->pid = MyProcPid;
-	req->start_time = GetCurrentTimestamp();
-	pg_write_barrier();
-	pg_atomic_write_u32(&req->state, RUN_RUNNING);
-	wake_scheduler(req);
-
-	if (req->log_statement)
-		ereport(LOG,
-				(errmsg("cron job " INT64_FORMAT " starting: %s",
-						req->jobid, req->command)));
-
+	mb->worker_procno = MyProc->pgprocno;
+	mb->pid = MyProcPid;
 	MemoryContextSwitchTo(TopMemoryContext);
-	succeeded = cron_execute_command(req->command, req->timeout_ms,
-									 req->message, sizeof(req->message));
 
-	req->end_time = GetCurrentTimestamp();
-	req->succeeded = succeeded;
-	pg_write_barrier();
-	pg_atomic_write_u32(&req->state, RUN_DONE);
-	wake_scheduler(req);
+	for (;;)
+	{
+		uint32		state;
+		long		timeout = -1;
 
+		CHECK_FOR_INTERRUPTS();
+		state = pg_atomic_read_u32(&mb->state);
+		pg_read_barrier();
+
+		if (state == MB_ASSIGNED)
+		{
+			serve_request(mb);
+			/* a session that cannot be cleaned serves no further run */
+			if (!reset_session())
+				leaving = true;
+			idle_since = 0;
+			continue;
+		}
+		if (state == MB_EXITING)
+			break;
+		if (state == MB_IDLE)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+
+			if (idle_since == 0)
+				idle_since = now;
+			timeout = CRON_WORKER_IDLE_MS -
+				(long) ((now - idle_since) / 1000);
+			if (timeout <= 0 || leaving)
+			{
+				uint32		expected = MB_IDLE;
+
+				if (pg_atomic_compare_exchange_u32(&mb->state, &expected,
+												   MB_EXITING))
+					break;
+				continue;		/* the scheduler reserved us: serve it */
+			}
+		}
+
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (timeout >= 0 ? WL_TIMEOUT : 0),
+						 timeout, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+
+	wake_scheduler(mb);
 	dsm_detach(seg);
 	proc_exit(0);
 }

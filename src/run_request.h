@@ -1,21 +1,33 @@
 /*-------------------------------------------------------------------------
  *
  * run_request.h
- *	  What the scheduler hands a job worker, and what the worker reports
- *	  back: one dynamic shared memory segment per run.
+ *	  The mailbox between the scheduler and a job worker: one dynamic
+ *	  shared memory segment per worker, holding one run at a time.
  *
- * The scheduler creates the segment, fills in the request, and starts a
- * dynamic background worker with the segment's handle.  The worker writes
- * its progress and outcome into the same segment and sets the scheduler's
- * latch; only the scheduler writes the ledger, so a job that runs in
- * another database still lands in the one ledger.
+ * A job worker is connected to one database as one role, and serves the
+ * runs of jobs with that database and role one after another, so a burst
+ * of runs does not pay a process start and a connection each.  Between
+ * runs it discards all session state (DISCARD ALL), so every run starts in
+ * a clean session.  It exits after a short idle time, so that it never
+ * holds a database connection that would block DROP DATABASE for long.
  *
- * A run's life (state, written by the worker unless noted):
- *	 RUN_REQUESTED	set by the scheduler; next: RUN_RUNNING, or the worker
- *					dies before connecting (seen as "stopped, no report")
- *	 RUN_RUNNING	connected as the job's user, command started;
- *					next: RUN_DONE
- *	 RUN_DONE		outcome, message and end time are valid
+ * Only the scheduler writes the ledger: the worker reports here and sets
+ * the scheduler's latch, so a job that runs in another database still
+ * lands in the one ledger.
+ *
+ * The mailbox's state machine (who moves it, and the legal next states):
+ *	 MB_ASSIGNED  scheduler: a request is ready; next MB_RUNNING (worker),
+ *				  or the worker dies before connecting
+ *	 MB_RUNNING   worker: the command started; next MB_DONE (worker)
+ *	 MB_DONE	  worker: outcome written; next MB_IDLE (scheduler, after
+ *				  recording it)
+ *	 MB_IDLE	  scheduler: the worker may take another run; next
+ *				  MB_RESERVED (scheduler) or MB_EXITING (worker idle too long,
+ *				  or scheduler retiring it)
+ *	 MB_RESERVED  scheduler: writing the next request; next MB_ASSIGNED
+ *	 MB_EXITING   the worker is leaving; final
+ * The IDLE -> RESERVED / IDLE -> EXITING race is settled by compare-and-
+ * exchange, so a request is never given to a worker that is leaving.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,39 +40,54 @@
 /* longest return_message kept; longer messages are cut */
 #define CRON_MESSAGE_MAX	4096
 
-typedef enum CronRunState
-{
-	RUN_REQUESTED = 0,
-	RUN_RUNNING = 1,
-	RUN_DONE = 2
-} CronRunState;
+/* command space of a pooled worker's mailbox; longer commands get their own */
+#define CRON_MAILBOX_COMMAND_MIN	(64 * 1024)
 
-typedef struct CronRunRequest
+/* how long an idle job worker waits for another run before exiting */
+#define CRON_WORKER_IDLE_MS		2000
+
+typedef enum CronMailboxState
 {
-	/* set by the scheduler */
-	int64		jobid;
-	int64		runid;
+	MB_ASSIGNED = 1,
+	MB_RUNNING,
+	MB_DONE,
+	MB_IDLE,
+	MB_RESERVED,
+	MB_EXITING
+} CronMailboxState;
+
+typedef struct CronMailbox
+{
+	pg_atomic_uint32 state;		/* CronMailboxState */
+
+	/* fixed for the worker's life, set by the scheduler */
 	char		database[NAMEDATALEN];
 	char		username[NAMEDATALEN];
 	int			scheduler_procno;	/* whose latch to set */
-	int32		timeout_ms;		/* statement_timeout, 0 = none */
-	bool		log_statement;
-	Size		command_len;
+	Size		command_capacity;	/* bytes available in command[] */
 
-	/* written by the worker */
-	pg_atomic_uint32 state;		/* CronRunState */
-	int			pid;			/* the worker's process id */
+	/* set by the worker once connected */
+	int			worker_procno;
+	int			pid;
+
+	/* the current request, set by the scheduler */
+	int64		jobid;
+	int64		runid;
+	int32		timeout_ms;		/* 0 = none */
+	bool		log_statement;
+
+	/* the current outcome, set by the worker */
 	TimestampTz start_time;
 	TimestampTz end_time;
 	bool		succeeded;
 	char		message[CRON_MESSAGE_MAX];
 
-	/* the command, NUL-terminated, command_len bytes before the NUL */
+	/* the current command, NUL-terminated */
 	char		command[FLEXIBLE_ARRAY_MEMBER];
-} CronRunRequest;
+} CronMailbox;
 
-#define CronRunRequestSize(command_len) \
-	(offsetof(CronRunRequest, command) + (command_len) + 1)
+#define CronMailboxSize(capacity) \
+	(offsetof(CronMailbox, command) + (capacity))
 
 /* entry point of job workers, named in their BackgroundWorker struct */
 extern PGDLLEXPORT void cron_job_worker_main(Datum main_arg);

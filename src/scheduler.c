@@ -70,9 +70,11 @@
 /* missed slots counted one by one at most; beyond, the count is a floor */
 #define MAX_MISSED_COUNT	100000
 
+struct CronWorker;
+
 /*
- * A claimed run.  Life: claimed (launched = false) -> launched -> marked
- * running (the worker reported its start) -> finished (removed).
+ * A claimed run.  Life: claimed (worker == NULL) -> handed to a job worker
+ * -> marked running (the worker reported its start) -> finished (removed).
  */
 typedef struct CronRun
 {
@@ -83,12 +85,20 @@ typedef struct CronRun
 	char	   *username;
 	char	   *command;
 	int			timeout_ms;
-	bool		launched;
 	bool		marked_running;
-	dsm_segment *seg;
-	CronRunRequest *req;
-	BackgroundWorkerHandle *handle;
+	struct CronWorker *worker;	/* serving it, or NULL while it waits */
 } CronRun;
+
+/* a job worker (job_worker.c) and its mailbox (run_request.h) */
+typedef struct CronWorker
+{
+	dsm_segment *seg;
+	CronMailbox *mb;
+	BackgroundWorkerHandle *handle;
+	char		database[NAMEDATALEN];
+	char		username[NAMEDATALEN];
+	CronRun    *run;			/* the run it serves, or NULL when idle */
+} CronWorker;
 
 /* a processed cron.run_job request, answered after the claim commits */
 typedef struct ManualAnswer
@@ -100,6 +110,7 @@ typedef struct ManualAnswer
 } ManualAnswer;
 
 static List *runs = NIL;		/* CronRun *, in run_cxt */
+static List *workers = NIL;		/* CronWorker *, in run_cxt */
 static MemoryContext run_cxt;
 static MemoryContext loop_cxt;
 
@@ -259,7 +270,7 @@ claim_run(CronJob *job, TimestampTz slot, bool manual)
 	return runid;
 }
 
-/* write a run's outcome and forget it */
+/* write a run's outcome and forget the run */
 static void
 finish_run(CronRun *run, bool succeeded, const char *message,
 		   TimestampTz start_time, TimestampTz end_time)
@@ -271,78 +282,85 @@ finish_run(CronRun *run, bool succeeded, const char *message,
 		ledger_forget_history(run->jobid, run->runid);
 	if (job)
 	{
-		if (run->launched)
+		if (run->worker)
 			job->running--;
 		else
 			job->waiting--;
 	}
-	if (run->seg)
-		dsm_detach(run->seg);
+	if (run->worker)
+		run->worker->run = NULL;
+	runs = list_delete_ptr(runs, run);
 	pfree(run->database);
 	pfree(run->username);
 	pfree(run->command);
 	pfree(run);
 }
 
-/* record what the job workers reported since the last iteration */
+static void
+wake_worker(CronWorker *w)
+{
+	SetLatch(&ProcGlobal->allProcs[w->mb->worker_procno].procLatch);
+}
+
+/*
+ * Record what the job workers reported since the last iteration, give the
+ * workers whose outcome is recorded back to the pool, and forget the
+ * workers that have exited.
+ */
 static void
 collect_reports(void)
 {
 	ListCell   *lc;
 
-	foreach(lc, runs)
+	foreach(lc, workers)
 	{
-		CronRun    *run = lfirst(lc);
-		uint32		state;
+		CronWorker *w = lfirst(lc);
+		CronMailbox *mb = w->mb;
+		CronRun    *run = w->run;
 		pid_t		pid;
+		bool		stopped;
+		uint32		state;
 
-		if (!run->launched)
-			continue;
-
-		state = pg_atomic_read_u32(&run->req->state);
+		stopped = GetBackgroundWorkerPid(w->handle, &pid) == BGWH_STOPPED;
+		/* read the state after the liveness: a report made before exiting counts */
+		pg_memory_barrier();
+		state = pg_atomic_read_u32(&mb->state);
 		pg_read_barrier();
-		if (state == RUN_REQUESTED &&
-			GetBackgroundWorkerPid(run->handle, &pid) == BGWH_STOPPED)
+
+		if (run != NULL)
 		{
-			/* it may have reported just before exiting */
-			state = pg_atomic_read_u32(&run->req->state);
-			pg_read_barrier();
-			if (state == RUN_REQUESTED)
+			if ((state == MB_RUNNING || state == MB_DONE) && !run->marked_running)
 			{
-				const char *why = run->req->message[0] ? run->req->message :
-				"the job worker exited before it could run the command (see the server log)";
-
-				finish_run(run, false, why, 0, GetCurrentTimestamp());
-				runs = foreach_delete_current(runs, lc);
-				continue;
+				ledger_mark_running(run->runid, mb->pid, mb->start_time);
+				run->marked_running = true;
 			}
-		}
-
-		if (state >= RUN_RUNNING && !run->marked_running)
-		{
-			ledger_mark_running(run->runid, run->req->pid, run->req->start_time);
-			run->marked_running = true;
-		}
-
-		if (state == RUN_DONE)
-		{
-			finish_run(run, run->req->succeeded, run->req->message,
-					   run->req->start_time, run->req->end_time);
-			runs = foreach_delete_current(runs, lc);
-		}
-		else if (state == RUN_RUNNING &&
-				 GetBackgroundWorkerPid(run->handle, &pid) == BGWH_STOPPED)
-		{
-			state = pg_atomic_read_u32(&run->req->state);
-			pg_read_barrier();
-			if (state == RUN_DONE)
-				finish_run(run, run->req->succeeded, run->req->message,
-						   run->req->start_time, run->req->end_time);
-			else
+			if (state == MB_DONE)
+			{
+				finish_run(run, mb->succeeded, mb->message,
+						   mb->start_time, mb->end_time);
+				if (!stopped)
+				{
+					pg_atomic_write_u32(&mb->state, MB_IDLE);
+					wake_worker(w);
+				}
+			}
+			else if (stopped && state == MB_RUNNING)
 				finish_run(run, false,
 						   "the job worker exited during the run (see the server log)",
-						   run->req->start_time, GetCurrentTimestamp());
-			runs = foreach_delete_current(runs, lc);
+						   mb->start_time, GetCurrentTimestamp());
+			else if (stopped)
+				finish_run(run, false,
+						   mb->message[0] ? mb->message :
+						   "the job worker exited before it could run the command (see the server log)",
+						   0, GetCurrentTimestamp());
+		}
+
+		if (stopped)
+		{
+			dsm_detach(w->seg);
+			pfree(w->handle);
+			pfree(w);
+			workers = foreach_delete_current(workers, lc);
 		}
 	}
 }
@@ -575,53 +593,130 @@ publish_answers(ManualAnswer *answers, int n)
 	ConditionVariableBroadcast(&cron_shared->requests_cv);
 }
 
-/* start a job worker for a claimed run; false if no worker slot is free */
-static bool
-launch_run(CronRun *run)
+/* put a run's request into a worker's mailbox */
+static void
+fill_request(CronMailbox *mb, CronRun *run)
 {
-	BackgroundWorker worker;
-	Size		len = strlen(run->command);
+	mb->jobid = run->jobid;
+	mb->runid = run->runid;
+	mb->timeout_ms = run->timeout_ms;
+	mb->log_statement = cronext_log_statement;
+	mb->start_time = 0;
+	mb->end_time = 0;
+	mb->succeeded = false;
+	mb->message[0] = '\0';
+	memcpy(mb->command, run->command, strlen(run->command) + 1);
+}
+
+/* start a new job worker for a run; false if no worker slot is free */
+static bool
+start_worker(CronRun *run)
+{
+	BackgroundWorker bgw;
+	Size		capacity = Max(CRON_MAILBOX_COMMAND_MIN, strlen(run->command) + 1);
+	CronWorker *w;
 	dsm_segment *seg;
-	CronRunRequest *req;
+	CronMailbox *mb;
+	BackgroundWorkerHandle *handle;
+	MemoryContext old;
+	bool		ok;
 
-	seg = dsm_create(CronRunRequestSize(len), 0);
+	seg = dsm_create(CronMailboxSize(capacity), 0);
 	dsm_pin_mapping(seg);
-	req = (CronRunRequest *) dsm_segment_address(seg);
-	memset(req, 0, offsetof(CronRunRequest, command));
-	req->jobid = run->jobid;
-	req->runid = run->runid;
-	strlcpy(req->database, run->database, sizeof(req->database));
-	strlcpy(req->username, run->username, sizeof(req->username));
-	req->scheduler_procno = MyProc->pgprocno;
-	req->timeout_ms = run->timeout_ms;
-	req->log_statement = cronext_log_statement;
-	req->command_len = len;
-	memcpy(req->command, run->command, len + 1);
-	pg_atomic_init_u32(&req->state, RUN_REQUESTED);
+	mb = (CronMailbox *) dsm_segment_address(seg);
+	memset(mb, 0, offsetof(CronMailbox, command));
+	strlcpy(mb->database, run->database, sizeof(mb->database));
+	strlcpy(mb->username, run->username, sizeof(mb->username));
+	mb->scheduler_procno = MyProc->pgprocno;
+	mb->command_capacity = capacity;
+	fill_request(mb, run);
+	pg_atomic_init_u32(&mb->state, MB_ASSIGNED);
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(worker.bgw_library_name, "cronext", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "cron_job_worker_main", BGW_MAXLEN);
-	snprintf(worker.bgw_name, BGW_MAXLEN, "cronext job " INT64_FORMAT " run " INT64_FORMAT,
-			 run->jobid, run->runid);
-	strlcpy(worker.bgw_type, "cronext job", BGW_MAXLEN);
-	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
-	worker.bgw_notify_pid = MyProcPid;
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(bgw.bgw_library_name, "cronext", BGW_MAXLEN);
+	strlcpy(bgw.bgw_function_name, "cron_job_worker_main", BGW_MAXLEN);
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "cronext job worker for %s in %s",
+			 run->username, run->database);
+	strlcpy(bgw.bgw_type, "cronext job", BGW_MAXLEN);
+	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	bgw.bgw_notify_pid = MyProcPid;
 
-	if (!RegisterDynamicBackgroundWorker(&worker, &run->handle))
+	/* the handle must outlive this iteration's memory */
+	old = MemoryContextSwitchTo(run_cxt);
+	ok = RegisterDynamicBackgroundWorker(&bgw, &handle);
+	MemoryContextSwitchTo(old);
+	if (!ok)
 	{
 		dsm_detach(seg);
 		return false;
 	}
-	run->seg = seg;
-	run->req = req;
+
+	w = MemoryContextAllocZero(run_cxt, sizeof(CronWorker));
+	w->seg = seg;
+	w->mb = mb;
+	w->handle = handle;
+	strlcpy(w->database, run->database, sizeof(w->database));
+	strlcpy(w->username, run->username, sizeof(w->username));
+	w->run = run;
+	run->worker = w;
+	workers = lappend(workers, w);
 	return true;
 }
 
-/* launch the claimed runs that may start (outside any transaction) */
+/* hand a run to an idle worker of the same database and role, if any */
+static bool
+reuse_worker(CronRun *run)
+{
+	ListCell   *lc;
+	Size		len = strlen(run->command) + 1;
+
+	foreach(lc, workers)
+	{
+		CronWorker *w = lfirst(lc);
+		uint32		expected = MB_IDLE;
+
+		if (w->run != NULL || len > w->mb->command_capacity ||
+			strcmp(w->database, run->database) != 0 ||
+			strcmp(w->username, run->username) != 0)
+			continue;
+		if (!pg_atomic_compare_exchange_u32(&w->mb->state, &expected, MB_RESERVED))
+			continue;			/* it is leaving */
+		fill_request(w->mb, run);
+		pg_write_barrier();
+		pg_atomic_write_u32(&w->mb->state, MB_ASSIGNED);
+		wake_worker(w);
+		w->run = run;
+		run->worker = w;
+		return true;
+	}
+	return false;
+}
+
+/* ask one idle worker to leave, to make room for another database or role */
+static bool
+retire_idle_worker(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, workers)
+	{
+		CronWorker *w = lfirst(lc);
+		uint32		expected = MB_IDLE;
+
+		if (w->run == NULL &&
+			pg_atomic_compare_exchange_u32(&w->mb->state, &expected, MB_EXITING))
+		{
+			wake_worker(w);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* hand the claimed runs that may start to job workers (outside transactions) */
 static void
 launch_claimed(void)
 {
@@ -633,24 +728,40 @@ launch_claimed(void)
 		CronRun    *run = lfirst(lc);
 		CronJob    *job;
 
-		if (run->launched)
+		if (run->worker)
 			continue;
 		job = job_cache_lookup(run->jobid);
 		if (job && job->overlap != OVERLAP_ALLOW && job->running > 0)
 			continue;			/* a queued manual run waits its turn */
-		if (!launch_run(run))
+
+		if (!reuse_worker(run))
 		{
-			if (!worker_warned)
-				ereport(WARNING,
-						(errmsg("no background worker slot is free; due cron runs wait"),
-						 errhint("Raise max_worker_processes (now %d).",
-								 max_worker_processes)));
-			worker_warned = true;
-			launch_blocked = true;
-			return;
+			bool		started = false;
+
+			if (list_length(workers) < cronext_max_running_jobs)
+				started = start_worker(run);
+			if (!started)
+			{
+				/* idle workers of other databases or roles make room */
+				if (retire_idle_worker())
+				{
+					launch_blocked = true;
+					return;
+				}
+				if (list_length(workers) < cronext_max_running_jobs)
+				{
+					if (!worker_warned)
+						ereport(WARNING,
+								(errmsg("no background worker slot is free; due cron runs wait"),
+								 errhint("Raise max_worker_processes (now %d).",
+										 max_worker_processes)));
+					worker_warned = true;
+				}
+				launch_blocked = true;
+				return;
+			}
+			worker_warned = false;
 		}
-		worker_warned = false;
-		run->launched = true;
 		if (job)
 		{
 			job->waiting--;
