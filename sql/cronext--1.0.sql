@@ -393,10 +393,47 @@ END
 $function$;
 
 /*
+ * Change job p_jobid; NULL arguments leave a column unchanged and an empty
+ * timezone resets it to cron.timezone.  Returns false if the caller cannot
+ * see the job.  Shared by cron.alter_job and the update path of
+ * cron.schedule / cron.schedule_in_database.
+ */
+CREATE FUNCTION cron._update_job(p_jobid bigint, p_schedule text, p_command text,
+								 p_database text, p_username text,
+								 p_active boolean, p_timezone text,
+								 p_catchup text, p_catchup_window interval,
+								 p_overlap text, p_max_retries integer,
+								 p_retry_delay interval, p_timeout interval)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	UPDATE cron.job j SET
+		schedule = COALESCE(p_schedule, j.schedule),
+		command = COALESCE(p_command, j.command),
+		database = COALESCE(p_database, j.database),
+		username = COALESCE(p_username, j.username),
+		active = COALESCE(p_active, j.active),
+		timezone = CASE WHEN p_timezone IS NULL THEN j.timezone
+						WHEN p_timezone OPERATOR(pg_catalog.=) '' THEN NULL
+						ELSE p_timezone END,
+		catchup = COALESCE(p_catchup, j.catchup),
+		catchup_window = COALESCE(p_catchup_window, j.catchup_window),
+		overlap = COALESCE(p_overlap, j.overlap),
+		max_retries = COALESCE(p_max_retries, j.max_retries),
+		retry_delay = COALESCE(p_retry_delay, j.retry_delay),
+		timeout = COALESCE(p_timeout, j.timeout)
+	WHERE j.jobid OPERATOR(pg_catalog.=) p_jobid;
+	RETURN FOUND;
+END
+$function$;
+
+/*
  * Create or update the caller's job called p_jobname for p_username (NULL:
- * the caller).  On update, NULL arguments leave the column unchanged; an
- * empty timezone resets it to cron.timezone.  Updating keeps the jobid and
- * consumes no sequence value, so ids stay consecutive as in pg_cron.
+ * the caller).  On update, NULL arguments leave the column unchanged.
+ * Updating keeps the jobid and consumes no sequence value, so ids stay
+ * consecutive as in pg_cron.
  */
 CREATE FUNCTION cron._save_job(p_jobname text, p_schedule text, p_command text,
 							   p_database text, p_username text,
@@ -417,24 +454,14 @@ BEGIN
 	PERFORM cron._require(p_command, 'command');
 
 	LOOP
-		UPDATE cron.job j SET
-			schedule = p_schedule,
-			command = p_command,
-			database = COALESCE(p_database, j.database),
-			active = COALESCE(p_active, j.active),
-			timezone = CASE WHEN p_timezone IS NULL THEN j.timezone
-							WHEN p_timezone OPERATOR(pg_catalog.=) '' THEN NULL
-							ELSE p_timezone END,
-			catchup = COALESCE(p_catchup, j.catchup),
-			catchup_window = COALESCE(p_catchup_window, j.catchup_window),
-			overlap = COALESCE(p_overlap, j.overlap),
-			max_retries = COALESCE(p_max_retries, j.max_retries),
-			retry_delay = COALESCE(p_retry_delay, j.retry_delay),
-			timeout = COALESCE(p_timeout, j.timeout)
+		SELECT j.jobid INTO v_jobid FROM cron.job j
 		WHERE j.jobname OPERATOR(pg_catalog.=) p_jobname
 		  AND j.username OPERATOR(pg_catalog.=) v_username
-		RETURNING j.jobid INTO v_jobid;
-		IF FOUND THEN
+		FOR UPDATE;
+		IF FOUND AND cron._update_job(v_jobid, p_schedule, p_command,
+									  p_database, NULL, p_active, p_timezone,
+									  p_catchup, p_catchup_window, p_overlap,
+									  p_max_retries, p_retry_delay, p_timeout) THEN
 			RETURN v_jobid;
 		END IF;
 
@@ -599,23 +626,7 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
 	PERFORM cron._require($1, 'job_id');
-	UPDATE cron.job j SET
-		schedule = COALESCE($2, j.schedule),
-		command = COALESCE($3, j.command),
-		database = COALESCE($4, j.database),
-		username = COALESCE($5, j.username),
-		active = COALESCE($6, j.active),
-		timezone = CASE WHEN $7 IS NULL THEN j.timezone
-						WHEN $7 OPERATOR(pg_catalog.=) '' THEN NULL
-						ELSE $7 END,
-		catchup = COALESCE($8, j.catchup),
-		catchup_window = COALESCE($9, j.catchup_window),
-		overlap = COALESCE($10, j.overlap),
-		max_retries = COALESCE($11, j.max_retries),
-		retry_delay = COALESCE($12, j.retry_delay),
-		timeout = COALESCE($13, j.timeout)
-	WHERE j.jobid OPERATOR(pg_catalog.=) $1;
-	IF NOT FOUND THEN
+	IF NOT cron._update_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) THEN
 		PERFORM cron._job_not_found($1);
 	END IF;
 END

@@ -192,9 +192,10 @@ run_problem(const CronRun *run)
 	return problem;
 }
 
-/* record a slot as skipped, with the reason */
+/* claim a slot of the job in the ledger with the given status */
 static int64
-record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why)
+claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
+		   const char *message)
 {
 	CronClaim	claim;
 
@@ -204,9 +205,16 @@ record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why)
 	claim.command = job->command;
 	claim.scheduled_for = slot;
 	claim.manual = manual;
-	claim.status = "skipped";
-	claim.message = why;
+	claim.status = status;
+	claim.message = message;
 	return ledger_claim(&claim);
+}
+
+/* record a slot as skipped, with the reason */
+static int64
+record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why)
+{
+	return claim_slot(job, slot, manual, "skipped", why);
 }
 
 /*
@@ -216,21 +224,12 @@ record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why)
 static int64
 claim_run(CronJob *job, TimestampTz slot, bool manual)
 {
-	CronClaim	claim;
 	CronRun    *run;
 	MemoryContext old;
 	char	   *problem;
 	int64		runid;
 
-	claim.jobid = job->jobid;
-	claim.database = job->database;
-	claim.username = job->username;
-	claim.command = job->command;
-	claim.scheduled_for = slot;
-	claim.manual = manual;
-	claim.status = "starting";
-	claim.message = NULL;
-	runid = ledger_claim(&claim);
+	runid = claim_slot(job, slot, manual, "starting", NULL);
 	if (runid == 0)
 	{
 		elog(DEBUG1, "cron job " INT64_FORMAT ": slot %s is already in the ledger, not running it again",
