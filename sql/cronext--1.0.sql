@@ -29,6 +29,12 @@ BEGIN
 			USING ERRCODE = 'insufficient_privilege',
 				  HINT = 'Drop or rename the existing schema "cron", then create the extension again.';
 	END IF;
+	/* the settings exist only when the library was preloaded */
+	IF pg_catalog.current_setting('cron.database_name', true) IS NULL THEN
+		RAISE EXCEPTION 'cronext can only be loaded via shared_preload_libraries'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Add cronext to shared_preload_libraries in postgresql.conf and restart the server.';
+	END IF;
 	/* jobs created anywhere else would never run */
 	IF pg_catalog.current_database() OPERATOR(pg_catalog.<>)
 	   pg_catalog.current_setting('cron.database_name') THEN
