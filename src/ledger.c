@@ -20,6 +20,7 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "pgstat.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -289,6 +290,46 @@ ledger_close_orphans(void)
 		elog(ERROR, "cronext: closing interrupted runs failed: %s",
 			 SPI_result_code_string(ret));
 	return SPI_processed;
+}
+
+/*
+ * Job workers left by an earlier scheduler: ask them to stop (SIGTERM
+ * aborts their transaction).  Returns how many there were.  Unprepared:
+ * this runs once per scheduler start.
+ */
+int
+ledger_signal_orphan_workers(void)
+{
+	int			ret;
+
+	ret = SPI_execute("SELECT pg_catalog.pg_terminate_backend(a.pid) "
+					  "FROM pg_catalog.pg_stat_get_activity(NULL) a "
+					  "WHERE a.backend_type OPERATOR(pg_catalog.=) 'cronext job'",
+					  false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "cronext: stopping job workers failed: %s",
+			 SPI_result_code_string(ret));
+	return (int) SPI_processed;
+}
+
+/* how many job workers are still alive */
+int
+ledger_count_orphan_workers(void)
+{
+	int			ret;
+	bool		isnull;
+
+	/* a fresh snapshot of the activity table each time */
+	pgstat_clear_snapshot();
+	ret = SPI_execute("SELECT pg_catalog.count(*)::pg_catalog.int4 "
+					  "FROM pg_catalog.pg_stat_get_activity(NULL) a "
+					  "WHERE a.backend_type OPERATOR(pg_catalog.=) 'cronext job'",
+					  false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "cronext: counting job workers failed: %s",
+			 SPI_result_code_string(ret));
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 /* is the extension installed in this database? (in a transaction) */

@@ -54,5 +54,7 @@ extern void ledger_finish(int64 runid, bool succeeded, const char *message,
 extern void ledger_forget_history(int64 jobid, int64 keep_runid);
 extern uint64 ledger_close_orphans(void);
 extern bool ledger_extension_ready(void);
+extern int	ledger_signal_orphan_workers(void);
+extern int	ledger_count_orphan_workers(void);
 
 #endif							/* CRONEXT_LEDGER_H */

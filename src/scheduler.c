@@ -791,6 +791,40 @@ sleep_ms(void)
 	return ms;
 }
 
+/*
+ * Job workers of an earlier scheduler of this server lifetime (it died, and
+ * the postmaster restarted us) still run commands nobody will record.
+ * Stop them and wait until they are gone, so that the runs closed as
+ * failed next really committed nothing, and a queued job never runs twice
+ * at once.
+ */
+static void
+stop_orphan_workers(void)
+{
+	int			waited_ms = 0;
+	int			left;
+
+	left = ledger_signal_orphan_workers();
+	if (left == 0)
+		return;
+	ereport(LOG,
+			(errmsg("cronext is stopping %d job worker%s left by an earlier scheduler",
+					left, left == 1 ? "" : "s")));
+	while (left > 0 && waited_ms < 30000)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 100, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		waited_ms += 100;
+		left = ledger_count_orphan_workers();
+	}
+	if (left > 0)
+		ereport(WARNING,
+				(errmsg("%d job worker%s of an earlier scheduler did not stop", left,
+						left == 1 ? "" : "s")));
+}
+
 /* one pass: read changes, record reports, decide, claim, launch */
 static void
 scheduler_iteration(void)
@@ -798,6 +832,14 @@ scheduler_iteration(void)
 	ManualAnswer answers[CRON_MAX_MANUAL_REQUESTS];
 	int			nanswers = 0;
 	uint64		generation;
+
+	/*
+	 * Read the change counter before taking the snapshot: a change that
+	 * commits after this point bumps it again and wakes us, so it is read
+	 * on the next pass even if this pass's snapshot misses it.
+	 */
+	generation = pg_atomic_read_u64(&cron_shared->jobs_generation);
+	pg_read_barrier();
 
 	begin_iteration_xact();
 	if (!ledger_extension_ready())
@@ -815,7 +857,10 @@ scheduler_iteration(void)
 
 	if (first_load)
 	{
-		uint64		closed = ledger_close_orphans();
+		uint64		closed;
+
+		stop_orphan_workers();
+		closed = ledger_close_orphans();
 
 		if (closed > 0)
 			ereport(LOG,
@@ -823,7 +868,6 @@ scheduler_iteration(void)
 							closed, closed == 1 ? "" : "s")));
 	}
 
-	generation = pg_atomic_read_u64(&cron_shared->jobs_generation);
 	if (reload_pending || generation != seen_generation)
 	{
 		seen_generation = generation;
