@@ -194,6 +194,9 @@ job_cache_reload(List *rows, bool first_load)
 			changed = (row->changed_at != job->changed_at);
 			if (changed && row->changed_at > job->last_slot)
 				job->last_slot = row->changed_at;
+			/* slots queued before a change no longer count */
+			if (changed && job->npending > 0)
+				job->pending_stale = true;
 		}
 		job->seen = true;
 		apply_row(job, row);

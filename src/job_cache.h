@@ -64,6 +64,7 @@ typedef struct CronJob
 	int			npending;
 	int			pending_cap;
 	bool		in_ready;		/* in the ready list (npending > 0) */
+	bool		pending_stale;	/* job changed: its queued slots no longer count */
 	dlist_node	ready_node;
 } CronJob;
 

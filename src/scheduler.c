@@ -121,6 +121,7 @@ static uint64 seen_generation = 0;
 static bool capacity_warned = false;
 static bool worker_warned = false;
 static bool launch_blocked = false;
+static TimestampTz scheduler_started_at = 0;
 
 static void
 scheduler_detach_shared(int code, Datum arg)
@@ -400,7 +401,15 @@ decide_due(CronJob *job, TimestampTz now)
 	while (job_cache_slot_after(job, after, &slot) && slot <= now)
 	{
 		after = slot;
-		if (slot < horizon)
+
+		/*
+		 * A slot older than the window is missed; so is, for catchup =
+		 * none, any slot that came due before this scheduler started
+		 * (server down, standby), however recently.
+		 */
+		if (slot < horizon ||
+			(job->catchup == CATCHUP_NONE && slot < scheduler_started_at &&
+			 job->schedule.kind != CRON_KIND_REBOOT))
 		{
 			if (missed == 0)
 				first_missed = slot;
@@ -440,8 +449,8 @@ decide_due(CronJob *job, TimestampTz now)
 		why = psprintf("missed: %s" INT64_FORMAT " slot%s from %s to %s not run (catchup = %s)",
 					   missed >= MAX_MISSED_COUNT ? "at least " : "",
 					   missed, missed == 1 ? "" : "s",
-					   timestamptz_to_str(first_missed),
-					   timestamptz_to_str(last_missed),
+					   pstrdup(timestamptz_to_str(first_missed)),
+					   pstrdup(timestamptz_to_str(last_missed)),
 					   catchup_name(job->catchup));
 		(void) record_skipped(job, last_missed, false, why);
 	}
@@ -490,6 +499,15 @@ claim_ready(void)
 	dlist_foreach_modify(iter, job_cache_ready_list())
 	{
 		CronJob    *job = dlist_container(CronJob, ready_node, iter.cur);
+
+		if (job->pending_stale)
+		{
+			while (job->npending > 0)
+				(void) record_skipped(job, job_pending_pop(job), false,
+									  "skipped: the job was changed or paused before this slot could start");
+			job->pending_stale = false;
+			continue;
+		}
 
 		while (job->npending > 0)
 		{
@@ -823,6 +841,9 @@ stop_orphan_workers(void)
 		ereport(WARNING,
 				(errmsg("%d job worker%s of an earlier scheduler did not stop", left,
 						left == 1 ? "" : "s")));
+
+	/* the waits above may have consumed a wake-up meant for the main loop */
+	SetLatch(MyLatch);
 }
 
 /* one pass: read changes, record reports, decide, claim, launch */
@@ -904,6 +925,7 @@ cron_scheduler_main(Datum main_arg)
 	SpinLockRelease(&cron_shared->mutex);
 	before_shmem_exit(scheduler_detach_shared, 0);
 
+	scheduler_started_at = GetCurrentTimestamp();
 	job_cache_init();
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "cronext runs",
 									ALLOCSET_DEFAULT_SIZES);
