@@ -356,12 +356,14 @@ CREATE POLICY job_run_details_owner ON cron.job_run_details
 
 /*
  * Roles with USAGE on schema cron (granted by an administrator) may manage
- * their own jobs directly or through the API; only the scheduler writes
- * the ledger.
+ * their own jobs directly or through the API.  Only the scheduler writes
+ * the ledger: roles may read their own runs, but not delete or lock them,
+ * since a row or table lock held on the ledger would stall the scheduler
+ * for everybody.
  */
 GRANT SELECT, INSERT, UPDATE, DELETE ON cron.job TO PUBLIC;
 GRANT USAGE ON SEQUENCE cron.jobid_seq TO PUBLIC;
-GRANT SELECT, DELETE ON cron.job_run_details TO PUBLIC;
+GRANT SELECT ON cron.job_run_details TO PUBLIC;
 
 /* ----------------------------------------------------------------------
  * The SQL API (pg_cron 1.6 compatible, plus per-job options by name)

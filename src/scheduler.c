@@ -47,6 +47,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -66,6 +67,12 @@
 
 /* how soon to retry when no background worker slot was free */
 #define WORKER_RETRY_MS		100
+
+/* longest wait for a lock on cron.job before keeping the cached jobs */
+#define RELOAD_LOCK_TIMEOUT	"200ms"
+
+/* how soon to retry reading cron.job when it was locked */
+#define RELOAD_RETRY_MS		500
 
 /* missed slots counted one by one at most; beyond, the count is a floor */
 #define MAX_MISSED_COUNT	100000
@@ -122,6 +129,7 @@ static bool capacity_warned = false;
 static bool worker_warned = false;
 static bool launch_blocked = false;
 static TimestampTz scheduler_started_at = 0;
+static bool reload_warned = false;
 
 static void
 scheduler_detach_shared(int code, Datum arg)
@@ -806,6 +814,8 @@ sleep_ms(void)
 	}
 	if (launch_blocked && (ms < 0 || ms > WORKER_RETRY_MS))
 		ms = WORKER_RETRY_MS;
+	if (reload_pending && (ms < 0 || ms > RELOAD_RETRY_MS))
+		ms = RELOAD_RETRY_MS;
 	return ms;
 }
 
@@ -844,6 +854,59 @@ stop_orphan_workers(void)
 
 	/* the waits above may have consumed a wake-up meant for the main loop */
 	SetLatch(MyLatch);
+}
+
+/*
+ * Read cron.job into the cache.  A role that may write cron.job may also
+ * lock it; so the read waits at most RELOAD_LOCK_TIMEOUT for its lock and,
+ * if it cannot get it, keeps the jobs it knows and tries again shortly,
+ * so that nobody's lock stalls everybody's jobs.  Returns false then.
+ */
+static bool
+reload_jobs(void)
+{
+	MemoryContext old = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		List	   *rows;
+		int			nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("lock_timeout", RELOAD_LOCK_TIMEOUT,
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+		rows = ledger_load_jobs(first_load, loop_cxt);
+		AtEOXact_GUC(true, nestlevel);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(old);
+		CurrentResourceOwner = owner;
+		job_cache_reload(rows, first_load);
+		reload_warned = false;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(old);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(old);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(edata);
+		if (!reload_warned)
+			ereport(WARNING,
+					(errmsg("cronext could not read cron.job: %s", edata->message),
+					 errdetail("Jobs keep running as last read; the read is retried.")));
+		reload_warned = true;
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
 }
 
 /* one pass: read changes, record reports, decide, claim, launch */
@@ -891,10 +954,14 @@ scheduler_iteration(void)
 
 	if (reload_pending || generation != seen_generation)
 	{
-		seen_generation = generation;
-		job_cache_reload(ledger_load_jobs(first_load, loop_cxt), first_load);
-		first_load = false;
-		reload_pending = false;
+		if (reload_jobs())
+		{
+			seen_generation = generation;
+			first_load = false;
+			reload_pending = false;
+		}
+		else
+			reload_pending = true;	/* try again shortly */
 	}
 
 	collect_reports();
