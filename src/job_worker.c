@@ -15,6 +15,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -24,7 +27,9 @@
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "exec_command.h"
@@ -83,6 +88,50 @@ serve_request(CronMailbox *mb)
 	wake_scheduler(mb);
 }
 
+/*
+ * The role and database settings (ALTER ROLE / ALTER DATABASE ... SET)
+ * that a new session would start with, as text.  DISCARD ALL resets to the
+ * values this session started with, so a worker whose settings changed
+ * since it connected must hand its runs to a fresh worker.
+ */
+static char *
+session_settings(void)
+{
+	char	   *result = NULL;
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		values[2];
+	bool		isnull;
+	MemoryContext old = CurrentMemoryContext;
+
+	values[0] = ObjectIdGetDatum(MyDatabaseId);
+	values[1] = ObjectIdGetDatum(GetSessionUserId());
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cronext: SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_execute_with_args("SELECT pg_catalog.array_agg(s.setconfig::pg_catalog.text "
+							  "ORDER BY s.setdatabase, s.setrole)::pg_catalog.text "
+							  "FROM pg_catalog.pg_db_role_setting s "
+							  "WHERE s.setdatabase OPERATOR(pg_catalog.=) ANY (ARRAY[0, $1]::pg_catalog.oid[]) "
+							  "AND s.setrole OPERATOR(pg_catalog.=) ANY (ARRAY[0, $2]::pg_catalog.oid[])",
+							  2, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cronext: reading pg_db_role_setting failed");
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 1, &isnull);
+
+		MemoryContextSwitchTo(old);
+		result = isnull ? pstrdup("") : TextDatumGetCString(d);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(old);
+	return result;
+}
+
 /* forget everything the last run did to the session; false if that failed */
 static bool
 reset_session(void)
@@ -99,6 +148,8 @@ cron_job_worker_main(Datum main_arg)
 	CronMailbox *mb;
 	TimestampTz idle_since = 0;
 	bool		leaving = false;
+	char	   *settings;
+	int			served;
 
 	/* SIGTERM cancels a running command cleanly and ends the worker */
 	pqsignal(SIGTERM, die);
@@ -121,6 +172,8 @@ cron_job_worker_main(Datum main_arg)
 	mb->worker_procno = MyProc->pgprocno;
 	mb->pid = MyProcPid;
 	MemoryContextSwitchTo(TopMemoryContext);
+	settings = session_settings();
+	served = 0;
 
 	for (;;)
 	{
@@ -133,7 +186,21 @@ cron_job_worker_main(Datum main_arg)
 
 		if (state == MB_ASSIGNED)
 		{
+			/* a later run must see the settings a new session would get */
+			if (served > 0)
+			{
+				char	   *now_settings = session_settings();
+				bool		same = strcmp(now_settings, settings) == 0;
+
+				pfree(now_settings);
+				if (!same)
+				{
+					pg_atomic_write_u32(&mb->state, MB_BOUNCED);
+					break;
+				}
+			}
 			serve_request(mb);
+			served++;
 			/* a session that cannot be cleaned serves no further run */
 			if (!reset_session())
 				leaving = true;

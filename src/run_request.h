@@ -17,7 +17,11 @@
  *
  * The mailbox's state machine (who moves it, and the legal next states):
  *	 MB_ASSIGNED  scheduler: a request is ready; next MB_RUNNING (worker),
- *				  or the worker dies before connecting
+ *				  MB_BOUNCED (worker), or the worker dies before connecting
+ *	 MB_BOUNCED   worker: it did not run the request, because its session
+ *				  no longer matches what a new session of the role would get
+ *				  (ALTER ROLE/DATABASE ... SET changed); the scheduler gives
+ *				  the run to a fresh worker; final
  *	 MB_RUNNING   worker: the command started; next MB_DONE (worker)
  *	 MB_DONE	  worker: outcome written; next MB_IDLE (scheduler, after
  *				  recording it)
@@ -53,7 +57,8 @@ typedef enum CronMailboxState
 	MB_DONE,
 	MB_IDLE,
 	MB_RESERVED,
-	MB_EXITING
+	MB_EXITING,
+	MB_BOUNCED
 } CronMailboxState;
 
 typedef struct CronMailbox

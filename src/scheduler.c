@@ -44,6 +44,7 @@
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -171,6 +172,7 @@ run_problem(const CronRun *run)
 {
 	HeapTuple	tuple;
 	Form_pg_authid role;
+	Oid			roleid;
 	Oid			dboid;
 	char	   *problem = NULL;
 
@@ -178,6 +180,7 @@ run_problem(const CronRun *run)
 	if (!HeapTupleIsValid(tuple))
 		return psprintf("role \"%s\" does not exist", run->username);
 	role = (Form_pg_authid) GETSTRUCT(tuple);
+	roleid = role->oid;
 	if (!role->rolcanlogin)
 		problem = psprintf("role \"%s\" is not permitted to log in", run->username);
 	else if (role->rolsuper && !cronext_enable_superuser_jobs)
@@ -198,6 +201,10 @@ run_problem(const CronRun *run)
 							   run->database);
 		ReleaseSysCache(tuple);
 	}
+	if (problem == NULL &&
+		pg_database_aclcheck(dboid, roleid, ACL_CONNECT) != ACLCHECK_OK)
+		problem = psprintf("role \"%s\" does not have CONNECT privilege on database \"%s\"",
+						   run->username, run->database);
 	return problem;
 }
 
@@ -334,6 +341,21 @@ collect_reports(void)
 		pg_memory_barrier();
 		state = pg_atomic_read_u32(&mb->state);
 		pg_read_barrier();
+
+		if (run != NULL && state == MB_BOUNCED)
+		{
+			/* the worker's session went stale: a fresh worker takes the run */
+			CronJob    *job = job_cache_lookup(run->jobid);
+
+			if (job)
+			{
+				job->running--;
+				job->waiting++;
+			}
+			run->worker = NULL;
+			w->run = NULL;
+			run = NULL;
+		}
 
 		if (run != NULL)
 		{

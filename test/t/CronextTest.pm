@@ -62,9 +62,12 @@ sub wait_for
 	my $deadline = time() + ($timeout // 30);
 	while (time() < $deadline)
 	{
+		# a poll that blocks (on a lock) is cut at the deadline
+		my $timed_out;
 		my ($ret, $out, $err) =
-		  $node->psql($db // 'postgres', $sql, on_error_stop => 0);
-		return 1 if $ret == 0 && defined $out && $out eq 't';
+		  $node->psql($db // 'postgres', $sql, on_error_stop => 0,
+			timeout => $deadline - time() + 1, timed_out => \$timed_out);
+		return 1 if !$timed_out && $ret == 0 && defined $out && $out eq 't';
 		usleep(100_000);
 	}
 	diag("timed out after ${\($timeout // 30)} s waiting for: $sql");
@@ -80,8 +83,10 @@ sub stays_false
 	my $deadline = time() + $secs;
 	while (time() < $deadline)
 	{
-		my ($ret, $out) = $node->psql($db // 'postgres', $sql, on_error_stop => 0);
-		if ($ret == 0 && defined $out && $out eq 't')
+		my $timed_out;
+		my ($ret, $out) = $node->psql($db // 'postgres', $sql, on_error_stop => 0,
+			timeout => $deadline - time() + 1, timed_out => \$timed_out);
+		if (!$timed_out && $ret == 0 && defined $out && $out eq 't')
 		{
 			diag("became true: $sql");
 			return 0;
