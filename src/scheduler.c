@@ -127,6 +127,7 @@ static bool first_load = true;
 static bool reload_pending = true;
 static uint64 seen_generation = 0;
 static bool capacity_warned = false;
+static TimestampTz capacity_warned_at = 0;
 static bool worker_warned = false;
 static bool launch_blocked = false;
 static TimestampTz scheduler_started_at = 0;
@@ -545,10 +546,17 @@ claim_ready(void)
 				break;
 			if (list_length(runs) >= cronext_max_running_jobs)
 			{
-				if (!capacity_warned)
+				TimestampTz now = GetCurrentTimestamp();
+
+				/* once per episode of saturation, and at most once a minute */
+				if (!capacity_warned &&
+					now - capacity_warned_at >= 60 * USECS_PER_SEC)
+				{
 					ereport(WARNING,
 							(errmsg("cron.max_running_jobs (%d) runs are in progress; due runs wait for one to end",
 									cronext_max_running_jobs)));
+					capacity_warned_at = now;
+				}
 				capacity_warned = true;
 				return;
 			}
