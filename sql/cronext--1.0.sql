@@ -462,9 +462,10 @@ BEGIN
 	PERFORM cron._require(p_command, 'command');
 
 	LOOP
+		/* the default collation, so that the (username, jobname) index serves */
 		SELECT j.jobid INTO v_jobid FROM cron.job j
-		WHERE j.jobname OPERATOR(pg_catalog.=) p_jobname
-		  AND j.username OPERATOR(pg_catalog.=) v_username
+		WHERE j.jobname OPERATOR(pg_catalog.=) (p_jobname COLLATE pg_catalog."default")
+		  AND j.username OPERATOR(pg_catalog.=) (v_username COLLATE pg_catalog."default")
 		FOR UPDATE;
 		IF FOUND AND cron._update_job(v_jobid, p_schedule, p_command,
 									  p_database, NULL, p_active, p_timezone,

@@ -1047,10 +1047,11 @@ cron_scheduler_main(Datum main_arg)
 			reload_pending = true;
 		}
 
-		MemoryContextReset(loop_cxt);
 		old = MemoryContextSwitchTo(loop_cxt);
 		scheduler_iteration();
 		MemoryContextSwitchTo(old);
+		/* nothing of this pass is needed while we sleep */
+		MemoryContextReset(loop_cxt);
 
 		ms = sleep_ms();
 		(void) WaitLatch(MyLatch,
