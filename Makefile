@@ -31,3 +31,7 @@ EXTRA_CLEAN = tmp_regress results regression.diffs regression.out
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS does not track headers: rebuild every object when any header changes,
+# so that no object keeps an old layout of a shared struct
+$(OBJS): $(wildcard $(srcdir)/src/*.h)

@@ -305,13 +305,15 @@ $function$;
 CREATE TRIGGER job_guard BEFORE INSERT OR UPDATE ON cron.job
 	FOR EACH ROW EXECUTE FUNCTION cron.job_guard();
 
-/* wakes the scheduler at commit of any change to cron.job */
+/* tells the scheduler, at commit, which jobs changed */
 CREATE FUNCTION cron.job_changed()
 RETURNS trigger
 LANGUAGE C
 AS 'MODULE_PATHNAME', 'cron_job_changed';
 
-CREATE TRIGGER job_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cron.job
+CREATE TRIGGER job_changed AFTER INSERT OR UPDATE OR DELETE ON cron.job
+	FOR EACH ROW EXECUTE FUNCTION cron.job_changed();
+CREATE TRIGGER job_truncated AFTER TRUNCATE ON cron.job
 	FOR EACH STATEMENT EXECUTE FUNCTION cron.job_changed();
 
 /*

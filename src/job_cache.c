@@ -5,11 +5,12 @@
  *	  heap ordered by each job's next slot.
  *
  * The scheduler sleeps until the heap's first slot, so its idle cost does
- * not grow with the number of jobs.  The cache is rebuilt from cron.job
- * only when a transaction that wrote cron.job commits (see shared.c and
- * the job_changed trigger); a job's scheduling state (its last decided
- * slot, its running and pending runs) survives the rebuild, so editing one
- * job never disturbs another.
+ * not grow with the number of jobs.  The cache is refreshed only when a
+ * transaction that wrote cron.job commits (see shared.c and the
+ * job_changed trigger), and then only for the jobs it touched (all of
+ * them after a TRUNCATE or a bulk change).  A job's scheduling state (its
+ * last decided slot, its running and pending runs) survives a refresh, so
+ * editing one job never disturbs another.
  *
  * Slots come from the same code as cron.next_runs (next_run.c), through
  * the same pg_tz-backed zones (schedule_pg.c).
@@ -156,6 +157,54 @@ apply_row(CronJob *job, const CronJobRow *row)
 						row->timezone ? row->timezone : cronext_timezone)));
 }
 
+/* add or refresh one job from its row */
+static void
+upsert_row(const CronJobRow *row, bool first_load)
+{
+	CronJob    *job;
+	bool		found;
+
+	job = hash_search(jobs, &row->jobid, HASH_ENTER, &found);
+	if (!found)
+	{
+		memset(((char *) job) + sizeof(int64), 0,
+			   sizeof(CronJob) - sizeof(int64));
+		job->last_slot = row->changed_at;
+		if (first_load && row->has_last_slot && row->last_slot > job->last_slot)
+			job->last_slot = row->last_slot;
+	}
+	else if (row->changed_at != job->changed_at)
+	{
+		/* only slots after a change count; those queued before do not */
+		if (row->changed_at > job->last_slot)
+			job->last_slot = row->changed_at;
+		if (job->npending > 0)
+			job->pending_stale = true;
+	}
+	job->seen = true;
+	apply_row(job, row);
+	/* a reload may follow a cron.timezone change: always recompute */
+	job_cache_reschedule(job);
+}
+
+/* forget a job that is no longer in cron.job */
+static void
+remove_job(CronJob *job)
+{
+	if (job->in_heap)
+		pairingheap_remove(heap, &job->heap_node);
+	if (job->in_ready)
+		dlist_delete(&job->ready_node);
+	if (job->pending)
+		pfree(job->pending);
+	replace_string(job->schedule_text, NULL);
+	replace_string(job->timezone, NULL);
+	replace_string(job->command, NULL);
+	replace_string(job->database, NULL);
+	replace_string(job->username, NULL);
+	hash_search(jobs, &job->jobid, HASH_REMOVE, NULL);
+}
+
 /*
  * Bring the cache in line with rows (all of cron.job).  On the first load
  * a job's last decided slot is the newest slot in the ledger, so that
@@ -174,54 +223,42 @@ job_cache_reload(List *rows, bool first_load)
 		job->seen = false;
 
 	foreach(lc, rows)
-	{
-		CronJobRow *row = lfirst(lc);
-		bool		found;
-		bool		changed;
-
-		job = hash_search(jobs, &row->jobid, HASH_ENTER, &found);
-		if (!found)
-		{
-			memset(((char *) job) + sizeof(int64), 0,
-				   sizeof(CronJob) - sizeof(int64));
-			job->last_slot = row->changed_at;
-			if (first_load && row->has_last_slot && row->last_slot > job->last_slot)
-				job->last_slot = row->last_slot;
-			changed = true;
-		}
-		else
-		{
-			changed = (row->changed_at != job->changed_at);
-			if (changed && row->changed_at > job->last_slot)
-				job->last_slot = row->changed_at;
-			/* slots queued before a change no longer count */
-			if (changed && job->npending > 0)
-				job->pending_stale = true;
-		}
-		job->seen = true;
-		apply_row(job, row);
-		/* a reload may follow a cron.timezone change: always recompute */
-		job_cache_reschedule(job);
-		(void) changed;
-	}
+		upsert_row(lfirst(lc), first_load);
 
 	hash_seq_init(&seq, jobs);
 	while ((job = hash_seq_search(&seq)) != NULL)
 	{
-		if (job->seen)
-			continue;
-		if (job->in_heap)
-			pairingheap_remove(heap, &job->heap_node);
-		if (job->in_ready)
-			dlist_delete(&job->ready_node);
-		if (job->pending)
-			pfree(job->pending);
-		replace_string(job->schedule_text, NULL);
-		replace_string(job->timezone, NULL);
-		replace_string(job->command, NULL);
-		replace_string(job->database, NULL);
-		replace_string(job->username, NULL);
-		hash_search(jobs, &job->jobid, HASH_REMOVE, NULL);
+		if (!job->seen)
+			remove_job(job);
+	}
+}
+
+/*
+ * Bring the given jobs in line with rows (their current rows in cron.job;
+ * an id without a row was deleted).  The rest of the cache is untouched,
+ * so one edited job costs one row, however many jobs there are.
+ */
+void
+job_cache_update(List *rows, const int64 *ids, int nids)
+{
+	ListCell   *lc;
+	int			i;
+
+	for (i = 0; i < nids; i++)
+	{
+		CronJob    *job = hash_search(jobs, &ids[i], HASH_FIND, NULL);
+
+		if (job)
+			job->seen = false;
+	}
+	foreach(lc, rows)
+		upsert_row(lfirst(lc), false);
+	for (i = 0; i < nids; i++)
+	{
+		CronJob    *job = hash_search(jobs, &ids[i], HASH_FIND, NULL);
+
+		if (job && !job->seen)
+			remove_job(job);
 	}
 }
 

@@ -70,6 +70,7 @@ typedef struct CronJob
 
 extern void job_cache_init(void);
 extern void job_cache_reload(List *rows, bool first_load);
+extern void job_cache_update(List *rows, const int64 *ids, int nids);
 extern CronJob *job_cache_lookup(int64 jobid);
 extern CronJob *job_cache_first(void);
 extern void job_cache_reschedule(CronJob *job);

@@ -21,6 +21,7 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "pgstat.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -44,6 +45,12 @@ JOB_COLUMNS ", (SELECT pg_catalog.max(d.scheduled_for) "
 "FROM cron.job_run_details d "
 "WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid AND NOT d.manual) "
 "FROM cron.job j WHERE j.kind OPERATOR(pg_catalog.=) 'sql'";
+
+/* some jobs only: those a committed transaction changed */
+static const char *const load_some_jobs_sql =
+JOB_COLUMNS ", NULL::pg_catalog.timestamptz "
+"FROM cron.job j WHERE j.kind OPERATOR(pg_catalog.=) 'sql' "
+"AND j.jobid OPERATOR(pg_catalog.=) ANY ($1)";
 
 static const char *const claim_sql =
 "INSERT INTO cron.job_run_details "
@@ -75,11 +82,14 @@ static const char *const close_orphans_sql =
 
 static SPIPlanPtr load_jobs_plan;
 static SPIPlanPtr load_jobs_with_slots_plan;
+static SPIPlanPtr load_some_jobs_plan;
 static SPIPlanPtr claim_plan;
 static SPIPlanPtr mark_running_plan;
 static SPIPlanPtr finish_plan;
 static SPIPlanPtr forget_plan;
 static SPIPlanPtr close_orphans_plan;
+
+static List *rows_to_jobs(int ret, MemoryContext cxt);
 
 static SPIPlanPtr
 prepare(const char *sql, int nargs, Oid *argtypes)
@@ -105,11 +115,13 @@ ledger_prepare(void)
 	Oid			finish_types[] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
 	TIMESTAMPTZOID};
 	Oid			forget_types[] = {INT8OID, INT8OID};
+	Oid			some_types[] = {INT8ARRAYOID};
 
 	if (claim_plan != NULL)
 		return;
 	load_jobs_plan = prepare(load_jobs_sql, 0, NULL);
 	load_jobs_with_slots_plan = prepare(load_jobs_with_slots_sql, 0, NULL);
+	load_some_jobs_plan = prepare(load_some_jobs_sql, 1, some_types);
 	claim_plan = prepare(claim_sql, lengthof(claim_types), claim_types);
 	mark_running_plan = prepare(mark_running_sql, lengthof(running_types),
 								running_types);
@@ -136,12 +148,35 @@ get_text(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt)
 List *
 ledger_load_jobs(bool with_last_slots, MemoryContext cxt)
 {
+	return rows_to_jobs(SPI_execute_plan(with_last_slots ?
+										 load_jobs_with_slots_plan :
+										 load_jobs_plan, NULL, NULL, true, 0),
+						cxt);
+}
+
+/* read only the given jobs (those that exist) */
+List *
+ledger_load_some_jobs(const int64 *ids, int nids, MemoryContext cxt)
+{
+	Datum	   *elems = palloc(nids * sizeof(Datum));
+	Datum		values[1];
+	int			i;
+
+	for (i = 0; i < nids; i++)
+		elems[i] = Int64GetDatum(ids[i]);
+	values[0] = PointerGetDatum(construct_array(elems, nids, INT8OID, 8,
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	return rows_to_jobs(SPI_execute_plan(load_some_jobs_plan, values, NULL,
+										 true, 0), cxt);
+}
+
+/* turn the result of a job query into a list of CronJobRow in cxt */
+static List *
+rows_to_jobs(int ret, MemoryContext cxt)
+{
 	List	   *rows = NIL;
 	uint64		i;
-	int			ret;
 
-	ret = SPI_execute_plan(with_last_slots ? load_jobs_with_slots_plan :
-						   load_jobs_plan, NULL, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "cronext: reading cron.job failed: %s",
 			 SPI_result_code_string(ret));

@@ -47,6 +47,8 @@ typedef struct CronClaim
 
 extern void ledger_prepare(void);
 extern List *ledger_load_jobs(bool with_last_slots, MemoryContext cxt);
+extern List *ledger_load_some_jobs(const int64 *ids, int nids,
+								   MemoryContext cxt);
 extern int64 ledger_claim(const CronClaim *claim);
 extern void ledger_mark_running(int64 runid, int pid, TimestampTz start_time);
 extern void ledger_finish(int64 runid, bool succeeded, const char *message,

@@ -33,6 +33,7 @@
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
+#include "catalog/namespace.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -47,6 +48,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
@@ -125,7 +127,7 @@ static MemoryContext loop_cxt;
 static bool extension_ready = false;
 static bool first_load = true;
 static bool reload_pending = true;
-static uint64 seen_generation = 0;
+static Oid	loaded_job_relid = InvalidOid;
 static bool capacity_warned = false;
 static TimestampTz capacity_warned_at = 0;
 static bool worker_warned = false;
@@ -886,14 +888,24 @@ stop_orphan_workers(void)
 	SetLatch(MyLatch);
 }
 
+/* the OID of cron.job now (in a transaction) */
+static Oid
+current_job_relid(void)
+{
+	Oid			nsp = get_namespace_oid("cron", true);
+
+	return OidIsValid(nsp) ? get_relname_relid("job", nsp) : InvalidOid;
+}
+
 /*
- * Read cron.job into the cache.  A role that may write cron.job may also
+ * Read cron.job into the cache: the given jobs, or all when ids is NULL.
+ * A role that may write cron.job may also
  * lock it; so the read waits at most RELOAD_LOCK_TIMEOUT for its lock and,
  * if it cannot get it, keeps the jobs it knows and tries again shortly,
  * so that nobody's lock stalls everybody's jobs.  Returns false then.
  */
 static bool
-reload_jobs(void)
+reload_jobs(const int64 *ids, int nids)
 {
 	MemoryContext old = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -908,12 +920,18 @@ reload_jobs(void)
 		(void) set_config_option("lock_timeout", RELOAD_LOCK_TIMEOUT,
 								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 								 true, 0, false);
-		rows = ledger_load_jobs(first_load, loop_cxt);
+		if (ids != NULL)
+			rows = ledger_load_some_jobs(ids, nids, loop_cxt);
+		else
+			rows = ledger_load_jobs(first_load, loop_cxt);
 		AtEOXact_GUC(true, nestlevel);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(old);
 		CurrentResourceOwner = owner;
-		job_cache_reload(rows, first_load);
+		if (ids != NULL)
+			job_cache_update(rows, ids, nids);
+		else
+			job_cache_reload(rows, first_load);
 		reload_warned = false;
 	}
 	PG_CATCH();
@@ -945,15 +963,20 @@ scheduler_iteration(void)
 {
 	ManualAnswer answers[CRON_MAX_MANUAL_REQUESTS];
 	int			nanswers = 0;
-	uint64		generation;
+	Oid			job_relid;
+	int64		changed[CRON_MAX_CHANGED_JOBS];
+	int			nchanged;
+	bool		changed_all;
 
 	/*
-	 * Read the change counter before taking the snapshot: a change that
-	 * commits after this point bumps it again and wakes us, so it is read
-	 * on the next pass even if this pass's snapshot misses it.
+	 * Take the changed job ids before the snapshot: they come from
+	 * transactions already visible to it, and a change that commits after
+	 * this point is noted again and wakes us, so it is read on the next
+	 * pass even if this pass's snapshot misses it.
 	 */
-	generation = pg_atomic_read_u64(&cron_shared->jobs_generation);
-	pg_read_barrier();
+	nchanged = cron_take_changed_jobs(changed, &changed_all);
+	if (changed_all)
+		reload_pending = true;
 
 	begin_iteration_xact();
 	if (!ledger_extension_ready())
@@ -982,16 +1005,25 @@ scheduler_iteration(void)
 							closed, closed == 1 ? "" : "s")));
 	}
 
-	if (reload_pending || generation != seen_generation)
+	/*
+	 * All jobs at start, after a reload signal, a TRUNCATE or a bulk
+	 * change, or when cron.job is another table than last time (the
+	 * extension was dropped and created again); else only the changed ones.
+	 */
+	job_relid = current_job_relid();
+	if (reload_pending || first_load || job_relid != loaded_job_relid)
+		nchanged = -1;
+	if (nchanged != 0)
 	{
-		if (reload_jobs())
+		if (reload_jobs(nchanged > 0 ? changed : NULL, nchanged))
 		{
-			seen_generation = generation;
+			if (nchanged < 0)
+				loaded_job_relid = job_relid;
 			first_load = false;
 			reload_pending = false;
 		}
 		else
-			reload_pending = true;	/* try again shortly */
+			reload_pending = true;	/* read all again, shortly */
 	}
 
 	collect_reports();

@@ -3,7 +3,7 @@
  * shared.c
  *	  Allocation of cronext's shared memory, and waking the scheduler.
  *
- * Backends never talk to the scheduler directly: they bump a counter or
+ * Backends never talk to the scheduler directly: they note changed jobs or
  * queue a request here and set the scheduler's latch, and the scheduler
  * picks the change up on its next loop.  That keeps the scheduler's sleep
  * "until the earliest deadline or until told", with no polling.
@@ -12,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
@@ -19,6 +20,8 @@
 #include "storage/ipc.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
 
 #include "shared.h"
 
@@ -51,7 +54,6 @@ cron_shmem_startup(void)
 		SpinLockInit(&cron_shared->mutex);
 		cron_shared->scheduler_procno = -1;
 		cron_shared->next_ticket = 1;
-		pg_atomic_init_u64(&cron_shared->jobs_generation, 0);
 		ConditionVariableInit(&cron_shared->requests_cv);
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -83,11 +85,15 @@ cron_wake_scheduler(void)
 }
 
 /*
- * Trigger on cron.job (AFTER, FOR EACH STATEMENT): at commit of the
- * writing transaction, tell the scheduler that the job table changed.
- * Waking at commit, not at the write, means the scheduler reads the new
- * rows only once they are visible, and a rolled-back change costs nothing.
+ * Triggers on cron.job (AFTER, FOR EACH ROW, and FOR EACH STATEMENT for
+ * TRUNCATE): remember which jobs this transaction changed, and at its
+ * commit tell the scheduler.  Waking at commit, not at the write, means
+ * the scheduler reads the new rows only once they are visible, and a
+ * rolled-back change costs nothing.
  */
+static int64 *xact_changed = NULL;	/* in TopMemoryContext */
+static int	xact_nchanged = 0;
+static bool xact_changed_all = false;
 static bool job_changed_in_xact = false;
 static bool xact_callback_registered = false;
 
@@ -100,18 +106,47 @@ job_changed_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 			if (job_changed_in_xact && cron_shared != NULL)
 			{
-				pg_atomic_fetch_add_u64(&cron_shared->jobs_generation, 1);
+				SpinLockAcquire(&cron_shared->mutex);
+				if (xact_changed_all ||
+					cron_shared->nchanged + xact_nchanged > CRON_MAX_CHANGED_JOBS)
+					cron_shared->changed_overflow = true;
+				else
+				{
+					memcpy(cron_shared->changed_jobs + cron_shared->nchanged,
+						   xact_changed, xact_nchanged * sizeof(int64));
+					cron_shared->nchanged += xact_nchanged;
+				}
+				SpinLockRelease(&cron_shared->mutex);
 				cron_wake_scheduler();
 			}
-			job_changed_in_xact = false;
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-			job_changed_in_xact = false;
 			break;
 		default:
 			break;
 	}
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+		event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		job_changed_in_xact = false;
+		xact_changed_all = false;
+		xact_nchanged = 0;
+	}
+}
+
+/* note a changed job id; past the shared capacity, "all jobs" is enough */
+static void
+note_changed_job(int64 jobid)
+{
+	if (xact_changed_all)
+		return;
+	if (xact_changed == NULL)
+		xact_changed = MemoryContextAlloc(TopMemoryContext,
+										  CRON_MAX_CHANGED_JOBS * sizeof(int64));
+	if (xact_nchanged >= CRON_MAX_CHANGED_JOBS)
+	{
+		xact_changed_all = true;
+		return;
+	}
+	xact_changed[xact_nchanged++] = jobid;
 }
 
 PG_FUNCTION_INFO_V1(cron_job_changed);
@@ -119,6 +154,8 @@ PG_FUNCTION_INFO_V1(cron_job_changed);
 Datum
 cron_job_changed(PG_FUNCTION_ARGS)
 {
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
@@ -129,5 +166,39 @@ cron_job_changed(PG_FUNCTION_ARGS)
 		xact_callback_registered = true;
 	}
 	job_changed_in_xact = true;
+
+	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+	{
+		/* jobid is the first column and never changes (see job_guard) */
+		HeapTuple	tuple = trigdata->tg_trigtuple;
+		bool		isnull;
+		Datum		d = heap_getattr(tuple, 1, trigdata->tg_relation->rd_att,
+									 &isnull);
+
+		if (!isnull)
+			note_changed_job(DatumGetInt64(d));
+		return PointerGetDatum(tuple);
+	}
+	xact_changed_all = true;	/* TRUNCATE */
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * For the scheduler: take the ids of the jobs changed by transactions that
+ * committed so far.  Returns how many went into ids (room for
+ * CRON_MAX_CHANGED_JOBS); *overflow means "re-read all jobs".
+ */
+int
+cron_take_changed_jobs(int64 *ids, bool *overflow)
+{
+	int			n;
+
+	SpinLockAcquire(&cron_shared->mutex);
+	n = cron_shared->nchanged;
+	memcpy(ids, cron_shared->changed_jobs, n * sizeof(int64));
+	*overflow = cron_shared->changed_overflow;
+	cron_shared->nchanged = 0;
+	cron_shared->changed_overflow = false;
+	SpinLockRelease(&cron_shared->mutex);
+	return n;
 }

@@ -2,8 +2,8 @@
  *
  * shared.h
  *	  cronext's state in the server's main shared memory: how backends
- *	  reach the scheduler (its latch), the job-table change counter, and
- *	  the queue of cron.run_job requests.
+ *	  reach the scheduler (its latch), which jobs changed, and the queue of
+ *	  cron.run_job requests.
  *
  *-------------------------------------------------------------------------
  */
@@ -14,6 +14,9 @@
 #include "port/atomics.h"
 #include "storage/condition_variable.h"
 #include "storage/spin.h"
+
+/* job ids changed since the scheduler last looked; more means "all" */
+#define CRON_MAX_CHANGED_JOBS		1024
 
 /* cron.run_job requests waiting for the scheduler */
 #define CRON_MAX_MANUAL_REQUESTS	64
@@ -35,8 +38,10 @@ typedef struct CronShared
 	uint64		next_ticket;
 	CronManualRequest requests[CRON_MAX_MANUAL_REQUESTS];
 
-	/* bumped at commit of any transaction that wrote cron.job */
-	pg_atomic_uint64 jobs_generation;
+	/* jobs whose rows committed transactions changed, for the scheduler */
+	int			nchanged;
+	bool		changed_overflow;	/* too many, or TRUNCATE: re-read all */
+	int64		changed_jobs[CRON_MAX_CHANGED_JOBS];
 
 	/* manual requests processed: run_job callers sleep on it */
 	ConditionVariable requests_cv;
@@ -46,5 +51,6 @@ extern CronShared *cron_shared;
 
 extern void cron_shared_request(void);
 extern void cron_wake_scheduler(void);
+extern int	cron_take_changed_jobs(int64 *ids, bool *overflow);
 
 #endif							/* CRONEXT_SHARED_H */
