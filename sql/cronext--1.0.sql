@@ -669,3 +669,45 @@ BEGIN
 	RETURN cron.run_job(v_jobid);
 END
 $function$;
+
+/*
+ * What runs next and what failed, one row per job the caller can see (the
+ * view runs with the caller's rights, so row-level security applies).
+ * Every figure comes from an index scan on (jobid, scheduled_for), and
+ * next_run from the scheduler's own slot code.
+ */
+CREATE VIEW cron.job_status WITH (security_invoker = true) AS
+SELECT j.jobid,
+	   j.jobname,
+	   j.username,
+	   j.schedule,
+	   COALESCE(j.timezone, pg_catalog.current_setting('cron.timezone')) AS timezone,
+	   j.active,
+	   CASE WHEN j.active THEN
+		   (SELECT r FROM cron.next_runs(j.schedule, j.timezone, pg_catalog.now(), 1) r)
+	   END AS next_run,
+	   l.start_time AS last_run_start,
+	   l.status AS last_status,
+	   l.end_time OPERATOR(pg_catalog.-) l.start_time AS last_duration,
+	   l.return_message AS last_message,
+	   (SELECT pg_catalog.count(*) FROM cron.job_run_details f
+		WHERE f.jobid OPERATOR(pg_catalog.=) j.jobid
+		  AND f.status OPERATOR(pg_catalog.=) 'failed'
+		  AND f.scheduled_for OPERATOR(pg_catalog.>) COALESCE(
+			  (SELECT pg_catalog.max(s.scheduled_for) FROM cron.job_run_details s
+			   WHERE s.jobid OPERATOR(pg_catalog.=) j.jobid
+				 AND s.status OPERATOR(pg_catalog.=) 'succeeded'),
+			  '-infinity'::timestamptz))::integer AS consecutive_failures,
+	   (SELECT d.job_pid FROM cron.job_run_details d
+		WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid
+		  AND d.status OPERATOR(pg_catalog.=) 'running'
+		ORDER BY d.scheduled_for DESC LIMIT 1) AS running_pid
+FROM cron.job j
+LEFT JOIN LATERAL (
+	SELECT d.start_time, d.end_time, d.status, d.return_message
+	FROM cron.job_run_details d
+	WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid
+	  AND d.status OPERATOR(pg_catalog.<>) 'skipped'
+	ORDER BY d.scheduled_for DESC LIMIT 1) l ON true;
+
+GRANT SELECT ON cron.job_status TO PUBLIC;

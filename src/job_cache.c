@@ -134,6 +134,8 @@ apply_row(CronJob *job, const CronJobRow *row)
 	job->overlap = strcmp(row->overlap, "skip") == 0 ? OVERLAP_SKIP :
 		strcmp(row->overlap, "allow") == 0 ? OVERLAP_ALLOW : OVERLAP_QUEUE;
 	job->timeout_ms = (int) Min(row->timeout * 1000.0, (double) PG_INT32_MAX);
+	job->max_retries = row->max_retries;
+	job->retry_delay = (int64) (row->retry_delay * USECS_PER_SEC);
 	job->changed_at = row->changed_at;
 
 	/*

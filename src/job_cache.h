@@ -49,6 +49,8 @@ typedef struct CronJob
 	int64		catchup_window;	/* microseconds */
 	CronOverlap overlap;
 	int			timeout_ms;
+	int			max_retries;
+	int64		retry_delay;	/* microseconds */
 	TimestampTz changed_at;
 
 	/* scheduling state, kept across reloads */

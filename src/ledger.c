@@ -68,6 +68,18 @@ static const char *const finish_sql =
 "start_time = COALESCE(start_time, $4), end_time = $5 "
 "WHERE runid OPERATOR(pg_catalog.=) $1";
 
+static const char *const retrying_sql =
+"UPDATE cron.job_run_details SET status = 'starting', attempt = $2, "
+"return_message = $3 WHERE runid OPERATOR(pg_catalog.=) $1";
+
+/* the payload is capped well below NOTIFY's 8000 bytes */
+static const char *const notify_failed_sql =
+"SELECT pg_catalog.pg_notify('cron_job_failed', pg_catalog.json_build_object("
+"'jobid', $1, "
+"'jobname', (SELECT j.jobname FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) $1), "
+"'runid', $2, 'scheduled_for', $3, 'attempt', $4, "
+"'return_message', pg_catalog.left($5, 2000))::pg_catalog.text)";
+
 static const char *const forget_sql =
 "DELETE FROM cron.job_run_details d "
 "WHERE d.jobid OPERATOR(pg_catalog.=) $1 "
@@ -87,6 +99,8 @@ static SPIPlanPtr claim_plan;
 static SPIPlanPtr mark_running_plan;
 static SPIPlanPtr finish_plan;
 static SPIPlanPtr forget_plan;
+static SPIPlanPtr retrying_plan;
+static SPIPlanPtr notify_failed_plan;
 static SPIPlanPtr close_orphans_plan;
 
 static List *rows_to_jobs(int ret, MemoryContext cxt);
@@ -116,6 +130,8 @@ ledger_prepare(void)
 	TIMESTAMPTZOID};
 	Oid			forget_types[] = {INT8OID, INT8OID};
 	Oid			some_types[] = {INT8ARRAYOID};
+	Oid			retrying_types[] = {INT8OID, INT4OID, TEXTOID};
+	Oid			notify_types[] = {INT8OID, INT8OID, TIMESTAMPTZOID, INT4OID, TEXTOID};
 
 	if (claim_plan != NULL)
 		return;
@@ -127,6 +143,8 @@ ledger_prepare(void)
 								running_types);
 	finish_plan = prepare(finish_sql, lengthof(finish_types), finish_types);
 	forget_plan = prepare(forget_sql, lengthof(forget_types), forget_types);
+	retrying_plan = prepare(retrying_sql, lengthof(retrying_types), retrying_types);
+	notify_failed_plan = prepare(notify_failed_sql, lengthof(notify_types), notify_types);
 	close_orphans_plan = prepare(close_orphans_sql, 0, NULL);
 }
 
@@ -291,6 +309,44 @@ ledger_finish(int64 runid, bool succeeded, const char *message,
 	ret = SPI_execute_plan(finish_plan, values, nulls, false, 0);
 	if (ret != SPI_OK_UPDATE)
 		elog(ERROR, "cronext: recording a run outcome failed: %s",
+			 SPI_result_code_string(ret));
+}
+
+/* a failed attempt will be retried: the row waits again, attempt counted */
+void
+ledger_retrying(int64 runid, int next_attempt, const char *message)
+{
+	Datum		values[3];
+	int			ret;
+
+	values[0] = Int64GetDatum(runid);
+	values[1] = Int32GetDatum(next_attempt);
+	values[2] = CStringGetTextDatum(message ? message : "");
+	ret = SPI_execute_plan(retrying_plan, values, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "cronext: recording a retry failed: %s",
+			 SPI_result_code_string(ret));
+}
+
+/*
+ * NOTIFY cron_job_failed with a JSON payload; delivered when the
+ * scheduler's transaction commits, together with the outcome itself.
+ */
+void
+ledger_notify_failed(int64 jobid, int64 runid, TimestampTz scheduled_for,
+					 int attempt, const char *message)
+{
+	Datum		values[5];
+	int			ret;
+
+	values[0] = Int64GetDatum(jobid);
+	values[1] = Int64GetDatum(runid);
+	values[2] = TimestampTzGetDatum(scheduled_for);
+	values[3] = Int32GetDatum(attempt);
+	values[4] = CStringGetTextDatum(message ? message : "");
+	ret = SPI_execute_plan(notify_failed_plan, values, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "cronext: notifying a failure failed: %s",
 			 SPI_result_code_string(ret));
 }
 

@@ -53,6 +53,10 @@ extern int64 ledger_claim(const CronClaim *claim);
 extern void ledger_mark_running(int64 runid, int pid, TimestampTz start_time);
 extern void ledger_finish(int64 runid, bool succeeded, const char *message,
 						  TimestampTz start_time, TimestampTz end_time);
+extern void ledger_retrying(int64 runid, int next_attempt, const char *message);
+extern void ledger_notify_failed(int64 jobid, int64 runid,
+								 TimestampTz scheduled_for, int attempt,
+								 const char *message);
 extern void ledger_forget_history(int64 jobid, int64 keep_runid);
 extern uint64 ledger_close_orphans(void);
 extern bool ledger_extension_ready(void);

@@ -35,6 +35,7 @@
 #include "catalog/pg_database.h"
 #include "catalog/namespace.h"
 #include "commands/dbcommands.h"
+#include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -95,6 +96,10 @@ typedef struct CronRun
 	char	   *username;
 	char	   *command;
 	int			timeout_ms;
+	int			attempt;		/* 1 for the first */
+	int			max_retries;
+	int64		retry_delay;	/* microseconds, before the first retry */
+	TimestampTz not_before;		/* a retry waits until then */
 	bool		marked_running;
 	struct CronWorker *worker;	/* serving it, or NULL while it waits */
 } CronRun;
@@ -265,6 +270,9 @@ claim_run(CronJob *job, TimestampTz slot, bool manual)
 	run->username = pstrdup(job->username);
 	run->command = pstrdup(job->command);
 	run->timeout_ms = job->timeout_ms;
+	run->attempt = 1;
+	run->max_retries = job->max_retries;
+	run->retry_delay = job->retry_delay;
 	MemoryContextSwitchTo(old);
 
 	problem = run_problem(run);
@@ -296,6 +304,9 @@ finish_run(CronRun *run, bool succeeded, const char *message,
 	CronJob    *job = job_cache_lookup(run->jobid);
 
 	ledger_finish(run->runid, succeeded, message, start_time, end_time);
+	if (!succeeded)
+		ledger_notify_failed(run->jobid, run->runid, run->scheduled_for,
+							 run->attempt, message);
 	if (!cronext_log_run)
 		ledger_forget_history(run->jobid, run->runid);
 	if (job)
@@ -312,6 +323,45 @@ finish_run(CronRun *run, bool succeeded, const char *message,
 	pfree(run->username);
 	pfree(run->command);
 	pfree(run);
+}
+
+/*
+ * After a failed attempt: if the job allows another, put the run back to
+ * wait for it and return true.  The delay doubles with each attempt, with
+ * jitter of up to a quarter either way so that retries of many jobs do not
+ * come back in step, and is capped so that a retry never runs past the
+ * job's next slot; when no retry fits, the run fails now.
+ */
+static bool
+retry_run(CronRun *run, const char *message)
+{
+	CronJob    *job = job_cache_lookup(run->jobid);
+	TimestampTz now = GetCurrentTimestamp();
+	double		delay;
+
+	if (run->attempt > run->max_retries || job == NULL)
+		return false;
+	delay = (double) run->retry_delay;
+	for (int i = 1; i < run->attempt && delay < 1e15; i++)
+		delay *= 2;
+	delay *= 0.75 + 0.5 * pg_prng_double(&pg_global_prng_state);
+	delay = Min(delay, (double) (30 * 24 * 3600) * USECS_PER_SEC);
+	if (job->in_heap && now + (int64) delay >= job->next_slot)
+	{
+		delay = (double) (job->next_slot - now) - USECS_PER_SEC;
+		if (delay < 0)
+			return false;
+	}
+
+	run->attempt++;
+	ledger_retrying(run->runid, run->attempt, message);
+	run->not_before = now + (int64) delay;
+	run->marked_running = false;
+	run->worker->run = NULL;
+	run->worker = NULL;
+	job->running--;
+	job->waiting++;
+	return true;
 }
 
 static void
@@ -369,8 +419,9 @@ collect_reports(void)
 			}
 			if (state == MB_DONE)
 			{
-				finish_run(run, mb->succeeded, mb->message,
-						   mb->start_time, mb->end_time);
+				if (mb->succeeded || !retry_run(run, mb->message))
+					finish_run(run, mb->succeeded, mb->message,
+							   mb->start_time, mb->end_time);
 				if (!stopped)
 				{
 					pg_atomic_write_u32(&mb->state, MB_IDLE);
@@ -787,6 +838,8 @@ launch_claimed(void)
 
 		if (run->worker)
 			continue;
+		if (run->not_before > GetCurrentTimestamp())
+			continue;			/* a retry, not due yet */
 		job = job_cache_lookup(run->jobid);
 		if (job && job->overlap != OVERLAP_ALLOW && job->running > 0)
 			continue;			/* a queued manual run waits its turn */
@@ -833,6 +886,7 @@ sleep_ms(void)
 {
 	CronJob    *job;
 	long		ms = -1;
+	ListCell   *lc;
 
 	if (!extension_ready)
 		return EXTENSION_POLL_MS;
@@ -846,6 +900,19 @@ sleep_ms(void)
 	}
 	if (launch_blocked && (ms < 0 || ms > WORKER_RETRY_MS))
 		ms = WORKER_RETRY_MS;
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (run->worker == NULL && run->not_before > 0)
+		{
+			int64		us = run->not_before - GetCurrentTimestamp();
+			long		rms = us <= 0 ? 0 : (long) ((us + 999) / 1000);
+
+			if (ms < 0 || rms < ms)
+				ms = rms;
+		}
+	}
 	if (reload_pending && (ms < 0 || ms > RELOAD_RETRY_MS))
 		ms = RELOAD_RETRY_MS;
 	return ms;
