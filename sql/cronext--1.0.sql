@@ -117,6 +117,9 @@ CREATE TABLE cron.job_run_details (
 
 ALTER SEQUENCE cron.runid_seq OWNED BY cron.job_run_details.runid;
 
+/* history retention finds old rows by slot */
+CREATE INDEX job_run_details_scheduled_for_idx ON cron.job_run_details (scheduled_for);
+
 /* runs still open: found at scheduler start (restart cleanup) and by views */
 CREATE INDEX job_run_details_unfinished_idx ON cron.job_run_details (jobid)
 	WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['starting'::text, 'running'::text]);

@@ -34,6 +34,7 @@ bool		cronext_enable_superuser_jobs = true;
 bool		cronext_launch_active_jobs = true;
 bool		cronext_use_background_workers = false;
 char	   *cronext_host = NULL;
+int			cronext_history_retention = 30 * 24 * 3600;
 
 void		_PG_init(void);
 
@@ -166,6 +167,16 @@ _PG_init(void)
 							   PGC_POSTMASTER,
 							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cron.history_retention",
+							"How long rows stay in cron.job_run_details; 0 keeps them all.",
+							"A running run's row and the newest row of each job are always kept.",
+							&cronext_history_retention,
+							30 * 24 * 3600,
+							0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("cron");
 

@@ -18,5 +18,6 @@ extern bool cronext_enable_superuser_jobs;
 extern bool cronext_launch_active_jobs;
 extern bool cronext_use_background_workers;
 extern char *cronext_host;
+extern int	cronext_history_retention;	/* seconds, 0 = keep all */
 
 #endif							/* CRONEXT_H */

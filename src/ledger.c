@@ -80,6 +80,21 @@ static const char *const notify_failed_sql =
 "'runid', $2, 'scheduled_for', $3, 'attempt', $4, "
 "'return_message', pg_catalog.left($5, 2000))::pg_catalog.text)";
 
+/*
+ * One batch of history older than the retention, never a run in progress
+ * nor the newest row of an existing job (the proof of the last slot it
+ * ran).
+ */
+static const char *const prune_sql =
+"DELETE FROM cron.job_run_details d WHERE d.runid OPERATOR(pg_catalog.=) ANY (ARRAY("
+"SELECT o.runid FROM cron.job_run_details o "
+"WHERE o.scheduled_for OPERATOR(pg_catalog.<) $1 "
+"AND o.status OPERATOR(pg_catalog.<>) ALL (ARRAY['starting', 'running']) "
+"AND (o.scheduled_for OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(n.scheduled_for) "
+"FROM cron.job_run_details n WHERE n.jobid OPERATOR(pg_catalog.=) o.jobid) "
+"OR NOT EXISTS (SELECT 1 FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) o.jobid)) "
+"ORDER BY o.scheduled_for LIMIT $2))";
+
 static const char *const forget_sql =
 "DELETE FROM cron.job_run_details d "
 "WHERE d.jobid OPERATOR(pg_catalog.=) $1 "
@@ -99,6 +114,7 @@ static SPIPlanPtr claim_plan;
 static SPIPlanPtr mark_running_plan;
 static SPIPlanPtr finish_plan;
 static SPIPlanPtr forget_plan;
+static SPIPlanPtr prune_plan;
 static SPIPlanPtr retrying_plan;
 static SPIPlanPtr notify_failed_plan;
 static SPIPlanPtr close_orphans_plan;
@@ -131,6 +147,7 @@ ledger_prepare(void)
 	Oid			forget_types[] = {INT8OID, INT8OID};
 	Oid			some_types[] = {INT8ARRAYOID};
 	Oid			retrying_types[] = {INT8OID, INT4OID, TEXTOID};
+	Oid			prune_types[] = {TIMESTAMPTZOID, INT4OID};
 	Oid			notify_types[] = {INT8OID, INT8OID, TIMESTAMPTZOID, INT4OID, TEXTOID};
 
 	if (claim_plan != NULL)
@@ -144,6 +161,7 @@ ledger_prepare(void)
 	finish_plan = prepare(finish_sql, lengthof(finish_types), finish_types);
 	forget_plan = prepare(forget_sql, lengthof(forget_types), forget_types);
 	retrying_plan = prepare(retrying_sql, lengthof(retrying_types), retrying_types);
+	prune_plan = prepare(prune_sql, lengthof(prune_types), prune_types);
 	notify_failed_plan = prepare(notify_failed_sql, lengthof(notify_types), notify_types);
 	close_orphans_plan = prepare(close_orphans_sql, 0, NULL);
 }
@@ -310,6 +328,22 @@ ledger_finish(int64 runid, bool succeeded, const char *message,
 	if (ret != SPI_OK_UPDATE)
 		elog(ERROR, "cronext: recording a run outcome failed: %s",
 			 SPI_result_code_string(ret));
+}
+
+/* delete up to batch rows of history older than before; returns how many */
+uint64
+ledger_prune(TimestampTz before, int batch)
+{
+	Datum		values[2];
+	int			ret;
+
+	values[0] = TimestampTzGetDatum(before);
+	values[1] = Int32GetDatum(batch);
+	ret = SPI_execute_plan(prune_plan, values, NULL, false, 0);
+	if (ret != SPI_OK_DELETE)
+		elog(ERROR, "cronext: pruning history failed: %s",
+			 SPI_result_code_string(ret));
+	return SPI_processed;
 }
 
 /* a failed attempt will be retried: the row waits again, attempt counted */

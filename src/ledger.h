@@ -58,6 +58,7 @@ extern void ledger_notify_failed(int64 jobid, int64 runid,
 								 TimestampTz scheduled_for, int attempt,
 								 const char *message);
 extern void ledger_forget_history(int64 jobid, int64 keep_runid);
+extern uint64 ledger_prune(TimestampTz before, int batch);
 extern uint64 ledger_close_orphans(void);
 extern bool ledger_extension_ready(void);
 extern int	ledger_signal_orphan_workers(void);

@@ -78,6 +78,11 @@
 /* how soon to retry reading cron.job when it was locked */
 #define RELOAD_RETRY_MS		500
 
+/* history retention: rows per batch, and the pause between passes */
+#define PRUNE_BATCH			1000
+#define PRUNE_INTERVAL		(60 * USECS_PER_SEC)
+#define PRUNE_CATCHUP		(100 * 1000)	/* after a full batch: 100 ms */
+
 /* missed slots counted one by one at most; beyond, the count is a floor */
 #define MAX_MISSED_COUNT	100000
 
@@ -139,6 +144,7 @@ static bool worker_warned = false;
 static bool launch_blocked = false;
 static TimestampTz scheduler_started_at = 0;
 static bool reload_warned = false;
+static TimestampTz next_prune_at = 0;	/* 0 = at the next pass */
 
 static void
 scheduler_detach_shared(int code, Datum arg)
@@ -915,7 +921,34 @@ sleep_ms(void)
 	}
 	if (reload_pending && (ms < 0 || ms > RELOAD_RETRY_MS))
 		ms = RELOAD_RETRY_MS;
+	if (cronext_history_retention > 0 && extension_ready)
+	{
+		int64		us = next_prune_at - GetCurrentTimestamp();
+		long		pms = us <= 0 ? 0 : (long) ((us + 999) / 1000);
+
+		if (ms < 0 || pms < ms)
+			ms = pms;
+	}
 	return ms;
+}
+
+/*
+ * cron.history_retention: at least once a minute, delete one small batch
+ * of old history (short, row-level locks only); after a full batch, come
+ * back soon for the next.  The delete guard and the query itself keep the
+ * rows of runs in progress and the newest row of each job.
+ */
+static void
+prune_history(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	uint64		deleted;
+
+	if (cronext_history_retention <= 0 || now < next_prune_at)
+		return;
+	deleted = ledger_prune(now - (int64) cronext_history_retention * USECS_PER_SEC,
+						   PRUNE_BATCH);
+	next_prune_at = now + (deleted >= PRUNE_BATCH ? PRUNE_CATCHUP : PRUNE_INTERVAL);
 }
 
 /*
@@ -1094,6 +1127,7 @@ scheduler_iteration(void)
 	}
 
 	collect_reports();
+	prune_history();
 	nanswers = serve_manual_requests(answers);
 	process_due(GetCurrentTimestamp());
 	claim_ready();
@@ -1144,6 +1178,8 @@ cron_scheduler_main(Datum main_arg)
 			ProcessConfigFile(PGC_SIGHUP);
 			/* zones and cron.launch_active_jobs may have changed */
 			reload_pending = true;
+			/* and cron.history_retention */
+			next_prune_at = 0;
 		}
 
 		old = MemoryContextSwitchTo(loop_cxt);
