@@ -714,3 +714,9 @@ LEFT JOIN LATERAL (
 	ORDER BY d.scheduled_for DESC LIMIT 1) l ON true;
 
 GRANT SELECT ON cron.job_status TO PUBLIC;
+
+/* stop a run in progress; it ends as failed, saying it was cancelled */
+CREATE FUNCTION cron.cancel_run(runid bigint)
+RETURNS boolean
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cron_cancel_run';

@@ -71,6 +71,13 @@ serve_request(CronMailbox *mb)
 
 	mb->start_time = GetCurrentTimestamp();
 	mb->message[0] = '\0';
+
+	/*
+	 * A cancel meant for an earlier run must not hit this one.  The
+	 * scheduler signals only a run it sees running, so clear before saying
+	 * so, and look for a cancel of this run after.
+	 */
+	QueryCancelPending = false;
 	pg_write_barrier();
 	pg_atomic_write_u32(&mb->state, MB_RUNNING);
 	wake_scheduler(mb);
@@ -80,8 +87,15 @@ serve_request(CronMailbox *mb)
 				(errmsg("cron job " INT64_FORMAT " starting: %s",
 						mb->jobid, mb->command)));
 
-	mb->succeeded = cron_execute_command(mb->command, mb->timeout_ms,
-										 mb->message, sizeof(mb->message));
+	/* one meant for this run before it started stops it at once */
+	pg_memory_barrier();
+	if (mb->cancel_runid == mb->runid)
+		mb->succeeded = false;
+	else
+		mb->succeeded = cron_execute_command(mb->command, mb->timeout_ms,
+											 mb->message, sizeof(mb->message));
+	if (!mb->succeeded && mb->cancel_runid == mb->runid)
+		strlcpy(mb->message, CRON_CANCELLED_MESSAGE, sizeof(mb->message));
 	mb->end_time = GetCurrentTimestamp();
 	pg_write_barrier();
 	pg_atomic_write_u32(&mb->state, MB_DONE);

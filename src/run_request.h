@@ -41,6 +41,9 @@
 #include "datatype/timestamp.h"
 #include "port/atomics.h"
 
+/* the message of a run stopped by cron.cancel_run */
+#define CRON_CANCELLED_MESSAGE	"cancelled by cron.cancel_run"
+
 /* longest return_message kept; longer messages are cut */
 #define CRON_MESSAGE_MAX	4096
 
@@ -80,6 +83,7 @@ typedef struct CronMailbox
 	int64		runid;
 	int32		timeout_ms;		/* 0 = none */
 	bool		log_statement;
+	int64		cancel_runid;	/* cron.cancel_run asked to stop this run */
 
 	/* the current outcome, set by the worker */
 	TimestampTz start_time;

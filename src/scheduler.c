@@ -102,6 +102,7 @@ typedef struct CronRun
 	char	   *command;
 	int			timeout_ms;
 	int			attempt;		/* 1 for the first */
+	bool		cancelled;		/* cron.cancel_run asked to stop it */
 	int			max_retries;
 	int64		retry_delay;	/* microseconds, before the first retry */
 	TimestampTz not_before;		/* a retry waits until then */
@@ -345,7 +346,7 @@ retry_run(CronRun *run, const char *message)
 	TimestampTz now = GetCurrentTimestamp();
 	double		delay;
 
-	if (run->attempt > run->max_retries || job == NULL)
+	if (run->attempt > run->max_retries || job == NULL || run->cancelled)
 		return false;
 	delay = (double) run->retry_delay;
 	for (int i = 1; i < run->attempt && delay < 1e15; i++)
@@ -565,6 +566,47 @@ decide_due(CronJob *job, TimestampTz now)
 	}
 	if (due)
 		pfree(due);
+}
+
+/*
+ * Stop the runs cron.cancel_run asked for: a run still waiting fails at
+ * once; a running one is interrupted (SIGINT cancels its statement; the
+ * worker reports it as cancelled), and is not retried.  Runs that already
+ * ended are left as they are.
+ */
+static void
+serve_cancel_requests(void)
+{
+	int64		runids[CRON_MAX_CANCEL_REQUESTS];
+	int			n = cron_take_cancel_requests(runids);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		ListCell   *lc;
+
+		foreach(lc, runs)
+		{
+			CronRun    *run = lfirst(lc);
+
+			if (run->runid != runids[i])
+				continue;
+			run->cancelled = true;
+			if (run->worker == NULL)
+				finish_run(run, false, CRON_CANCELLED_MESSAGE, 0,
+						   GetCurrentTimestamp());
+			else
+			{
+				CronMailbox *mb = run->worker->mb;
+
+				mb->cancel_runid = run->runid;
+				pg_memory_barrier();
+				if (pg_atomic_read_u32(&mb->state) == MB_RUNNING && mb->pid > 0)
+					(void) kill(mb->pid, SIGINT);
+			}
+			break;
+		}
+	}
 }
 
 /* decide every slot that is due by now */
@@ -1127,6 +1169,7 @@ scheduler_iteration(void)
 	}
 
 	collect_reports();
+	serve_cancel_requests();
 	prune_history();
 	nanswers = serve_manual_requests(answers);
 	process_due(GetCurrentTimestamp());

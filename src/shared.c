@@ -202,3 +202,17 @@ cron_take_changed_jobs(int64 *ids, bool *overflow)
 	SpinLockRelease(&cron_shared->mutex);
 	return n;
 }
+
+/* for the scheduler: take the runids cron.cancel_run asked to stop */
+int
+cron_take_cancel_requests(int64 *runids)
+{
+	int			n;
+
+	SpinLockAcquire(&cron_shared->mutex);
+	n = cron_shared->ncancel;
+	memcpy(runids, cron_shared->cancel_runids, n * sizeof(int64));
+	cron_shared->ncancel = 0;
+	SpinLockRelease(&cron_shared->mutex);
+	return n;
+}

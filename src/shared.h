@@ -18,6 +18,9 @@
 /* job ids changed since the scheduler last looked; more means "all" */
 #define CRON_MAX_CHANGED_JOBS		1024
 
+/* cron.cancel_run requests waiting for the scheduler */
+#define CRON_MAX_CANCEL_REQUESTS	64
+
 /* cron.run_job requests waiting for the scheduler */
 #define CRON_MAX_MANUAL_REQUESTS	64
 
@@ -38,6 +41,10 @@ typedef struct CronShared
 	uint64		next_ticket;
 	CronManualRequest requests[CRON_MAX_MANUAL_REQUESTS];
 
+	/* runs to cancel, for the scheduler */
+	int			ncancel;
+	int64		cancel_runids[CRON_MAX_CANCEL_REQUESTS];
+
 	/* jobs whose rows committed transactions changed, for the scheduler */
 	int			nchanged;
 	bool		changed_overflow;	/* too many, or TRUNCATE: re-read all */
@@ -52,5 +59,6 @@ extern CronShared *cron_shared;
 extern void cron_shared_request(void);
 extern void cron_wake_scheduler(void);
 extern int	cron_take_changed_jobs(int64 *ids, bool *overflow);
+extern int	cron_take_cancel_requests(int64 *runids);
 
 #endif							/* CRONEXT_SHARED_H */

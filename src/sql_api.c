@@ -2,7 +2,7 @@
  *
  * sql_api.c
  *	  SQL-callable functions implemented in C: cron.next_runs,
- *	  cron.check_schedule and cron.run_job.
+ *	  cron.check_schedule, cron.run_job and cron.cancel_run.
  *
  * The job-management functions (cron.schedule and friends) are written in
  * SQL in the install script and validate through cron.check_schedule, so a
@@ -35,6 +35,7 @@
 PG_FUNCTION_INFO_V1(cron_next_runs);
 PG_FUNCTION_INFO_V1(cron_check_schedule);
 PG_FUNCTION_INFO_V1(cron_run_job);
+PG_FUNCTION_INFO_V1(cron_cancel_run);
 
 /* state kept across calls of cron.next_runs */
 typedef struct NextRunsState
@@ -287,4 +288,63 @@ cron_run_job(PG_FUNCTION_ARGS)
 				 errmsg("could not run job " INT64_FORMAT ": %s", jobid, message),
 				 errhint("A job scheduled in this transaction can be run once it has committed.")));
 	PG_RETURN_INT64(runid);
+}
+
+/*
+ * cron.cancel_run(runid bigint) RETURNS boolean
+ *
+ * Asks the scheduler to stop a run in progress: the caller's own run (as
+ * row-level security lets it see), or any run for a superuser.  The run
+ * ends as failed, saying it was cancelled.  Returns false if the run had
+ * already ended.
+ */
+Datum
+cron_cancel_run(PG_FUNCTION_ARGS)
+{
+	int64		runid;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1];
+	char	   *status;
+	bool		queued = false;
+
+	require_arg(fcinfo, 0, "runid");
+	runid = PG_GETARG_INT64(0);
+	values[0] = Int64GetDatum(runid);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "cronext: SPI_connect failed");
+	if (SPI_execute_with_args("SELECT d.status FROM cron.job_run_details d "
+							  "WHERE d.runid OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cronext: reading cron.job_run_details failed");
+	if (SPI_processed == 0)
+	{
+		SPI_finish();
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("run " INT64_FORMAT " does not exist", runid),
+				 errhint("A role can cancel only its own runs.")));
+	}
+	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	status = status ? pstrdup(status) : "";
+	SPI_finish();
+
+	if (strcmp(status, "starting") != 0 && strcmp(status, "running") != 0)
+		PG_RETURN_BOOL(false);
+
+	SpinLockAcquire(&cron_shared->mutex);
+	if (cron_shared->scheduler_procno >= 0 &&
+		cron_shared->ncancel < CRON_MAX_CANCEL_REQUESTS)
+	{
+		cron_shared->cancel_runids[cron_shared->ncancel++] = runid;
+		queued = true;
+	}
+	SpinLockRelease(&cron_shared->mutex);
+	if (!queued)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not pass the cancel request to the cronext scheduler"),
+				 errhint("The scheduler is not running, or too many requests are waiting.")));
+	cron_wake_scheduler();
+	PG_RETURN_BOOL(true);
 }
