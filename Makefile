@@ -10,6 +10,7 @@ OBJS = \
 	src/job_worker.o \
 	src/ledger.o \
 	src/next_run.o \
+	src/runs.o \
 	src/schedule.o \
 	src/schedule_pg.o \
 	src/scheduler.o \

@@ -121,6 +121,17 @@ static SPIPlanPtr close_orphans_plan;
 
 static List *rows_to_jobs(int ret, MemoryContext cxt);
 
+/* execute a kept plan that writes, raising an error unless it gives expected */
+static void
+run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, int expected,
+		 const char *what)
+{
+	int			ret = SPI_execute_plan(plan, values, nulls, false, 0);
+
+	if (ret != expected)
+		elog(ERROR, "cronext: %s failed: %s", what, SPI_result_code_string(ret));
+}
+
 static SPIPlanPtr
 prepare(const char *sql, int nargs, Oid *argtypes)
 {
@@ -260,7 +271,6 @@ ledger_claim(const CronClaim *claim)
 	char		nulls[11];
 	bool		skipped = strcmp(claim->status, "skipped") == 0;
 	TimestampTz now = GetCurrentTimestamp();
-	int			ret;
 	bool		isnull;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -282,10 +292,7 @@ ledger_claim(const CronClaim *claim)
 	if (!skipped)
 		nulls[9] = nulls[10] = 'n';
 
-	ret = SPI_execute_plan(claim_plan, values, nulls, false, 0);
-	if (ret != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "cronext: claiming a slot failed: %s",
-			 SPI_result_code_string(ret));
+	run_plan(claim_plan, values, nulls, SPI_OK_INSERT_RETURNING, "claiming a slot");
 	if (SPI_processed == 0)
 		return 0;
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -296,15 +303,11 @@ void
 ledger_mark_running(int64 runid, int pid, TimestampTz start_time)
 {
 	Datum		values[3];
-	int			ret;
 
 	values[0] = Int64GetDatum(runid);
 	values[1] = Int32GetDatum(pid);
 	values[2] = TimestampTzGetDatum(start_time);
-	ret = SPI_execute_plan(mark_running_plan, values, NULL, false, 0);
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "cronext: recording a run start failed: %s",
-			 SPI_result_code_string(ret));
+	run_plan(mark_running_plan, values, NULL, SPI_OK_UPDATE, "recording a run start");
 }
 
 /* record the outcome of a run; start_time 0 = the run never started */
@@ -314,7 +317,6 @@ ledger_finish(int64 runid, bool succeeded, const char *message,
 {
 	Datum		values[5];
 	char		nulls[5];
-	int			ret;
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(runid);
@@ -324,10 +326,7 @@ ledger_finish(int64 runid, bool succeeded, const char *message,
 	if (start_time == 0)
 		nulls[3] = 'n';
 	values[4] = TimestampTzGetDatum(end_time);
-	ret = SPI_execute_plan(finish_plan, values, nulls, false, 0);
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "cronext: recording a run outcome failed: %s",
-			 SPI_result_code_string(ret));
+	run_plan(finish_plan, values, nulls, SPI_OK_UPDATE, "recording a run outcome");
 }
 
 /* delete up to batch rows of history older than before; returns how many */
@@ -335,14 +334,10 @@ uint64
 ledger_prune(TimestampTz before, int batch)
 {
 	Datum		values[2];
-	int			ret;
 
 	values[0] = TimestampTzGetDatum(before);
 	values[1] = Int32GetDatum(batch);
-	ret = SPI_execute_plan(prune_plan, values, NULL, false, 0);
-	if (ret != SPI_OK_DELETE)
-		elog(ERROR, "cronext: pruning history failed: %s",
-			 SPI_result_code_string(ret));
+	run_plan(prune_plan, values, NULL, SPI_OK_DELETE, "pruning history");
 	return SPI_processed;
 }
 
@@ -351,15 +346,11 @@ void
 ledger_retrying(int64 runid, int next_attempt, const char *message)
 {
 	Datum		values[3];
-	int			ret;
 
 	values[0] = Int64GetDatum(runid);
 	values[1] = Int32GetDatum(next_attempt);
 	values[2] = CStringGetTextDatum(message ? message : "");
-	ret = SPI_execute_plan(retrying_plan, values, NULL, false, 0);
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "cronext: recording a retry failed: %s",
-			 SPI_result_code_string(ret));
+	run_plan(retrying_plan, values, NULL, SPI_OK_UPDATE, "recording a retry");
 }
 
 /*
@@ -371,17 +362,13 @@ ledger_notify_failed(int64 jobid, int64 runid, TimestampTz scheduled_for,
 					 int attempt, const char *message)
 {
 	Datum		values[5];
-	int			ret;
 
 	values[0] = Int64GetDatum(jobid);
 	values[1] = Int64GetDatum(runid);
 	values[2] = TimestampTzGetDatum(scheduled_for);
 	values[3] = Int32GetDatum(attempt);
 	values[4] = CStringGetTextDatum(message ? message : "");
-	ret = SPI_execute_plan(notify_failed_plan, values, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "cronext: notifying a failure failed: %s",
-			 SPI_result_code_string(ret));
+	run_plan(notify_failed_plan, values, NULL, SPI_OK_SELECT, "notifying a failure");
 }
 
 /*
@@ -392,14 +379,10 @@ void
 ledger_forget_history(int64 jobid, int64 keep_runid)
 {
 	Datum		values[2];
-	int			ret;
 
 	values[0] = Int64GetDatum(jobid);
 	values[1] = Int64GetDatum(keep_runid);
-	ret = SPI_execute_plan(forget_plan, values, NULL, false, 0);
-	if (ret != SPI_OK_DELETE)
-		elog(ERROR, "cronext: pruning run history failed: %s",
-			 SPI_result_code_string(ret));
+	run_plan(forget_plan, values, NULL, SPI_OK_DELETE, "pruning run history");
 }
 
 /*

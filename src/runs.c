@@ -1,0 +1,622 @@
+/*-------------------------------------------------------------------------
+ *
+ * runs.c
+ *	  The scheduler's claimed runs and its pool of job workers: claiming a
+ *	  slot, handing the run to a worker, collecting what the worker
+ *	  reports, retries, cancels, and the outcome written to the ledger.
+ *
+ * scheduler.c decides which slots are due; this file carries each claimed
+ * run from its claim to its outcome.  Both run in the scheduler process,
+ * so nothing here is shared: the runs and workers are plain lists.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "cronext.h"
+#include "ledger.h"
+#include "run_request.h"
+#include "runs.h"
+#include "shared.h"
+
+/* how soon to retry when no background worker slot was free */
+#define WORKER_RETRY_MS		100
+
+struct CronWorker;
+
+/*
+ * A claimed run.  Life: claimed (worker == NULL) -> handed to a job worker
+ * -> marked running (the worker reported its start) -> finished (removed).
+ */
+typedef struct CronRun
+{
+	int64		runid;
+	int64		jobid;
+	TimestampTz scheduled_for;
+	char	   *database;
+	char	   *username;
+	char	   *command;
+	int			timeout_ms;
+	int			attempt;		/* 1 for the first */
+	bool		cancelled;		/* cron.cancel_run asked to stop it */
+	int			max_retries;
+	int64		retry_delay;	/* microseconds, before the first retry */
+	TimestampTz not_before;		/* a retry waits until then */
+	bool		marked_running;
+	struct CronWorker *worker;	/* serving it, or NULL while it waits */
+} CronRun;
+
+/* a job worker (job_worker.c) and its mailbox (run_request.h) */
+typedef struct CronWorker
+{
+	dsm_segment *seg;
+	CronMailbox *mb;
+	BackgroundWorkerHandle *handle;
+	char		database[NAMEDATALEN];
+	char		username[NAMEDATALEN];
+	CronRun    *run;			/* the run it serves, or NULL when idle */
+} CronWorker;
+
+static List *runs = NIL;		/* CronRun *, in run_cxt */
+static List *workers = NIL;		/* CronWorker *, in run_cxt */
+static MemoryContext run_cxt;
+static bool worker_warned = false;
+static bool launch_blocked = false;
+
+void
+runs_init(void)
+{
+	run_cxt = AllocSetContextCreate(TopMemoryContext, "cronext runs",
+									ALLOCSET_DEFAULT_SIZES);
+}
+
+/* runs claimed and not finished, waiting or running */
+int
+runs_count(void)
+{
+	return list_length(runs);
+}
+
+/*
+ * Why a job cannot run now as its owner, or NULL if it can.  Checked before
+ * a run is launched, so that a dropped role, a NOLOGIN role or a missing
+ * database fails that run alone, with a clear message.
+ */
+static char *
+run_problem(const CronRun *run)
+{
+	HeapTuple	tuple;
+	Form_pg_authid role;
+	Oid			roleid;
+	Oid			dboid;
+	char	   *problem = NULL;
+
+	tuple = SearchSysCache1(AUTHNAME, CStringGetDatum(run->username));
+	if (!HeapTupleIsValid(tuple))
+		return psprintf("role \"%s\" does not exist", run->username);
+	role = (Form_pg_authid) GETSTRUCT(tuple);
+	roleid = role->oid;
+	if (!role->rolcanlogin)
+		problem = psprintf("role \"%s\" is not permitted to log in", run->username);
+	else if (role->rolsuper && !cronext_enable_superuser_jobs)
+		problem = psprintf("cron.enable_superuser_jobs is off: the job would run as superuser \"%s\"",
+						   run->username);
+	ReleaseSysCache(tuple);
+	if (problem)
+		return problem;
+
+	dboid = get_database_oid(run->database, true);
+	if (!OidIsValid(dboid))
+		return psprintf("database \"%s\" does not exist", run->database);
+	tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+	if (HeapTupleIsValid(tuple))
+	{
+		if (!((Form_pg_database) GETSTRUCT(tuple))->datallowconn)
+			problem = psprintf("database \"%s\" does not allow connections",
+							   run->database);
+		ReleaseSysCache(tuple);
+	}
+	if (problem == NULL &&
+		pg_database_aclcheck(dboid, roleid, ACL_CONNECT) != ACLCHECK_OK)
+		problem = psprintf("role \"%s\" does not have CONNECT privilege on database \"%s\"",
+						   run->username, run->database);
+	return problem;
+}
+
+/* claim a slot of the job in the ledger with the given status */
+static int64
+claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
+		   const char *message)
+{
+	CronClaim	claim;
+
+	claim.jobid = job->jobid;
+	claim.database = job->database;
+	claim.username = job->username;
+	claim.command = job->command;
+	claim.scheduled_for = slot;
+	claim.manual = manual;
+	claim.status = status;
+	claim.message = message;
+	return ledger_claim(&claim);
+}
+
+/* record a slot as skipped, with the reason */
+int64
+runs_record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why)
+{
+	return claim_slot(job, slot, manual, "skipped", why);
+}
+
+/*
+ * Claim a slot of the job and queue its run for launch.  Returns the runid,
+ * or 0 if the slot was already in the ledger (it ran before: skip it).
+ */
+int64
+runs_claim(CronJob *job, TimestampTz slot, bool manual)
+{
+	CronRun    *run;
+	MemoryContext old;
+	char	   *problem;
+	int64		runid;
+
+	runid = claim_slot(job, slot, manual, "starting", NULL);
+	if (runid == 0)
+	{
+		elog(DEBUG1, "cron job " INT64_FORMAT ": slot %s is already in the ledger, not running it again",
+			 job->jobid, timestamptz_to_str(slot));
+		return 0;
+	}
+
+	old = MemoryContextSwitchTo(run_cxt);
+	run = palloc0(sizeof(CronRun));
+	run->runid = runid;
+	run->jobid = job->jobid;
+	run->scheduled_for = slot;
+	run->database = pstrdup(job->database);
+	run->username = pstrdup(job->username);
+	run->command = pstrdup(job->command);
+	run->timeout_ms = job->timeout_ms;
+	run->attempt = 1;
+	run->max_retries = job->max_retries;
+	run->retry_delay = job->retry_delay;
+	MemoryContextSwitchTo(old);
+
+	problem = run_problem(run);
+	if (problem)
+	{
+		ledger_finish(runid, false, problem, 0, GetCurrentTimestamp());
+		ereport(LOG,
+				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " failed: %s",
+						job->jobid, runid, problem)));
+		pfree(run->database);
+		pfree(run->username);
+		pfree(run->command);
+		pfree(run);
+		return runid;
+	}
+
+	old = MemoryContextSwitchTo(run_cxt);
+	runs = lappend(runs, run);
+	MemoryContextSwitchTo(old);
+	job->waiting++;
+	return runid;
+}
+
+/* write a run's outcome and forget the run */
+static void
+finish_run(CronRun *run, bool succeeded, const char *message,
+		   TimestampTz start_time, TimestampTz end_time)
+{
+	CronJob    *job = job_cache_lookup(run->jobid);
+
+	ledger_finish(run->runid, succeeded, message, start_time, end_time);
+	if (!succeeded)
+		ledger_notify_failed(run->jobid, run->runid, run->scheduled_for,
+							 run->attempt, message);
+	if (!cronext_log_run)
+		ledger_forget_history(run->jobid, run->runid);
+	if (job)
+	{
+		if (run->worker)
+			job->running--;
+		else
+			job->waiting--;
+	}
+	if (run->worker)
+		run->worker->run = NULL;
+	runs = list_delete_ptr(runs, run);
+	pfree(run->database);
+	pfree(run->username);
+	pfree(run->command);
+	pfree(run);
+}
+
+/*
+ * After a failed attempt: if the job allows another, put the run back to
+ * wait for it and return true.  The delay doubles with each attempt, with
+ * jitter of up to a quarter either way so that retries of many jobs do not
+ * come back in step, and is capped so that a retry never runs past the
+ * job's next slot; when no retry fits, the run fails now.
+ */
+static bool
+retry_run(CronRun *run, const char *message)
+{
+	CronJob    *job = job_cache_lookup(run->jobid);
+	TimestampTz now = GetCurrentTimestamp();
+	double		delay;
+
+	if (run->attempt > run->max_retries || job == NULL || run->cancelled)
+		return false;
+	delay = (double) run->retry_delay;
+	for (int i = 1; i < run->attempt && delay < 1e15; i++)
+		delay *= 2;
+	delay *= 0.75 + 0.5 * pg_prng_double(&pg_global_prng_state);
+	delay = Min(delay, (double) (30 * 24 * 3600) * USECS_PER_SEC);
+	if (job->in_heap && now + (int64) delay >= job->next_slot)
+	{
+		delay = (double) (job->next_slot - now) - USECS_PER_SEC;
+		if (delay < 0)
+			return false;
+	}
+
+	run->attempt++;
+	ledger_retrying(run->runid, run->attempt, message);
+	run->not_before = now + (int64) delay;
+	run->marked_running = false;
+	run->worker->run = NULL;
+	run->worker = NULL;
+	job->running--;
+	job->waiting++;
+	return true;
+}
+
+static void
+wake_worker(CronWorker *w)
+{
+	SetLatch(&ProcGlobal->allProcs[w->mb->worker_procno].procLatch);
+}
+
+/*
+ * Record what the job workers reported since the last iteration, give the
+ * workers whose outcome is recorded back to the pool, and forget the
+ * workers that have exited.
+ */
+void
+runs_collect_reports(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, workers)
+	{
+		CronWorker *w = lfirst(lc);
+		CronMailbox *mb = w->mb;
+		CronRun    *run = w->run;
+		pid_t		pid;
+		bool		stopped;
+		uint32		state;
+
+		stopped = GetBackgroundWorkerPid(w->handle, &pid) == BGWH_STOPPED;
+		/* read the state after the liveness: a report made before exiting counts */
+		pg_memory_barrier();
+		state = pg_atomic_read_u32(&mb->state);
+		pg_read_barrier();
+
+		if (run != NULL && state == MB_BOUNCED)
+		{
+			/* the worker's session went stale: a fresh worker takes the run */
+			CronJob    *job = job_cache_lookup(run->jobid);
+
+			if (job)
+			{
+				job->running--;
+				job->waiting++;
+			}
+			run->worker = NULL;
+			w->run = NULL;
+			run = NULL;
+		}
+
+		if (run != NULL)
+		{
+			if ((state == MB_RUNNING || state == MB_DONE) && !run->marked_running)
+			{
+				ledger_mark_running(run->runid, mb->pid, mb->start_time);
+				run->marked_running = true;
+			}
+			if (state == MB_DONE)
+			{
+				if (mb->succeeded || !retry_run(run, mb->message))
+					finish_run(run, mb->succeeded, mb->message,
+							   mb->start_time, mb->end_time);
+				if (!stopped)
+				{
+					pg_atomic_write_u32(&mb->state, MB_IDLE);
+					wake_worker(w);
+				}
+			}
+			else if (stopped && state == MB_RUNNING)
+				finish_run(run, false,
+						   "the job worker exited during the run (see the server log)",
+						   mb->start_time, GetCurrentTimestamp());
+			else if (stopped)
+				finish_run(run, false,
+						   mb->message[0] ? mb->message :
+						   "the job worker exited before it could run the command (see the server log)",
+						   0, GetCurrentTimestamp());
+		}
+
+		if (stopped)
+		{
+			dsm_detach(w->seg);
+			pfree(w->handle);
+			pfree(w);
+			workers = foreach_delete_current(workers, lc);
+		}
+	}
+}
+
+/*
+ * Stop the runs cron.cancel_run asked for: a run still waiting fails at
+ * once; a running one is interrupted (SIGINT cancels its statement; the
+ * worker reports it as cancelled), and is not retried.  Runs that already
+ * ended are left as they are.
+ */
+void
+runs_serve_cancels(void)
+{
+	int64		runids[CRON_MAX_CANCEL_REQUESTS];
+	int			n = cron_take_cancel_requests(runids);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		ListCell   *lc;
+
+		foreach(lc, runs)
+		{
+			CronRun    *run = lfirst(lc);
+
+			if (run->runid != runids[i])
+				continue;
+			run->cancelled = true;
+			if (run->worker == NULL)
+				finish_run(run, false, CRON_CANCELLED_MESSAGE, 0,
+						   GetCurrentTimestamp());
+			else
+			{
+				CronMailbox *mb = run->worker->mb;
+
+				mb->cancel_runid = run->runid;
+				pg_memory_barrier();
+				if (pg_atomic_read_u32(&mb->state) == MB_RUNNING && mb->pid > 0)
+					(void) kill(mb->pid, SIGINT);
+			}
+			break;
+		}
+	}
+}
+
+/* put a run's request into a worker's mailbox */
+static void
+fill_request(CronMailbox *mb, CronRun *run)
+{
+	mb->jobid = run->jobid;
+	mb->runid = run->runid;
+	mb->timeout_ms = run->timeout_ms;
+	mb->log_statement = cronext_log_statement;
+	mb->start_time = 0;
+	mb->end_time = 0;
+	mb->succeeded = false;
+	mb->message[0] = '\0';
+	memcpy(mb->command, run->command, strlen(run->command) + 1);
+}
+
+/* start a new job worker for a run; false if no worker slot is free */
+static bool
+start_worker(CronRun *run)
+{
+	BackgroundWorker bgw;
+	Size		capacity = Max(CRON_MAILBOX_COMMAND_MIN, strlen(run->command) + 1);
+	CronWorker *w;
+	dsm_segment *seg;
+	CronMailbox *mb;
+	BackgroundWorkerHandle *handle;
+	MemoryContext old;
+	bool		ok;
+
+	seg = dsm_create(CronMailboxSize(capacity), 0);
+	dsm_pin_mapping(seg);
+	mb = (CronMailbox *) dsm_segment_address(seg);
+	memset(mb, 0, offsetof(CronMailbox, command));
+	strlcpy(mb->database, run->database, sizeof(mb->database));
+	strlcpy(mb->username, run->username, sizeof(mb->username));
+	mb->scheduler_procno = MyProc->pgprocno;
+	mb->command_capacity = capacity;
+	fill_request(mb, run);
+	pg_atomic_init_u32(&mb->state, MB_ASSIGNED);
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(bgw.bgw_library_name, "cronext", BGW_MAXLEN);
+	strlcpy(bgw.bgw_function_name, "cron_job_worker_main", BGW_MAXLEN);
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "cronext job worker for %s in %s",
+			 run->username, run->database);
+	strlcpy(bgw.bgw_type, "cronext job", BGW_MAXLEN);
+	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	bgw.bgw_notify_pid = MyProcPid;
+
+	/* the handle must outlive this iteration's memory */
+	old = MemoryContextSwitchTo(run_cxt);
+	ok = RegisterDynamicBackgroundWorker(&bgw, &handle);
+	MemoryContextSwitchTo(old);
+	if (!ok)
+	{
+		dsm_detach(seg);
+		return false;
+	}
+
+	w = MemoryContextAllocZero(run_cxt, sizeof(CronWorker));
+	w->seg = seg;
+	w->mb = mb;
+	w->handle = handle;
+	strlcpy(w->database, run->database, sizeof(w->database));
+	strlcpy(w->username, run->username, sizeof(w->username));
+	w->run = run;
+	run->worker = w;
+	workers = lappend(workers, w);
+	return true;
+}
+
+/* hand a run to an idle worker of the same database and role, if any */
+static bool
+reuse_worker(CronRun *run)
+{
+	ListCell   *lc;
+	Size		len = strlen(run->command) + 1;
+
+	foreach(lc, workers)
+	{
+		CronWorker *w = lfirst(lc);
+		uint32		expected = MB_IDLE;
+
+		if (w->run != NULL || len > w->mb->command_capacity ||
+			strcmp(w->database, run->database) != 0 ||
+			strcmp(w->username, run->username) != 0)
+			continue;
+		if (!pg_atomic_compare_exchange_u32(&w->mb->state, &expected, MB_RESERVED))
+			continue;			/* it is leaving */
+		fill_request(w->mb, run);
+		pg_write_barrier();
+		pg_atomic_write_u32(&w->mb->state, MB_ASSIGNED);
+		wake_worker(w);
+		w->run = run;
+		run->worker = w;
+		return true;
+	}
+	return false;
+}
+
+/* ask one idle worker to leave, to make room for another database or role */
+static bool
+retire_idle_worker(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, workers)
+	{
+		CronWorker *w = lfirst(lc);
+		uint32		expected = MB_IDLE;
+
+		if (w->run == NULL &&
+			pg_atomic_compare_exchange_u32(&w->mb->state, &expected, MB_EXITING))
+		{
+			wake_worker(w);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* hand the claimed runs that may start to job workers (outside transactions) */
+void
+runs_launch_claimed(void)
+{
+	ListCell   *lc;
+
+	launch_blocked = false;
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+		CronJob    *job;
+
+		if (run->worker)
+			continue;
+		if (run->not_before > GetCurrentTimestamp())
+			continue;			/* a retry, not due yet */
+		job = job_cache_lookup(run->jobid);
+		if (job && job->overlap != OVERLAP_ALLOW && job->running > 0)
+			continue;			/* a queued manual run waits its turn */
+
+		if (!reuse_worker(run))
+		{
+			bool		started = false;
+
+			if (list_length(workers) < cronext_max_running_jobs)
+				started = start_worker(run);
+			if (!started)
+			{
+				/* idle workers of other databases or roles make room */
+				if (retire_idle_worker())
+				{
+					launch_blocked = true;
+					return;
+				}
+				if (list_length(workers) < cronext_max_running_jobs)
+				{
+					if (!worker_warned)
+						ereport(WARNING,
+								(errmsg("no background worker slot is free; due cron runs wait"),
+								 errhint("Raise max_worker_processes (now %d).",
+										 max_worker_processes)));
+					worker_warned = true;
+				}
+				launch_blocked = true;
+				return;
+			}
+			worker_warned = false;
+		}
+		if (job)
+		{
+			job->waiting--;
+			job->running++;
+		}
+	}
+}
+
+/*
+ * When a run next needs the scheduler without being woken: a retry coming
+ * due, or a launch to try again.  Returns false if none does.
+ */
+bool
+runs_next_deadline(TimestampTz *at)
+{
+	bool		any = false;
+	ListCell   *lc;
+
+	if (launch_blocked)
+	{
+		*at = GetCurrentTimestamp() + WORKER_RETRY_MS * 1000;
+		any = true;
+	}
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (run->worker == NULL && run->not_before > 0 &&
+			(!any || run->not_before < *at))
+		{
+			*at = run->not_before;
+			any = true;
+		}
+	}
+	return any;
+}

@@ -1,0 +1,25 @@
+/*-------------------------------------------------------------------------
+ *
+ * runs.h
+ *	  The scheduler's claimed runs and its pool of job workers.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CRONEXT_RUNS_H
+#define CRONEXT_RUNS_H
+
+#include "datatype/timestamp.h"
+
+#include "job_cache.h"
+
+extern void runs_init(void);
+extern int	runs_count(void);
+extern int64 runs_claim(CronJob *job, TimestampTz slot, bool manual);
+extern int64 runs_record_skipped(CronJob *job, TimestampTz slot, bool manual,
+								 const char *why);
+extern void runs_collect_reports(void);
+extern void runs_serve_cancels(void);
+extern void runs_launch_claimed(void);
+extern bool runs_next_deadline(TimestampTz *at);
+
+#endif							/* CRONEXT_RUNS_H */
