@@ -6,6 +6,9 @@ MODULE_big = cronext
 OBJS = \
 	src/cronext.o \
 	src/exec_command.o \
+	src/http_check.o \
+	src/http_dispatch.o \
+	src/http_worker.o \
 	src/job_cache.o \
 	src/job_worker.o \
 	src/ledger.o \

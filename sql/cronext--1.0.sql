@@ -74,6 +74,12 @@ CREATE TABLE cron.job (
 	timeout interval,
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	/* HTTP jobs (kind 'http') only */
+	http_method text,
+	http_url text,
+	http_headers jsonb,
+	http_body text,
+	http_expect_status integer[],
 	CONSTRAINT job_pkey PRIMARY KEY (jobid),
 	CONSTRAINT jobname_username_uniq UNIQUE (username, jobname),
 	CONSTRAINT job_kind_check CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['sql'::text, 'http'::text])),
@@ -109,6 +115,8 @@ CREATE TABLE cron.job_run_details (
 	scheduled_for timestamptz NOT NULL,
 	attempt integer NOT NULL DEFAULT 0,
 	manual boolean NOT NULL DEFAULT false,
+	http_status integer,
+	response_body text,
 	CONSTRAINT job_run_details_pkey PRIMARY KEY (runid),
 	CONSTRAINT job_run_details_slot_uniq UNIQUE (jobid, scheduled_for),
 	CONSTRAINT job_run_details_status_check CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['starting'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'skipped'::text])),
@@ -155,6 +163,12 @@ AS 'MODULE_PATHNAME', 'cron_check_schedule';
 COMMENT ON FUNCTION cron.check_schedule(text, text)
 	IS 'raises an error if the schedule or the time zone is invalid';
 
+/* raises 22023 unless url is an http or https URL an HTTP job may call */
+CREATE FUNCTION cron._check_http_url(url text)
+RETURNS void
+LANGUAGE C STRICT STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cron_check_http_url';
+
 /* ----------------------------------------------------------------------
  * The guard trigger: every write to cron.job, through the API or not, is
  * validated here, so the table cannot hold a job the API would refuse.
@@ -186,10 +200,73 @@ BEGIN
 	END IF;
 	NEW.updated_at := pg_catalog.now();
 
-	IF NEW.kind OPERATOR(pg_catalog.<>) 'sql' THEN
-		RAISE EXCEPTION 'job kind "%" is not supported', NEW.kind
+	IF NEW.kind OPERATOR(pg_catalog.=) 'http' THEN
+		/*
+		 * HTTP jobs reach the network from the database server: creating or
+		 * changing one takes the privilege an administrator grants as
+		 * EXECUTE on cron.schedule_http, however the row is written.
+		 */
+		IF (is_insert OR OLD.kind OPERATOR(pg_catalog.<>) 'http'
+			OR NEW.http_url IS DISTINCT FROM OLD.http_url
+			OR NEW.http_method IS DISTINCT FROM OLD.http_method
+			OR NEW.http_headers IS DISTINCT FROM OLD.http_headers
+			OR NEW.http_body IS DISTINCT FROM OLD.http_body
+			OR NEW.username IS DISTINCT FROM OLD.username)
+		   AND NOT pg_catalog.has_function_privilege(
+				'cron.schedule_http(text,text,text,text,jsonb,text,interval,integer[],text,text,interval,text,integer,interval,boolean)'::pg_catalog.regprocedure,
+				'EXECUTE') THEN
+			RAISE EXCEPTION 'permission denied to schedule HTTP jobs'
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'HTTP jobs need EXECUTE on cron.schedule_http, granted by an administrator.';
+		END IF;
+		IF NOT is_insert AND OLD.kind OPERATOR(pg_catalog.=) 'http'
+		   AND NEW.command IS DISTINCT FROM OLD.command THEN
+			RAISE EXCEPTION 'the command of an HTTP job cannot be set'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'An HTTP job''s command shows its method and URL.',
+					  HINT = 'Change the url or method instead.';
+		END IF;
+		IF NEW.http_url IS NULL THEN
+			RAISE EXCEPTION 'an HTTP job needs a url'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		PERFORM cron._check_http_url(NEW.http_url);
+		NEW.http_method := pg_catalog.upper(COALESCE(NEW.http_method, 'GET'));
+		IF NEW.http_method OPERATOR(pg_catalog.<>) ALL (ARRAY['GET'::text, 'POST'::text, 'PUT'::text, 'PATCH'::text, 'DELETE'::text, 'HEAD'::text]) THEN
+			RAISE EXCEPTION 'invalid HTTP method "%"', NEW.http_method
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Use GET, POST, PUT, PATCH, DELETE or HEAD.';
+		END IF;
+		NEW.http_headers := COALESCE(NEW.http_headers, '{}'::jsonb);
+		IF pg_catalog.jsonb_typeof(NEW.http_headers) OPERATOR(pg_catalog.<>) 'object' THEN
+			RAISE EXCEPTION 'headers must be a JSON object'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Write headers as ''{"Authorization": "Bearer ..."}''.';
+		END IF;
+		IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_each(NEW.http_headers) h
+				   WHERE pg_catalog.jsonb_typeof(h.value) OPERATOR(pg_catalog.<>) 'string'
+					  OR h.key OPERATOR(pg_catalog.!~) '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$'
+					  OR (h.value OPERATOR(pg_catalog.#>>) '{}') OPERATOR(pg_catalog.~) '[\r\n\x01-\x08\x0b-\x1f\x7f]') THEN
+			RAISE EXCEPTION 'invalid header in headers'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'Header names must be HTTP tokens and values strings without control characters.';
+		END IF;
+		IF pg_catalog.cardinality(NEW.http_expect_status) OPERATOR(pg_catalog.=) 0 THEN
+			NEW.http_expect_status := NULL;
+		END IF;
+		IF EXISTS (SELECT 1 FROM pg_catalog.unnest(NEW.http_expect_status) c
+				   WHERE c IS NULL OR c OPERATOR(pg_catalog.<) 100 OR c OPERATOR(pg_catalog.>) 599) THEN
+			RAISE EXCEPTION 'expect_status must list HTTP status codes between 100 and 599'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		/* what cron.job and the ledger show: never a header */
+		NEW.command := NEW.http_method OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) NEW.http_url;
+	ELSIF NEW.http_method IS NOT NULL OR NEW.http_url IS NOT NULL
+		  OR NEW.http_headers IS NOT NULL OR NEW.http_body IS NOT NULL
+		  OR NEW.http_expect_status IS NOT NULL THEN
+		RAISE EXCEPTION 'url, method, headers, body and expect_status apply to HTTP jobs only'
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Schedule SQL jobs with cron.schedule.';
+				  HINT = 'Schedule HTTP jobs with cron.schedule_http.';
 	END IF;
 
 	IF NEW.jobname OPERATOR(pg_catalog.=) '' THEN
@@ -272,18 +349,22 @@ BEGIN
 				USING ERRCODE = 'insufficient_privilege',
 					  DETAIL = 'Only superusers can schedule jobs that run as another role.';
 		END IF;
-		IF NOT target.rolcanlogin THEN
+		IF NEW.kind OPERATOR(pg_catalog.=) 'http' THEN
+			/* an HTTP job opens no session: no LOGIN or CONNECT needed */
+			NULL;
+		ELSIF NOT target.rolcanlogin THEN
 			RAISE EXCEPTION 'role "%" is not permitted to log in', NEW.username
 				USING ERRCODE = 'insufficient_privilege',
 					  DETAIL = 'A job runs in a session of its role, which needs LOGIN.';
 		END IF;
-		IF NOT pg_catalog.has_database_privilege(NEW.username::pg_catalog.name,
-												 NEW.database, 'CONNECT') THEN
+		IF NEW.kind OPERATOR(pg_catalog.=) 'sql'
+		   AND NOT pg_catalog.has_database_privilege(NEW.username::pg_catalog.name,
+													 NEW.database, 'CONNECT') THEN
 			RAISE EXCEPTION 'role "%" does not have CONNECT privilege on database "%"',
 				NEW.username, NEW.database
 				USING ERRCODE = 'insufficient_privilege';
 		END IF;
-		IF target.rolsuper
+		IF target.rolsuper AND NEW.kind OPERATOR(pg_catalog.=) 'sql'
 		   AND NOT COALESCE(pg_catalog.current_setting('cron.enable_superuser_jobs', true), 'on')::boolean THEN
 			RAISE EXCEPTION 'jobs cannot run as superuser "%"', NEW.username
 				USING ERRCODE = 'insufficient_privilege',
@@ -407,20 +488,30 @@ $function$;
 
 /*
  * Change job p_jobid; NULL arguments leave a column unchanged and an empty
- * timezone resets it to cron.timezone.  Returns false if the caller cannot
- * see the job.  Shared by cron.alter_job and the update path of
- * cron.schedule / cron.schedule_in_database.
+ * timezone resets it to cron.timezone.  p_kind 'sql' turns an HTTP job
+ * back into a SQL job (its HTTP fields are cleared); an empty p_body clears
+ * the body and an empty p_expect_status means any 2xx.  Returns false if
+ * the caller cannot see the job.  Shared by cron.alter_job and the update
+ * path of the scheduling functions.
  */
 CREATE FUNCTION cron._update_job(p_jobid bigint, p_schedule text, p_command text,
 								 p_database text, p_username text,
 								 p_active boolean, p_timezone text,
 								 p_catchup text, p_catchup_window interval,
 								 p_overlap text, p_max_retries integer,
-								 p_retry_delay interval, p_timeout interval)
+								 p_retry_delay interval, p_timeout interval,
+								 p_kind text DEFAULT NULL,
+								 p_method text DEFAULT NULL,
+								 p_url text DEFAULT NULL,
+								 p_headers jsonb DEFAULT NULL,
+								 p_body text DEFAULT NULL,
+								 p_expect_status integer[] DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+	to_sql boolean := p_kind IS NOT DISTINCT FROM 'sql';
 BEGIN
 	UPDATE cron.job j SET
 		schedule = COALESCE(p_schedule, j.schedule),
@@ -436,7 +527,19 @@ BEGIN
 		overlap = COALESCE(p_overlap, j.overlap),
 		max_retries = COALESCE(p_max_retries, j.max_retries),
 		retry_delay = COALESCE(p_retry_delay, j.retry_delay),
-		timeout = COALESCE(p_timeout, j.timeout)
+		timeout = COALESCE(p_timeout, j.timeout),
+		kind = COALESCE(p_kind, j.kind),
+		http_method = CASE WHEN to_sql THEN NULL
+						   ELSE COALESCE(p_method, j.http_method) END,
+		http_url = CASE WHEN to_sql THEN NULL
+						ELSE COALESCE(p_url, j.http_url) END,
+		http_headers = CASE WHEN to_sql THEN NULL
+							ELSE COALESCE(p_headers, j.http_headers) END,
+		http_body = CASE WHEN to_sql THEN NULL
+						 WHEN p_body IS NULL THEN j.http_body
+						 ELSE NULLIF(p_body, '') END,
+		http_expect_status = CASE WHEN to_sql THEN NULL
+								  ELSE COALESCE(p_expect_status, j.http_expect_status) END
 	WHERE j.jobid OPERATOR(pg_catalog.=) p_jobid;
 	RETURN FOUND;
 END
@@ -446,14 +549,21 @@ $function$;
  * Create or update the caller's job called p_jobname for p_username (NULL:
  * the caller).  On update, NULL arguments leave the column unchanged.
  * Updating keeps the jobid and consumes no sequence value, so ids stay
- * consecutive as in pg_cron.
+ * consecutive as in pg_cron.  p_kind is 'sql' or 'http'; the p_http...
+ * arguments are for HTTP jobs.
  */
 CREATE FUNCTION cron._save_job(p_jobname text, p_schedule text, p_command text,
 							   p_database text, p_username text,
 							   p_active boolean, p_timezone text,
 							   p_catchup text, p_catchup_window interval,
 							   p_overlap text, p_max_retries integer,
-							   p_retry_delay interval, p_timeout interval)
+							   p_retry_delay interval, p_timeout interval,
+							   p_kind text DEFAULT 'sql',
+							   p_method text DEFAULT NULL,
+							   p_url text DEFAULT NULL,
+							   p_headers jsonb DEFAULT NULL,
+							   p_body text DEFAULT NULL,
+							   p_expect_status integer[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -464,7 +574,11 @@ DECLARE
 BEGIN
 	PERFORM cron._require(p_jobname, 'job_name');
 	PERFORM cron._require(p_schedule, 'schedule');
-	PERFORM cron._require(p_command, 'command');
+	IF p_kind OPERATOR(pg_catalog.=) 'sql' THEN
+		PERFORM cron._require(p_command, 'command');
+	ELSE
+		PERFORM cron._require(p_url, 'url');
+	END IF;
 
 	LOOP
 		/* the default collation, so that the (username, jobname) index serves */
@@ -475,15 +589,20 @@ BEGIN
 		IF FOUND AND cron._update_job(v_jobid, p_schedule, p_command,
 									  p_database, NULL, p_active, p_timezone,
 									  p_catchup, p_catchup_window, p_overlap,
-									  p_max_retries, p_retry_delay, p_timeout) THEN
+									  p_max_retries, p_retry_delay, p_timeout,
+									  p_kind, p_method, p_url, p_headers,
+									  p_body, p_expect_status) THEN
 			RETURN v_jobid;
 		END IF;
 
 		BEGIN
 			INSERT INTO cron.job (jobname, schedule, command, database, username,
 								  active, timezone, catchup, catchup_window,
-								  overlap, max_retries, retry_delay, timeout)
-			VALUES (p_jobname, p_schedule, p_command,
+								  overlap, max_retries, retry_delay, timeout,
+								  kind, http_method, http_url, http_headers,
+								  http_body, http_expect_status)
+			VALUES (p_jobname, p_schedule,
+					COALESCE(p_command, p_method OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) p_url),
 					COALESCE(p_database, (pg_catalog.current_database())::text),
 					v_username,
 					COALESCE(p_active, true),
@@ -493,7 +612,9 @@ BEGIN
 					COALESCE(p_overlap, 'queue'),
 					COALESCE(p_max_retries, 0),
 					COALESCE(p_retry_delay, '1 minute'::interval),
-					p_timeout)
+					p_timeout,
+					p_kind, p_method, p_url, p_headers,
+					NULLIF(p_body, ''), p_expect_status)
 			RETURNING jobid INTO v_jobid;
 			RETURN v_jobid;
 		EXCEPTION WHEN unique_violation THEN
@@ -569,6 +690,92 @@ $function$;
 COMMENT ON FUNCTION cron.schedule_in_database(text, text, text, text, text, boolean, text, text, interval, text, integer, interval, interval)
 	IS 'schedule a named job in another database, optionally as another role (superuser only); returns its jobid';
 
+/*
+ * cron.schedule_http: call an HTTP endpoint on a schedule.  Creating or
+ * changing HTTP jobs is its own privilege (EXECUTE is revoked from PUBLIC
+ * below; the guard trigger applies the same check to direct writes).  On
+ * update, method, headers, body, timeout and expect_status take the values
+ * given or their defaults; the other options stay unchanged when NULL.
+ */
+CREATE FUNCTION cron.schedule_http(job_name text, schedule text, url text,
+								   method text DEFAULT 'GET',
+								   headers jsonb DEFAULT '{}',
+								   body text DEFAULT NULL,
+								   timeout interval DEFAULT '30 seconds',
+								   expect_status integer[] DEFAULT NULL,
+								   timezone text DEFAULT NULL,
+								   catchup text DEFAULT NULL,
+								   catchup_window interval DEFAULT NULL,
+								   overlap text DEFAULT NULL,
+								   max_retries integer DEFAULT NULL,
+								   retry_delay interval DEFAULT NULL,
+								   active boolean DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._require($3, 'url');
+	PERFORM cron._require($4, 'method');
+	RETURN cron._save_job($1, $2, NULL, (pg_catalog.current_database())::text,
+						  NULL, $15, $9, $10, $11, $12, $13, $14,
+						  COALESCE($7, '0'::interval),
+						  'http', pg_catalog.upper($4), $3,
+						  COALESCE($5, '{}'::jsonb), COALESCE($6, ''),
+						  COALESCE($8, '{}'::integer[]));
+END
+$function$;
+
+REVOKE EXECUTE ON FUNCTION cron.schedule_http(text, text, text, text, jsonb, text, interval, integer[], text, text, interval, text, integer, interval, boolean) FROM PUBLIC;
+
+COMMENT ON FUNCTION cron.schedule_http(text, text, text, text, jsonb, text, interval, integer[], text, text, interval, text, integer, interval, boolean)
+	IS 'call an HTTP endpoint on a schedule, or update the caller''s job of that name; returns its jobid';
+
+/*
+ * cron.schedule_at: a one-off job.  Its schedule is the instant in UTC
+ * ('@at 2026-11-21 12:00:00+00'); it runs once, and the scheduler then
+ * marks it inactive.  Scheduling the same name again sets a new instant.
+ */
+CREATE FUNCTION cron.schedule_at(job_name text, run_at timestamptz, command text,
+								 catchup text DEFAULT NULL,
+								 catchup_window interval DEFAULT NULL,
+								 max_retries integer DEFAULT NULL,
+								 retry_delay interval DEFAULT NULL,
+								 timeout interval DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	utc timestamp;
+BEGIN
+	PERFORM cron._require($2, 'run_at');
+	IF NOT pg_catalog.isfinite($2) THEN
+		RAISE EXCEPTION 'run_at must be a finite time'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF $2 OPERATOR(pg_catalog.<) pg_catalog.now() THEN
+		RAISE EXCEPTION 'run_at is in the past'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('run_at is %s; the time now is %s.', $2, pg_catalog.now());
+	END IF;
+	utc := $2 AT TIME ZONE 'UTC';
+	RETURN cron._save_job($1,
+						  '@at ' OPERATOR(pg_catalog.||)
+						  pg_catalog.to_char(utc, 'YYYY-MM-DD HH24:MI:SS') OPERATOR(pg_catalog.||)
+						  CASE WHEN pg_catalog.date_part('microseconds', utc)::bigint
+									OPERATOR(pg_catalog.%) 1000000 OPERATOR(pg_catalog.<>) 0
+							   THEN '.' OPERATOR(pg_catalog.||)
+									pg_catalog.rtrim(pg_catalog.to_char(utc, 'US'), '0')
+							   ELSE '' END OPERATOR(pg_catalog.||) '+00',
+						  $3, (pg_catalog.current_database())::text, NULL, true,
+						  NULL, $4, $5, NULL, $6, $7, $8);
+END
+$function$;
+
+COMMENT ON FUNCTION cron.schedule_at(text, timestamptz, text, text, interval, integer, interval, interval)
+	IS 'run a command once at an instant, or move the caller''s one-off job of that name; returns its jobid';
+
 /* raise the right error for a job id the caller cannot see */
 CREATE FUNCTION cron._job_not_found(job_id bigint)
 RETURNS void
@@ -620,7 +827,11 @@ BEGIN
 END
 $function$;
 
-/* change a job; NULL leaves a value unchanged, as in pg_cron */
+/*
+ * Change a job; NULL leaves a value unchanged, as in pg_cron.  url, method,
+ * headers, body and expect_status change HTTP jobs (an empty body removes
+ * it, an empty expect_status means any 2xx).
+ */
 CREATE FUNCTION cron.alter_job(job_id bigint,
 							   schedule text DEFAULT NULL,
 							   command text DEFAULT NULL,
@@ -633,14 +844,20 @@ CREATE FUNCTION cron.alter_job(job_id bigint,
 							   overlap text DEFAULT NULL,
 							   max_retries integer DEFAULT NULL,
 							   retry_delay interval DEFAULT NULL,
-							   timeout interval DEFAULT NULL)
+							   timeout interval DEFAULT NULL,
+							   url text DEFAULT NULL,
+							   method text DEFAULT NULL,
+							   headers jsonb DEFAULT NULL,
+							   body text DEFAULT NULL,
+							   expect_status integer[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
 	PERFORM cron._require($1, 'job_id');
-	IF NOT cron._update_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) THEN
+	IF NOT cron._update_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+							NULL, $15, $14, $16, $17, $18) THEN
 		PERFORM cron._job_not_found($1);
 	END IF;
 END

@@ -35,6 +35,8 @@ bool		cronext_launch_active_jobs = true;
 bool		cronext_use_background_workers = false;
 char	   *cronext_host = NULL;
 int			cronext_history_retention = 30 * 24 * 3600;
+int			cronext_http_max_connections = 64;
+int			cronext_http_max_response_bytes = 64 * 1024;
 
 void		_PG_init(void);
 
@@ -176,6 +178,26 @@ _PG_init(void)
 							0, INT_MAX,
 							PGC_SIGHUP,
 							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cron.http_max_connections",
+							"Most HTTP job requests in flight at once.",
+							"Further due HTTP runs wait for a request to end; SQL jobs are not affected.",
+							&cronext_http_max_connections,
+							64,
+							1, 1000,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cron.http_max_response_bytes",
+							"Most bytes of an HTTP response body kept in cron.job_run_details.",
+							"Reading stops there; the run's message says the body was truncated.",
+							&cronext_http_max_response_bytes,
+							64 * 1024,
+							0, 16 * 1024 * 1024,
+							PGC_POSTMASTER,
+							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("cron");

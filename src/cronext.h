@@ -19,5 +19,7 @@ extern bool cronext_launch_active_jobs;
 extern bool cronext_use_background_workers;
 extern char *cronext_host;
 extern int	cronext_history_retention;	/* seconds, 0 = keep all */
+extern int	cronext_http_max_connections;
+extern int	cronext_http_max_response_bytes;
 
 #endif							/* CRONEXT_H */

@@ -137,6 +137,7 @@ apply_row(CronJob *job, const CronJobRow *row)
 	job->max_retries = row->max_retries;
 	job->retry_delay = (int64) (row->retry_delay * USECS_PER_SEC);
 	job->changed_at = row->changed_at;
+	job->http = row->http;
 
 	/*
 	 * cron.job's guard trigger validates every write, so this fails only if

@@ -52,6 +52,7 @@ typedef struct CronJob
 	int			max_retries;
 	int64		retry_delay;	/* microseconds */
 	TimestampTz changed_at;
+	bool		http;			/* an HTTP job: runs go to the HTTP worker */
 
 	/* scheduling state, kept across reloads */
 	bool		seen;			/* present in the latest reload */

@@ -33,24 +33,23 @@
 	"pg_catalog.date_part('epoch', j.catchup_window), j.overlap, " \
 	"j.max_retries, pg_catalog.date_part('epoch', j.retry_delay), " \
 	"COALESCE(pg_catalog.date_part('epoch', j.timeout), 0), " \
-	"GREATEST(j.created_at, j.updated_at)"
+	"GREATEST(j.created_at, j.updated_at), " \
+	"j.kind OPERATOR(pg_catalog.=) 'http'"
 
 static const char *const load_jobs_sql =
-JOB_COLUMNS ", NULL::pg_catalog.timestamptz "
-"FROM cron.job j WHERE j.kind OPERATOR(pg_catalog.=) 'sql'";
+JOB_COLUMNS ", NULL::pg_catalog.timestamptz FROM cron.job j";
 
 /* at startup, also the newest slot each job ran (its catch-up anchor) */
 static const char *const load_jobs_with_slots_sql =
 JOB_COLUMNS ", (SELECT pg_catalog.max(d.scheduled_for) "
 "FROM cron.job_run_details d "
 "WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid AND NOT d.manual) "
-"FROM cron.job j WHERE j.kind OPERATOR(pg_catalog.=) 'sql'";
+"FROM cron.job j";
 
 /* some jobs only: those a committed transaction changed */
 static const char *const load_some_jobs_sql =
 JOB_COLUMNS ", NULL::pg_catalog.timestamptz "
-"FROM cron.job j WHERE j.kind OPERATOR(pg_catalog.=) 'sql' "
-"AND j.jobid OPERATOR(pg_catalog.=) ANY ($1)";
+"FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) ANY ($1)";
 
 static const char *const claim_sql =
 "INSERT INTO cron.job_run_details "
@@ -65,8 +64,14 @@ static const char *const mark_running_sql =
 
 static const char *const finish_sql =
 "UPDATE cron.job_run_details SET status = $2, return_message = $3, "
-"start_time = COALESCE(start_time, $4), end_time = $5 "
+"start_time = COALESCE(start_time, $4), end_time = $5, "
+"http_status = $6, response_body = $7 "
 "WHERE runid OPERATOR(pg_catalog.=) $1";
+
+/* a one-off job (@at) ran or was skipped: it is done */
+static const char *const deactivate_sql =
+"UPDATE cron.job SET active = false "
+"WHERE jobid OPERATOR(pg_catalog.=) $1 AND schedule OPERATOR(pg_catalog.=) $2 AND active";
 
 static const char *const retrying_sql =
 "UPDATE cron.job_run_details SET status = 'starting', attempt = $2, "
@@ -118,6 +123,7 @@ static SPIPlanPtr prune_plan;
 static SPIPlanPtr retrying_plan;
 static SPIPlanPtr notify_failed_plan;
 static SPIPlanPtr close_orphans_plan;
+static SPIPlanPtr deactivate_plan;
 
 static List *rows_to_jobs(int ret, MemoryContext cxt);
 
@@ -154,7 +160,8 @@ ledger_prepare(void)
 	TIMESTAMPTZOID};
 	Oid			running_types[] = {INT8OID, INT4OID, TIMESTAMPTZOID};
 	Oid			finish_types[] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID};
+	TIMESTAMPTZOID, INT4OID, TEXTOID};
+	Oid			deactivate_types[] = {INT8OID, TEXTOID};
 	Oid			forget_types[] = {INT8OID, INT8OID};
 	Oid			some_types[] = {INT8ARRAYOID};
 	Oid			retrying_types[] = {INT8OID, INT4OID, TEXTOID};
@@ -175,6 +182,7 @@ ledger_prepare(void)
 	prune_plan = prepare(prune_sql, lengthof(prune_types), prune_types);
 	notify_failed_plan = prepare(notify_failed_sql, lengthof(notify_types), notify_types);
 	close_orphans_plan = prepare(close_orphans_sql, 0, NULL);
+	deactivate_plan = prepare(deactivate_sql, lengthof(deactivate_types), deactivate_types);
 }
 
 static char *
@@ -250,7 +258,8 @@ rows_to_jobs(int ret, MemoryContext cxt)
 		row->retry_delay = DatumGetFloat8(SPI_getbinval(tuple, desc, 12, &isnull));
 		row->timeout = DatumGetFloat8(SPI_getbinval(tuple, desc, 13, &isnull));
 		row->changed_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 14, &isnull));
-		row->last_slot = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 15, &isnull));
+		row->http = DatumGetBool(SPI_getbinval(tuple, desc, 15, &isnull));
+		row->last_slot = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 16, &isnull));
 		row->has_last_slot = !isnull;
 
 		old = MemoryContextSwitchTo(cxt);
@@ -315,8 +324,17 @@ void
 ledger_finish(int64 runid, bool succeeded, const char *message,
 			  TimestampTz start_time, TimestampTz end_time)
 {
-	Datum		values[5];
-	char		nulls[5];
+	ledger_finish_http(runid, succeeded, message, start_time, end_time, 0, NULL);
+}
+
+/* the same, with an HTTP run's status (0 = no response) and body */
+void
+ledger_finish_http(int64 runid, bool succeeded, const char *message,
+				   TimestampTz start_time, TimestampTz end_time,
+				   int http_status, const char *body)
+{
+	Datum		values[7];
+	char		nulls[7];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(runid);
@@ -326,7 +344,25 @@ ledger_finish(int64 runid, bool succeeded, const char *message,
 	if (start_time == 0)
 		nulls[3] = 'n';
 	values[4] = TimestampTzGetDatum(end_time);
+	values[5] = Int32GetDatum(http_status);
+	if (http_status == 0)
+		nulls[5] = 'n';
+	if (body)
+		values[6] = CStringGetTextDatum(body);
+	else
+		nulls[6] = 'n';
 	run_plan(finish_plan, values, nulls, SPI_OK_UPDATE, "recording a run outcome");
+}
+
+/* mark a one-off job inactive, unless it was changed meanwhile */
+void
+ledger_deactivate_job(int64 jobid, const char *schedule)
+{
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(jobid);
+	values[1] = CStringGetTextDatum(schedule);
+	run_plan(deactivate_plan, values, NULL, SPI_OK_UPDATE, "deactivating a one-off job");
 }
 
 /* delete up to batch rows of history older than before; returns how many */

@@ -28,6 +28,7 @@ typedef struct CronJobRow
 	double		retry_delay;	/* seconds */
 	double		timeout;		/* seconds, 0 = none */
 	TimestampTz changed_at;		/* created or last changed */
+	bool		http;			/* kind 'http' */
 	bool		has_last_slot;
 	TimestampTz last_slot;		/* newest non-manual slot in the ledger */
 } CronJobRow;
@@ -53,6 +54,10 @@ extern int64 ledger_claim(const CronClaim *claim);
 extern void ledger_mark_running(int64 runid, int pid, TimestampTz start_time);
 extern void ledger_finish(int64 runid, bool succeeded, const char *message,
 						  TimestampTz start_time, TimestampTz end_time);
+extern void ledger_finish_http(int64 runid, bool succeeded, const char *message,
+							   TimestampTz start_time, TimestampTz end_time,
+							   int http_status, const char *body);
+extern void ledger_deactivate_job(int64 jobid, const char *schedule);
 extern void ledger_retrying(int64 runid, int next_attempt, const char *message);
 extern void ledger_notify_failed(int64 jobid, int64 runid,
 								 TimestampTz scheduled_for, int attempt,

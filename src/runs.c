@@ -30,6 +30,7 @@
 #include "utils/timestamp.h"
 
 #include "cronext.h"
+#include "http_dispatch.h"
 #include "ledger.h"
 #include "run_request.h"
 #include "runs.h"
@@ -37,6 +38,13 @@
 
 /* how soon to retry when no background worker slot was free */
 #define WORKER_RETRY_MS		100
+
+/*
+ * How long past its timeout a SQL run may go on before the scheduler
+ * terminates its worker.  The timeout cancels the statement; a command
+ * that catches the cancel (an EXCEPTION clause in PL/pgSQL) would run on.
+ */
+#define HARD_STOP_GRACE_MS	2000
 
 struct CronWorker;
 
@@ -59,7 +67,10 @@ typedef struct CronRun
 	int64		retry_delay;	/* microseconds, before the first retry */
 	TimestampTz not_before;		/* a retry waits until then */
 	bool		marked_running;
+	bool		hard_stopped;	/* its worker was terminated for the timeout */
 	struct CronWorker *worker;	/* serving it, or NULL while it waits */
+	bool		http;			/* an HTTP job's run */
+	int			http_slot;		/* its HTTP queue slot while posted, else -1 */
 } CronRun;
 
 /* a job worker (job_worker.c) and its mailbox (run_request.h) */
@@ -72,6 +83,9 @@ typedef struct CronWorker
 	char		username[NAMEDATALEN];
 	CronRun    *run;			/* the run it serves, or NULL when idle */
 } CronWorker;
+
+static void collect_http_reports(void);
+static void enforce_timeouts(void);
 
 static List *runs = NIL;		/* CronRun *, in run_cxt */
 static List *workers = NIL;		/* CronWorker *, in run_cxt */
@@ -196,9 +210,12 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	run->attempt = 1;
 	run->max_retries = job->max_retries;
 	run->retry_delay = job->retry_delay;
+	run->http = job->http;
+	run->http_slot = -1;
 	MemoryContextSwitchTo(old);
 
-	problem = run_problem(run);
+	/* an HTTP job opens no session; the HTTP worker checks its owner */
+	problem = run->http ? NULL : run_problem(run);
 	if (problem)
 	{
 		ledger_finish(runid, false, problem, 0, GetCurrentTimestamp());
@@ -219,14 +236,23 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	return runid;
 }
 
-/* write a run's outcome and forget the run */
+/* is the run with a worker or in the HTTP queue (counted as running)? */
+static inline bool
+run_launched(const CronRun *run)
+{
+	return run->worker != NULL || run->http_slot >= 0;
+}
+
+/* write a run's outcome, with an HTTP status and body, and forget the run */
 static void
-finish_run(CronRun *run, bool succeeded, const char *message,
-		   TimestampTz start_time, TimestampTz end_time)
+finish_run_http(CronRun *run, bool succeeded, const char *message,
+				TimestampTz start_time, TimestampTz end_time,
+				int http_status, const char *body)
 {
 	CronJob    *job = job_cache_lookup(run->jobid);
 
-	ledger_finish(run->runid, succeeded, message, start_time, end_time);
+	ledger_finish_http(run->runid, succeeded, message, start_time, end_time,
+					   http_status, body);
 	if (!succeeded)
 		ledger_notify_failed(run->jobid, run->runid, run->scheduled_for,
 							 run->attempt, message);
@@ -234,7 +260,7 @@ finish_run(CronRun *run, bool succeeded, const char *message,
 		ledger_forget_history(run->jobid, run->runid);
 	if (job)
 	{
-		if (run->worker)
+		if (run_launched(run))
 			job->running--;
 		else
 			job->waiting--;
@@ -248,15 +274,24 @@ finish_run(CronRun *run, bool succeeded, const char *message,
 	pfree(run);
 }
 
+/* write a run's outcome and forget the run */
+static void
+finish_run(CronRun *run, bool succeeded, const char *message,
+		   TimestampTz start_time, TimestampTz end_time)
+{
+	finish_run_http(run, succeeded, message, start_time, end_time, 0, NULL);
+}
+
 /*
  * After a failed attempt: if the job allows another, put the run back to
  * wait for it and return true.  The delay doubles with each attempt, with
  * jitter of up to a quarter either way so that retries of many jobs do not
- * come back in step, and is capped so that a retry never runs past the
- * job's next slot; when no retry fits, the run fails now.
+ * come back in step, is at least min_delay_ms (an HTTP server's
+ * Retry-After), and is capped so that a retry never runs past the job's
+ * next slot; when no retry fits, the run fails now.
  */
 static bool
-retry_run(CronRun *run, const char *message)
+retry_run(CronRun *run, const char *message, int min_delay_ms)
 {
 	CronJob    *job = job_cache_lookup(run->jobid);
 	TimestampTz now = GetCurrentTimestamp();
@@ -268,6 +303,7 @@ retry_run(CronRun *run, const char *message)
 	for (int i = 1; i < run->attempt && delay < 1e15; i++)
 		delay *= 2;
 	delay *= 0.75 + 0.5 * pg_prng_double(&pg_global_prng_state);
+	delay = Max(delay, (double) min_delay_ms * 1000.0);
 	delay = Min(delay, (double) (30 * 24 * 3600) * USECS_PER_SEC);
 	if (job->in_heap && now + (int64) delay >= job->next_slot)
 	{
@@ -280,8 +316,10 @@ retry_run(CronRun *run, const char *message)
 	ledger_retrying(run->runid, run->attempt, message);
 	run->not_before = now + (int64) delay;
 	run->marked_running = false;
-	run->worker->run = NULL;
+	if (run->worker)
+		run->worker->run = NULL;
 	run->worker = NULL;
+	run->http_slot = -1;
 	job->running--;
 	job->waiting++;
 	return true;
@@ -342,7 +380,7 @@ runs_collect_reports(void)
 			}
 			if (state == MB_DONE)
 			{
-				if (mb->succeeded || !retry_run(run, mb->message))
+				if (mb->succeeded || !retry_run(run, mb->message, 0))
 					finish_run(run, mb->succeeded, mb->message,
 							   mb->start_time, mb->end_time);
 				if (!stopped)
@@ -351,6 +389,11 @@ runs_collect_reports(void)
 					wake_worker(w);
 				}
 			}
+			else if (stopped && state == MB_RUNNING && run->hard_stopped)
+				finish_run(run, false,
+						   psprintf("timed out after %d ms; the command went on after its cancel, so the scheduler terminated its worker",
+									run->timeout_ms),
+						   mb->start_time, GetCurrentTimestamp());
 			else if (stopped && state == MB_RUNNING)
 				finish_run(run, false,
 						   "the job worker exited during the run (see the server log)",
@@ -369,6 +412,102 @@ runs_collect_reports(void)
 			pfree(w);
 			workers = foreach_delete_current(workers, lc);
 		}
+	}
+	collect_http_reports();
+	enforce_timeouts();
+}
+
+/*
+ * Record what the HTTP worker reported: each finished request is recorded
+ * (or retried) on its own, as soon as it is seen.  If the worker exited,
+ * the requests it still had fail, and the next HTTP run starts another.
+ */
+static void
+collect_http_reports(void)
+{
+	bool		gone = http_worker_gone();
+	List	   *posted = NIL;
+	ListCell   *lc;
+
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (run->http_slot >= 0)
+			posted = lappend(posted, run);
+	}
+	foreach(lc, posted)
+	{
+		CronRun    *run = lfirst(lc);
+		int			slotno = run->http_slot;
+		CronHttpSlot *slot = http_slot(slotno);
+		uint32		state = pg_atomic_read_u32(&slot->state);
+
+		pg_read_barrier();
+		if (!run->marked_running && slot->start_time != 0 &&
+			(state == HS_RUNNING || state == HS_DONE))
+		{
+			ledger_mark_running(run->runid, http_worker_pid(), slot->start_time);
+			run->marked_running = true;
+		}
+		if (state == HS_DONE)
+		{
+			if (slot->succeeded || !slot->retryable ||
+				!retry_run(run, slot->message, slot->retry_after_ms))
+				finish_run_http(run, slot->succeeded, slot->message,
+								slot->start_time, slot->end_time,
+								slot->http_status,
+								slot->has_body ? slot->body : NULL);
+			http_release(slotno);
+		}
+		else if (gone)
+			finish_run(run, false,
+					   "the HTTP worker exited during the request (see the server log)",
+					   slot->start_time, GetCurrentTimestamp());
+	}
+	list_free(posted);
+	if (gone)
+		http_forget_worker();
+}
+
+/* when a running SQL run is past its timeout and grace, or 0 */
+static TimestampTz
+hard_stop_at(const CronRun *run)
+{
+	if (run->worker == NULL || !run->marked_running || run->timeout_ms <= 0 ||
+		run->hard_stopped || run->worker->mb->start_time == 0)
+		return 0;
+	return run->worker->mb->start_time +
+		((int64) run->timeout_ms + HARD_STOP_GRACE_MS) * 1000;
+}
+
+/*
+ * A SQL run that is still running well past its timeout ignored the
+ * cancel: terminate its worker.  It is recorded as timed out when the
+ * worker's exit is seen.
+ */
+static void
+enforce_timeouts(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	ListCell   *lc;
+
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+		TimestampTz at = hard_stop_at(run);
+		CronMailbox *mb;
+
+		if (at == 0 || now < at)
+			continue;
+		mb = run->worker->mb;
+		if (pg_atomic_read_u32(&mb->state) != MB_RUNNING || mb->pid <= 0)
+			continue;
+		ereport(WARNING,
+				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " is still running %d ms past its timeout; terminating its worker",
+						run->jobid, run->runid, HARD_STOP_GRACE_MS)));
+		run->hard_stopped = true;
+		(void) kill(mb->pid, SIGTERM);
 	}
 }
 
@@ -396,7 +535,9 @@ runs_serve_cancels(void)
 			if (run->runid != runids[i])
 				continue;
 			run->cancelled = true;
-			if (run->worker == NULL)
+			if (run->http_slot >= 0)
+				http_cancel(run->http_slot);
+			else if (run->worker == NULL)
 				finish_run(run, false, CRON_CANCELLED_MESSAGE, 0,
 						   GetCurrentTimestamp());
 			else
@@ -536,11 +677,43 @@ retire_idle_worker(void)
 	return false;
 }
 
-/* hand the claimed runs that may start to job workers (outside transactions) */
+/* hand a run to a job worker; false if none can take it now */
+static bool
+launch_sql_run(CronRun *run)
+{
+	if (reuse_worker(run))
+		return true;
+	if (list_length(workers) < cronext_max_running_jobs && start_worker(run))
+	{
+		worker_warned = false;
+		return true;
+	}
+	/* idle workers of other databases or roles make room */
+	if (retire_idle_worker())
+		return false;
+	if (list_length(workers) < cronext_max_running_jobs)
+	{
+		if (!worker_warned)
+			ereport(WARNING,
+					(errmsg("no background worker slot is free; due cron runs wait"),
+					 errhint("Raise max_worker_processes (now %d).",
+							 max_worker_processes)));
+		worker_warned = true;
+	}
+	return false;
+}
+
+/*
+ * Hand the claimed runs that may start to job workers or to the HTTP
+ * worker (outside transactions).  SQL and HTTP runs wait for their own
+ * resources: a full HTTP queue never holds up a SQL run, nor the reverse.
+ */
 void
 runs_launch_claimed(void)
 {
 	ListCell   *lc;
+	bool		sql_blocked = false;
+	bool		http_blocked = false;
 
 	launch_blocked = false;
 	foreach(lc, runs)
@@ -548,41 +721,31 @@ runs_launch_claimed(void)
 		CronRun    *run = lfirst(lc);
 		CronJob    *job;
 
-		if (run->worker)
+		if (run_launched(run))
 			continue;
 		if (run->not_before > GetCurrentTimestamp())
 			continue;			/* a retry, not due yet */
+		if (run->http ? http_blocked : sql_blocked)
+			continue;
 		job = job_cache_lookup(run->jobid);
 		if (job && job->overlap != OVERLAP_ALLOW && job->running > 0)
 			continue;			/* a queued manual run waits its turn */
 
-		if (!reuse_worker(run))
+		if (run->http)
 		{
-			bool		started = false;
-
-			if (list_length(workers) < cronext_max_running_jobs)
-				started = start_worker(run);
-			if (!started)
+			run->http_slot = http_post(run->runid, run->jobid,
+									   run->scheduled_for, run->attempt);
+			if (run->http_slot < 0)
 			{
-				/* idle workers of other databases or roles make room */
-				if (retire_idle_worker())
-				{
-					launch_blocked = true;
-					return;
-				}
-				if (list_length(workers) < cronext_max_running_jobs)
-				{
-					if (!worker_warned)
-						ereport(WARNING,
-								(errmsg("no background worker slot is free; due cron runs wait"),
-								 errhint("Raise max_worker_processes (now %d).",
-										 max_worker_processes)));
-					worker_warned = true;
-				}
-				launch_blocked = true;
-				return;
+				/* every slot is busy: a finishing request wakes us */
+				http_blocked = launch_blocked = true;
+				continue;
 			}
-			worker_warned = false;
+		}
+		else if (!launch_sql_run(run))
+		{
+			sql_blocked = launch_blocked = true;
+			continue;
 		}
 		if (job)
 		{
@@ -611,10 +774,17 @@ runs_next_deadline(TimestampTz *at)
 	{
 		CronRun    *run = lfirst(lc);
 
-		if (run->worker == NULL && run->not_before > 0 &&
+		TimestampTz stop = hard_stop_at(run);
+
+		if (!run_launched(run) && run->not_before > 0 &&
 			(!any || run->not_before < *at))
 		{
 			*at = run->not_before;
+			any = true;
+		}
+		if (stop > 0 && (!any || stop < *at))
+		{
+			*at = stop;
 			any = true;
 		}
 	}

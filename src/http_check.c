@@ -1,0 +1,98 @@
+/*-------------------------------------------------------------------------
+ *
+ * http_check.c
+ *	  cron._check_http_url: the URL check the guard trigger applies to
+ *	  every HTTP job when it is written.
+ *
+ * The URL is parsed by libcurl itself, the same parser that will use it,
+ * so a URL accepted here is one the HTTP worker can call.  Only http and
+ * https are accepted (the worker also refuses every other scheme after
+ * redirects), a host is required, and credentials in the URL are refused:
+ * they would show in cron.job.command and in the ledger, where header
+ * values never do.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+
+/* longest URL accepted; longer ones are almost surely mistakes */
+#define CRON_URL_MAX	8192
+
+PG_FUNCTION_INFO_V1(cron_check_http_url);
+
+static void
+url_error(const char *url, const char *detail, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid url \"%s\"", url),
+			 errdetail_internal("%s", detail),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+Datum
+cron_check_http_url(PG_FUNCTION_ARGS)
+{
+	char	   *url = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	CURLU	   *h;
+	CURLUcode	rc;
+	char	   *scheme = NULL;
+	char	   *host = NULL;
+	char	   *user = NULL;
+	char	   *password = NULL;
+	const char *problem = NULL;
+	const char *hint = NULL;
+
+	if (strlen(url) > CRON_URL_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("url is too long"),
+				 errdetail("The url has %zu bytes; at most %d are allowed.",
+						   strlen(url), CRON_URL_MAX)));
+
+	h = curl_url();
+	if (h == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+
+	rc = curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+	if (rc != CURLUE_OK)
+	{
+		problem = psprintf("The url cannot be parsed: %s.", curl_url_strerror(rc));
+		hint = "Write an absolute URL such as https://app.example.com/path.";
+	}
+	else if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+			 (pg_strcasecmp(scheme, "http") != 0 &&
+			  pg_strcasecmp(scheme, "https") != 0))
+	{
+		problem = psprintf("The scheme is \"%s\"; HTTP jobs call http and https URLs only.",
+						   scheme ? scheme : "");
+	}
+	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+			 host[0] == '\0')
+	{
+		problem = "The url has no host.";
+	}
+	else if (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+			 curl_url_get(h, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK)
+	{
+		problem = "The url contains credentials, which would be shown in cron.job and the ledger.";
+		hint = "Send credentials in a header, e.g. headers => '{\"Authorization\": \"Bearer ...\"}'.";
+	}
+
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(password);
+	curl_url_cleanup(h);
+
+	if (problem)
+		url_error(url, problem, hint);
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,25 @@
+/*-------------------------------------------------------------------------
+ *
+ * http_dispatch.h
+ *	  The scheduler's side of the HTTP queue.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CRONEXT_HTTP_DISPATCH_H
+#define CRONEXT_HTTP_DISPATCH_H
+
+#include "datatype/timestamp.h"
+
+#include "http_queue.h"
+
+extern int	http_post(int64 runid, int64 jobid, TimestampTz scheduled_for,
+					  int attempt);
+extern CronHttpSlot *http_slot(int slotno);
+extern void http_release(int slotno);
+extern void http_wake_worker(void);
+extern void http_cancel(int slotno);
+extern int	http_worker_pid(void);
+extern bool http_worker_gone(void);
+extern void http_forget_worker(void);
+
+#endif							/* CRONEXT_HTTP_DISPATCH_H */

@@ -1,0 +1,824 @@
+/*-------------------------------------------------------------------------
+ *
+ * http_worker.c
+ *	  The background worker that makes HTTP jobs' requests, many at once,
+ *	  with libcurl's multi interface.
+ *
+ * One process serves every HTTP run, so a burst of HTTP jobs costs no
+ * process starts, and connections to the same host are kept and reused.
+ * It waits on its latch and on libcurl's sockets in one WaitEventSet, so a
+ * new request starts as soon as the scheduler posts it and each request is
+ * reported the moment it ends: there is no batch, and a slow endpoint
+ * holds up nothing but its own slot (http_queue.h).
+ *
+ * The worker is connected to cron.database_name only to read the jobs'
+ * definitions (URL, method, headers, body) when their requests start; the
+ * scheduler writes every outcome to the ledger.  Header values are read
+ * here and handed to libcurl, and are never logged, reported or stored.
+ *
+ * Safety: only http and https, also after redirects (at most 5); TLS peers
+ * verified; the response body is read into the slot up to
+ * cron.http_max_response_bytes and the transfer stopped there, so memory is
+ * bounded whatever the server sends.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "cronext.h"
+#include "http_queue.h"
+#include "shared.h"
+
+/* most redirects followed */
+#define HTTP_MAX_REDIRECTS	5
+
+/* longest Retry-After honoured, in seconds */
+#define HTTP_RETRY_AFTER_MAX	3600
+
+/* how often the worker looks whether its scheduler is still there */
+#define HTTP_LIVENESS_MS	1000
+
+/* one request in flight */
+typedef struct HttpRequest
+{
+	int			slotno;
+	CronHttpSlot *slot;
+	MemoryContext cxt;			/* everything below lives here */
+	CURL	   *easy;
+	struct curl_slist *headers;
+	char	   *method;
+	char	   *url;
+	char	   *body;			/* NULL: none */
+	int		   *expect;			/* expected status codes; NULL: any 2xx */
+	int			nexpect;
+	int			timeout_ms;		/* 0 = none */
+	bool		truncated;		/* the response was longer than the slot */
+	int			retry_after_ms;
+	char		errbuf[CURL_ERROR_SIZE];
+} HttpRequest;
+
+/* a socket libcurl asked us to watch */
+typedef struct HttpSocket
+{
+	curl_socket_t fd;
+	int			what;			/* CURL_POLL_IN / OUT / INOUT */
+	int			pos;			/* its position in the wait set */
+} HttpSocket;
+
+static CronHttpQueue *queue;
+static HttpRequest **inflight;	/* by slot number */
+static CURLM *multi;
+static HttpSocket *sockets;
+static int	nsockets;
+static bool sockets_changed = true;
+static WaitEventSet *wait_set;
+static long timer_ms = -1;		/* libcurl's timer: -1 none, else ms from... */
+static TimestampTz timer_set_at;	/* ...this instant */
+
+static const char *const job_sql =
+"SELECT j.jobid, j.http_method, j.http_url, j.http_body, "
+"(SELECT pg_catalog.string_agg(h.key OPERATOR(pg_catalog.||) "
+"CASE WHEN (h.value OPERATOR(pg_catalog.#>>) '{}') OPERATOR(pg_catalog.=) '' THEN ';' "
+"ELSE ': ' OPERATOR(pg_catalog.||) (h.value OPERATOR(pg_catalog.#>>) '{}') END, "
+"E'\\n') FROM pg_catalog.jsonb_each(j.http_headers) h), "
+"j.http_expect_status, "
+"COALESCE(pg_catalog.date_part('epoch', j.timeout) OPERATOR(pg_catalog.*) 1000, 0)::pg_catalog.float8, "
+"CASE WHEN r.oid IS NULL THEN pg_catalog.format('role \"%s\" does not exist', j.username) "
+"WHEN NOT pg_catalog.has_function_privilege(r.oid, "
+"'cron.schedule_http(pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,"
+"pg_catalog.jsonb,pg_catalog.text,pg_catalog.interval,pg_catalog.int4[],pg_catalog.text,"
+"pg_catalog.text,pg_catalog.interval,pg_catalog.text,pg_catalog.int4,pg_catalog.interval,"
+"pg_catalog.bool)'::pg_catalog.regprocedure::pg_catalog.oid, 'EXECUTE') "
+"THEN pg_catalog.format('role \"%s\" may no longer schedule HTTP jobs (EXECUTE on cron.schedule_http was revoked)', j.username) "
+"END "
+"FROM cron.job j LEFT JOIN pg_catalog.pg_roles r "
+"ON r.rolname OPERATOR(pg_catalog.=) j.username "
+"WHERE j.jobid OPERATOR(pg_catalog.=) ANY ($1) "
+"AND j.kind OPERATOR(pg_catalog.=) 'http'";
+
+static void
+wake_scheduler(void)
+{
+	SetLatch(&ProcGlobal->allProcs[queue->scheduler_procno].procLatch);
+}
+
+/* publish a slot's outcome to the scheduler */
+static void
+report(CronHttpSlot *slot)
+{
+	slot->end_time = GetCurrentTimestamp();
+	pg_write_barrier();
+	pg_atomic_write_u32(&slot->state, HS_DONE);
+	wake_scheduler();
+}
+
+/* fail a slot that never sent its request */
+static void
+report_not_started(CronHttpSlot *slot, const char *message)
+{
+	slot->start_time = 0;
+	slot->succeeded = false;
+	slot->retryable = false;
+	slot->http_status = 0;
+	slot->has_body = false;
+	strlcpy(slot->message, message, sizeof(slot->message));
+	report(slot);
+}
+
+/*
+ * Make the stored body valid text in the database encoding: bytes that are
+ * not (binary bodies, NUL bytes, a character cut by the size cap) become
+ * '?', so that recording the outcome can never fail.
+ */
+static void
+sanitize_body(char *body, int len)
+{
+	int			i = 0;
+
+	while (i < len)
+	{
+		int			ok = pg_encoding_verifymbstr(GetDatabaseEncoding(),
+												 body + i, len - i);
+
+		i += ok;
+		if (i < len)
+			body[i++] = '?';
+	}
+	body[len] = '\0';
+}
+
+/* libcurl: a piece of the response body; keep what fits, then stop */
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	HttpRequest *req = arg;
+	CronHttpSlot *slot = req->slot;
+	size_t		n = size * nmemb;
+	size_t		room = queue->body_capacity - slot->body_len;
+
+	if (n > room)
+	{
+		memcpy(slot->body + slot->body_len, data, room);
+		slot->body_len += room;
+		req->truncated = true;
+		return 0;				/* stop the transfer: the rest is not kept */
+	}
+	memcpy(slot->body + slot->body_len, data, n);
+	slot->body_len += n;
+	return n;
+}
+
+/* libcurl: a response header line; only Retry-After matters */
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	HttpRequest *req = arg;
+	size_t		n = size * nmemb;
+	const char *name = "retry-after:";
+	size_t		namelen = strlen(name);
+
+	if (n > namelen && n < 256 && pg_strncasecmp(data, name, namelen) == 0)
+	{
+		char		value[256];
+		char	   *v = value;
+		char	   *end;
+		long		seconds;
+
+		memcpy(value, data + namelen, n - namelen);
+		value[n - namelen] = '\0';
+		while (*v == ' ' || *v == '\t')
+			v++;
+		end = v + strlen(v);
+		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+			*--end = '\0';
+		if (*v >= '0' && *v <= '9')
+			seconds = strtol(v, NULL, 10);
+		else
+		{
+			time_t		at = curl_getdate(v, NULL);
+
+			seconds = at > 0 ? (long) (at - time(NULL)) : 0;
+		}
+		seconds = Max(0, Min(seconds, HTTP_RETRY_AFTER_MAX));
+		req->retry_after_ms = (int) seconds * 1000;
+	}
+	return n;
+}
+
+/* libcurl: watch this socket for these events (or stop watching it) */
+static int
+on_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *socketp)
+{
+	int			i;
+
+	for (i = 0; i < nsockets; i++)
+		if (sockets[i].fd == fd)
+			break;
+
+	if (what == CURL_POLL_REMOVE)
+	{
+		if (i < nsockets)
+		{
+			sockets[i] = sockets[--nsockets];
+			sockets_changed = true;
+		}
+		return 0;
+	}
+	if (i == nsockets)
+	{
+		if (nsockets >= queue->nslots * 2 + 16)
+			return -1;			/* cannot happen: a few sockets per request */
+		sockets[nsockets].fd = fd;
+		sockets[nsockets].pos = -1;
+		nsockets++;
+		sockets_changed = true;
+	}
+	sockets[i].what = what;
+	if (!sockets_changed && sockets[i].pos >= 0)
+		ModifyWaitEvent(wait_set, sockets[i].pos,
+						(what & CURL_POLL_IN ? WL_SOCKET_READABLE : 0) |
+						(what & CURL_POLL_OUT ? WL_SOCKET_WRITEABLE : 0),
+						NULL);
+	return 0;
+}
+
+/* libcurl: call back in timeout_ms (-1: no timer) */
+static int
+on_timer(CURLM *m, long timeout_ms, void *arg)
+{
+	timer_ms = timeout_ms;
+	timer_set_at = GetCurrentTimestamp();
+	return 0;
+}
+
+/* the wait set: our latch, postmaster death, and libcurl's sockets */
+static void
+rebuild_wait_set(void)
+{
+	if (wait_set)
+		FreeWaitEventSet(wait_set);
+	wait_set = CreateWaitEventSet(TopMemoryContext, nsockets + 2);
+	AddWaitEventToSet(wait_set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(wait_set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	for (int i = 0; i < nsockets; i++)
+		sockets[i].pos =
+			AddWaitEventToSet(wait_set,
+							  (sockets[i].what & CURL_POLL_IN ? WL_SOCKET_READABLE : 0) |
+							  (sockets[i].what & CURL_POLL_OUT ? WL_SOCKET_WRITEABLE : 0),
+							  sockets[i].fd, NULL, NULL);
+	sockets_changed = false;
+}
+
+static void
+free_request(HttpRequest *req)
+{
+	if (req->easy)
+	{
+		curl_multi_remove_handle(multi, req->easy);
+		/* the connection stays in the multi handle's cache for reuse */
+		curl_easy_cleanup(req->easy);
+	}
+	if (req->headers)
+		curl_slist_free_all(req->headers);
+	inflight[req->slotno] = NULL;
+	MemoryContextDelete(req->cxt);
+}
+
+static bool
+status_expected(const HttpRequest *req, long code)
+{
+	if (req->expect == NULL)
+		return code >= 200 && code <= 299;
+	for (int i = 0; i < req->nexpect; i++)
+		if (req->expect[i] == code)
+			return true;
+	return false;
+}
+
+/* "2xx" or "200, 204" */
+static void
+describe_expected(const HttpRequest *req, StringInfo buf)
+{
+	if (req->expect == NULL)
+	{
+		appendStringInfoString(buf, "2xx");
+		return;
+	}
+	for (int i = 0; i < req->nexpect; i++)
+		appendStringInfo(buf, "%s%d", i > 0 ? ", " : "", req->expect[i]);
+}
+
+/* what went wrong, by the phase that failed, and whether to retry */
+static void
+describe_error(HttpRequest *req, CURLcode rc, StringInfo msg, bool *retryable)
+{
+	const char *reason = req->errbuf[0] ? req->errbuf : curl_easy_strerror(rc);
+	long		os_errno = 0;
+
+	*retryable = false;
+	switch (rc)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_RESOLVE_PROXY:
+			appendStringInfo(msg, "DNS lookup failed: %s", reason);
+			*retryable = true;
+			break;
+		case CURLE_COULDNT_CONNECT:
+			curl_easy_getinfo(req->easy, CURLINFO_OS_ERRNO, &os_errno);
+			appendStringInfoString(msg, "connect failed: ");
+			if (os_errno != 0)
+				appendStringInfo(msg, "%s (%s)", strerror((int) os_errno), reason);
+			else
+				appendStringInfoString(msg, reason);
+			*retryable = true;
+			break;
+		case CURLE_OPERATION_TIMEDOUT:
+			appendStringInfo(msg, "timed out after %d ms: %s",
+							 req->timeout_ms, reason);
+			*retryable = true;
+			break;
+		case CURLE_SSL_CONNECT_ERROR:
+			appendStringInfo(msg, "TLS handshake failed: %s", reason);
+			*retryable = true;
+			break;
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CIPHER:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		case CURLE_SSL_INVALIDCERTSTATUS:
+		case CURLE_USE_SSL_FAILED:
+			appendStringInfo(msg, "TLS failed: %s", reason);
+			break;
+		case CURLE_UNSUPPORTED_PROTOCOL:
+			/* the job's own URL is http(s): this came from a redirect */
+			appendStringInfo(msg, "redirect refused: only http and https may be followed (%s)",
+							 reason);
+			break;
+		case CURLE_TOO_MANY_REDIRECTS:
+			appendStringInfo(msg, "redirect refused: more than %d redirects (%s)",
+							 HTTP_MAX_REDIRECTS, reason);
+			break;
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_HTTP2:
+		case CURLE_HTTP2_STREAM:
+			appendStringInfo(msg, "request failed: %s", reason);
+			*retryable = true;
+			break;
+		default:
+			appendStringInfo(msg, "request failed: %s", reason);
+			break;
+	}
+}
+
+/* a request ended: write its outcome into its slot */
+static void
+complete(HttpRequest *req, CURLcode rc)
+{
+	CronHttpSlot *slot = req->slot;
+	StringInfoData msg;
+	long		code = 0;
+
+	initStringInfo(&msg);
+	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &code);
+	slot->http_status = (int) code;
+	slot->retry_after_ms = req->retry_after_ms;
+
+	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && req->truncated))
+	{
+		bool		expected = status_expected(req, code);
+
+		appendStringInfo(&msg, "HTTP %ld", code);
+		if (!expected)
+		{
+			appendStringInfoString(&msg, ": not an expected status (expected ");
+			describe_expected(req, &msg);
+			appendStringInfoChar(&msg, ')');
+		}
+		if (req->truncated)
+			appendStringInfo(&msg, "; response body truncated to %d bytes",
+							 (int) queue->body_capacity);
+		slot->succeeded = expected;
+		slot->retryable = !expected && (code >= 500 || code == 429);
+		slot->has_body = strcmp(req->method, "HEAD") != 0;
+	}
+	else
+	{
+		describe_error(req, rc, &msg, &slot->retryable);
+		slot->succeeded = false;
+		slot->has_body = code > 0 && slot->body_len > 0;
+	}
+	sanitize_body(slot->body, slot->body_len);
+	strlcpy(slot->message, msg.data, sizeof(slot->message));
+	pfree(msg.data);
+	free_request(req);
+	report(slot);
+}
+
+/* set up one request on libcurl; false (and the slot reported) on failure */
+static bool
+add_request(HttpRequest *req)
+{
+	CURL	   *e = curl_easy_init();
+	CronHttpSlot *slot = req->slot;
+	char		line[128];
+	bool		has_key = false;
+	bool		has_expect = false;
+	struct curl_slist *l;
+
+	if (e == NULL)
+	{
+		report_not_started(slot, "request failed: libcurl could not create a handle");
+		return false;
+	}
+	req->easy = e;
+	for (l = req->headers; l; l = l->next)
+	{
+		if (pg_strncasecmp(l->data, "idempotency-key:", 16) == 0 ||
+			pg_strncasecmp(l->data, "idempotency-key;", 16) == 0)
+			has_key = true;
+		if (pg_strncasecmp(l->data, "expect:", 7) == 0 ||
+			pg_strncasecmp(l->data, "expect;", 7) == 0)
+			has_expect = true;
+	}
+	/* every attempt of a slot carries the same key, so receivers can dedupe */
+	if (!has_key)
+	{
+		snprintf(line, sizeof(line), "Idempotency-Key: cronext-" INT64_FORMAT "-" INT64_FORMAT,
+				 slot->jobid, (int64) slot->scheduled_for);
+		req->headers = curl_slist_append(req->headers, line);
+	}
+	/* no 100-continue round trip before a body */
+	if (!has_expect)
+		req->headers = curl_slist_append(req->headers, "Expect:");
+
+	curl_easy_setopt(e, CURLOPT_URL, req->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long) HTTP_MAX_REDIRECTS);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "cronext/1.0");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, req->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, req);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, req);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, req);
+	if (req->timeout_ms > 0)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) req->timeout_ms);
+
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (strcmp(req->method, "POST") == 0)
+	{
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) (req->body ? strlen(req->body) : 0));
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+	}
+	else
+	{
+		if (strcmp(req->method, "GET") != 0)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+		if (req->body)
+		{
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) strlen(req->body));
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+		}
+	}
+
+	slot->body_len = 0;
+	slot->body[0] = '\0';
+	slot->start_time = GetCurrentTimestamp();
+	if (curl_multi_add_handle(multi, e) != CURLM_OK)
+	{
+		free_request(req);
+		report_not_started(slot, "request failed: libcurl could not start the request");
+		return false;
+	}
+	inflight[req->slotno] = req;
+	pg_write_barrier();
+	pg_atomic_write_u32(&slot->state, HS_RUNNING);
+	wake_scheduler();
+	if (cronext_log_statement)
+		ereport(LOG,
+				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT ": %s %s",
+						slot->jobid, slot->runid, req->method, req->url)));
+	return true;
+}
+
+/* build a request from a row of job_sql, in its own memory context */
+static HttpRequest *
+request_from_row(int slotno, HeapTuple tuple, TupleDesc desc)
+{
+	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "cronext http request",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	HttpRequest *req = palloc0(sizeof(HttpRequest));
+	bool		isnull;
+	Datum		d;
+
+	req->slotno = slotno;
+	req->slot = cron_http_slot(queue, slotno);
+	req->cxt = cxt;
+	req->method = SPI_getvalue(tuple, desc, 2);
+	req->url = SPI_getvalue(tuple, desc, 3);
+	req->body = SPI_getvalue(tuple, desc, 4);
+
+	d = SPI_getbinval(tuple, desc, 5, &isnull);
+	if (!isnull)
+	{
+		char	   *lines = TextDatumGetCString(d);
+		char	   *save = NULL;
+
+		for (char *tok = strtok_r(lines, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
+			req->headers = curl_slist_append(req->headers, tok);
+		/* the header values are secrets: do not leave copies around */
+		explicit_bzero(lines, strlen(lines));
+	}
+
+	d = SPI_getbinval(tuple, desc, 6, &isnull);
+	if (!isnull)
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+
+		deconstruct_array(DatumGetArrayTypeP(d), INT4OID, 4, true, TYPALIGN_INT,
+						  &elems, &nulls, &req->nexpect);
+		req->expect = palloc(sizeof(int) * Max(req->nexpect, 1));
+		for (int i = 0; i < req->nexpect; i++)
+			req->expect[i] = DatumGetInt32(elems[i]);
+	}
+
+	d = SPI_getbinval(tuple, desc, 7, &isnull);
+	req->timeout_ms = (int) Min(DatumGetFloat8(d), (double) INT_MAX);
+	MemoryContextSwitchTo(old);
+	return req;
+}
+
+/*
+ * Start the requests the scheduler posted: one transaction reads all their
+ * jobs, then each goes to libcurl at once.
+ */
+static void
+start_posted(void)
+{
+	int			slots[1000];
+	Datum	   *ids;
+	int			n = 0;
+	HttpRequest **reqs;
+	char	  **problems;
+	ArrayType  *arr;
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		values[1];
+	int			ret;
+
+	for (int i = 0; i < queue->nslots && n < lengthof(slots); i++)
+	{
+		CronHttpSlot *slot = cron_http_slot(queue, i);
+
+		if (inflight[i] == NULL &&
+			pg_atomic_read_u32(&slot->state) == HS_ASSIGNED)
+			slots[n++] = i;
+	}
+	if (n == 0)
+		return;
+	pg_read_barrier();
+
+	reqs = palloc0(sizeof(HttpRequest *) * n);
+	problems = palloc0(sizeof(char *) * n);
+	ids = palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+		ids[i] = Int64GetDatum(cron_http_slot(queue, slots[i])->jobid);
+	arr = construct_array(ids, n, INT8OID, 8, true, TYPALIGN_DOUBLE);
+	values[0] = PointerGetDatum(arr);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "reading HTTP jobs");
+	ret = SPI_execute_with_args(job_sql, 1, argtypes, values, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "cronext: reading HTTP jobs failed: %s", SPI_result_code_string(ret));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		jobid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		char	   *problem = SPI_getvalue(tuple, desc, 8);
+
+		for (int i = 0; i < n; i++)
+		{
+			if (cron_http_slot(queue, slots[i])->jobid != jobid)
+				continue;
+			if (problem)
+				problems[i] = MemoryContextStrdup(TopMemoryContext, problem);
+			else
+				reqs[i] = request_from_row(slots[i], tuple, desc);
+		}
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	for (int i = 0; i < n; i++)
+	{
+		CronHttpSlot *slot = cron_http_slot(queue, slots[i]);
+
+		if (slot->cancel)
+		{
+			if (reqs[i])
+				free_request(reqs[i]);
+			report_not_started(slot, CRON_CANCELLED_MESSAGE);
+		}
+		else if (problems[i])
+		{
+			report_not_started(slot, problems[i]);
+			pfree(problems[i]);
+		}
+		else if (reqs[i] == NULL)
+			report_not_started(slot, "the job was deleted or is no longer an HTTP job");
+		else
+			(void) add_request(reqs[i]);
+	}
+	pfree(reqs);
+	pfree(problems);
+	pfree(ids);
+	pfree(arr);
+}
+
+/* stop the requests cron.cancel_run asked to stop */
+static void
+serve_cancels(void)
+{
+	for (int i = 0; i < queue->nslots; i++)
+	{
+		HttpRequest *req = inflight[i];
+
+		if (req != NULL && req->slot->cancel)
+		{
+			CronHttpSlot *slot = req->slot;
+
+			free_request(req);
+			slot->succeeded = false;
+			slot->retryable = false;
+			slot->has_body = false;
+			strlcpy(slot->message, CRON_CANCELLED_MESSAGE, sizeof(slot->message));
+			report(slot);
+		}
+	}
+}
+
+/* report every request libcurl finished */
+static void
+reap_finished(void)
+{
+	CURLMsg    *m;
+	int			left;
+
+	while ((m = curl_multi_info_read(multi, &left)) != NULL)
+	{
+		HttpRequest *req = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **) &req);
+		if (req)
+			complete(req, m->data.result);
+	}
+}
+
+static void
+drive(curl_socket_t fd, int flags)
+{
+	int			running;
+
+	curl_multi_socket_action(multi, fd, flags, &running);
+}
+
+void
+cron_http_worker_main(Datum main_arg)
+{
+	dsm_segment *seg;
+
+	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+
+	seg = dsm_attach(DatumGetUInt32(main_arg));
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cronext HTTP worker: the scheduler's queue is gone")));
+	queue = dsm_segment_address(seg);
+
+	BackgroundWorkerInitializeConnection(cronext_database_name, NULL, 0);
+	pgstat_report_appname("cronext http");
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+		(multi = curl_multi_init()) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("cronext HTTP worker: libcurl could not be initialized")));
+	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long) queue->nslots);
+
+	inflight = MemoryContextAllocZero(TopMemoryContext,
+									  sizeof(HttpRequest *) * queue->nslots);
+	sockets = MemoryContextAllocZero(TopMemoryContext,
+									 sizeof(HttpSocket) * (queue->nslots * 2 + 16));
+
+	queue->worker_pid = MyProcPid;
+	pg_write_barrier();
+	queue->worker_procno = MyProc->pgprocno;
+	pg_memory_barrier();
+	/* runs posted before the latch was known */
+	start_posted();
+
+	for (;;)
+	{
+		WaitEvent	events[64];
+		long		wait_ms = HTTP_LIVENESS_MS;
+		int			nevents;
+		pid_t		scheduler_pid;
+
+		if (timer_ms >= 0)
+		{
+			long		left = timer_ms -
+				(long) ((GetCurrentTimestamp() - timer_set_at) / 1000);
+
+			wait_ms = Min(wait_ms, Max(left, 0));
+		}
+		if (sockets_changed)
+			rebuild_wait_set();
+
+		nevents = WaitEventSetWait(wait_set, wait_ms, events, lengthof(events),
+								   PG_WAIT_EXTENSION);
+		for (int i = 0; i < nevents; i++)
+		{
+			if (events[i].events & WL_LATCH_SET)
+				ResetLatch(MyLatch);
+			else if (events[i].events & (WL_SOCKET_READABLE | WL_SOCKET_WRITEABLE))
+				drive(events[i].fd,
+					  (events[i].events & WL_SOCKET_READABLE ? CURL_CSELECT_IN : 0) |
+					  (events[i].events & WL_SOCKET_WRITEABLE ? CURL_CSELECT_OUT : 0));
+		}
+		if (timer_ms >= 0 &&
+			GetCurrentTimestamp() - timer_set_at >= (int64) timer_ms * 1000)
+		{
+			timer_ms = -1;
+			drive(CURL_SOCKET_TIMEOUT, 0);
+		}
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		reap_finished();
+		serve_cancels();
+		start_posted();
+
+		/* a new scheduler starts its own HTTP worker */
+		SpinLockAcquire(&cron_shared->mutex);
+		scheduler_pid = cron_shared->scheduler_pid;
+		SpinLockRelease(&cron_shared->mutex);
+		if (scheduler_pid != queue->scheduler_pid)
+			proc_exit(0);
+	}
+}
