@@ -284,6 +284,14 @@ BEGIN
 	IF is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule
 	   OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
 		PERFORM cron.check_schedule(NEW.schedule, NEW.timezone);
+		/* a one-off instant already past would never run */
+		IF NEW.schedule OPERATOR(pg_catalog.~*) '^\s*@at\s'
+		   AND NOT EXISTS (SELECT 1 FROM cron.next_runs(NEW.schedule, NULL,
+						   pg_catalog.now() OPERATOR(pg_catalog.-) '1 second'::interval, 1)) THEN
+			RAISE EXCEPTION 'the instant of schedule "%" is in the past', NEW.schedule
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = pg_catalog.format('The time now is %s.', pg_catalog.now());
+		END IF;
 	END IF;
 
 	IF NEW.catchup OPERATOR(pg_catalog.<>) ALL (ARRAY['none'::text, 'latest'::text, 'all'::text]) THEN
@@ -733,8 +741,9 @@ COMMENT ON FUNCTION cron.schedule_http(text, text, text, text, jsonb, text, inte
 
 /*
  * cron.schedule_at: a one-off job.  Its schedule is the instant in UTC
- * ('@at 2026-11-21 12:00:00+00'); it runs once, and the scheduler then
- * marks it inactive.  Scheduling the same name again sets a new instant.
+ * ('@at 2026-11-21 12:00:00+00', whole seconds); it runs once, and the
+ * scheduler then marks it inactive.  Scheduling the same name again sets a
+ * new instant and makes it active again.
  */
 CREATE FUNCTION cron.schedule_at(job_name text, run_at timestamptz, command text,
 								 catchup text DEFAULT NULL,
@@ -759,15 +768,12 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = pg_catalog.format('run_at is %s; the time now is %s.', $2, pg_catalog.now());
 	END IF;
-	utc := $2 AT TIME ZONE 'UTC';
+	/* slots are whole seconds: a fraction rounds up, never earlier */
+	utc := pg_catalog.date_trunc('second',
+								 ($2 AT TIME ZONE 'UTC') OPERATOR(pg_catalog.+) '0.999999 seconds'::interval);
 	RETURN cron._save_job($1,
 						  '@at ' OPERATOR(pg_catalog.||)
-						  pg_catalog.to_char(utc, 'YYYY-MM-DD HH24:MI:SS') OPERATOR(pg_catalog.||)
-						  CASE WHEN pg_catalog.date_part('microseconds', utc)::bigint
-									OPERATOR(pg_catalog.%) 1000000 OPERATOR(pg_catalog.<>) 0
-							   THEN '.' OPERATOR(pg_catalog.||)
-									pg_catalog.rtrim(pg_catalog.to_char(utc, 'US'), '0')
-							   ELSE '' END OPERATOR(pg_catalog.||) '+00',
+						  pg_catalog.to_char(utc, 'YYYY-MM-DD HH24:MI:SS') OPERATOR(pg_catalog.||) '+00',
 						  $3, (pg_catalog.current_database())::text, NULL, true,
 						  NULL, $4, $5, NULL, $6, $7, $8);
 END

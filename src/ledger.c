@@ -448,7 +448,7 @@ ledger_signal_orphan_workers(void)
 
 	ret = SPI_execute("SELECT pg_catalog.pg_terminate_backend(a.pid) "
 					  "FROM pg_catalog.pg_stat_get_activity(NULL) a "
-					  "WHERE a.backend_type OPERATOR(pg_catalog.=) 'cronext job'",
+					  "WHERE a.backend_type OPERATOR(pg_catalog.=) ANY (ARRAY['cronext job', 'cronext http'])",
 					  false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "cronext: stopping job workers failed: %s",
@@ -467,7 +467,7 @@ ledger_count_orphan_workers(void)
 	pgstat_clear_snapshot();
 	ret = SPI_execute("SELECT pg_catalog.count(*)::pg_catalog.int4 "
 					  "FROM pg_catalog.pg_stat_get_activity(NULL) a "
-					  "WHERE a.backend_type OPERATOR(pg_catalog.=) 'cronext job'",
+					  "WHERE a.backend_type OPERATOR(pg_catalog.=) ANY (ARRAY['cronext job', 'cronext http'])",
 					  false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "cronext: counting job workers failed: %s",

@@ -88,15 +88,6 @@ civil_from_days(int64 days, int *year, int *month, int *day)
 	*day = (int) (doy - (153 * mp + 2) / 5 + 1);
 }
 
-static int
-days_in_month(int year, int month)
-{
-	static const int dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	bool		leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	return (month == 2 && leap) ? 29 : dim[month];
-}
-
 /* does the schedule fire on this local date at all? */
 static bool
 day_matches(const CronSchedule *schedule, int64 days, int year, int month,
@@ -110,7 +101,7 @@ day_matches(const CronSchedule *schedule, int64 days, int year, int month,
 		return false;
 
 	dom_ok = (schedule->days_of_month & (((uint32) 1) << mday)) != 0 ||
-		(schedule->last_dom && mday == days_in_month(year, month));
+		(schedule->last_dom && mday == cron_days_in_month(year, month));
 	dow = (int) (days + 4 - floor_div(days + 4, 7) * 7);	/* 1970-01-01 was
 															 * a Thursday */
 	dow_ok = (schedule->days_of_week & (1 << dow)) != 0;
@@ -300,6 +291,9 @@ cron_next_slot(const CronSchedule *schedule, const CronTz *tz, int64 after,
 			}
 		case CRON_KIND_REBOOT:
 			return false;
+		case CRON_KIND_AT:
+			*slot = schedule->at;
+			return schedule->at > after;
 		case CRON_KIND_CRON:
 			return next_cron_slot(schedule, tz, after, slot);
 	}

@@ -100,11 +100,21 @@ runs_init(void)
 									ALLOCSET_DEFAULT_SIZES);
 }
 
-/* runs claimed and not finished, waiting or running */
+/*
+ * SQL runs claimed and not finished, waiting or running: what
+ * cron.max_running_jobs bounds.  HTTP runs are bounded by the HTTP queue
+ * instead, so that neither kind can hold up the other.
+ */
 int
-runs_count(void)
+runs_count_sql(void)
 {
-	return list_length(runs);
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, runs)
+		if (!((CronRun *) lfirst(lc))->http)
+			n++;
+	return n;
 }
 
 /*
@@ -168,6 +178,9 @@ claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
 	claim.manual = manual;
 	claim.status = status;
 	claim.message = message;
+	/* a one-off job's only slot is decided: the job is done */
+	if (!manual && job->schedule.kind == CRON_KIND_AT && job->active)
+		ledger_deactivate_job(job->jobid, job->schedule_text);
 	return ledger_claim(&claim);
 }
 

@@ -13,7 +13,7 @@
 #include "job_cache.h"
 
 extern void runs_init(void);
-extern int	runs_count(void);
+extern int	runs_count_sql(void);
 extern int64 runs_claim(CronJob *job, TimestampTz slot, bool manual);
 extern int64 runs_record_skipped(CronJob *job, TimestampTz slot, bool manual,
 								 const char *why);

@@ -73,6 +73,30 @@ static const int max_days_in_month[13] = {
 	0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
 };
 
+/* days in a month of the proleptic Gregorian calendar */
+int
+cron_days_in_month(int year, int month)
+{
+	bool		leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	if (month == 2 && !leap)
+		return 28;
+	return max_days_in_month[month];
+}
+
+/* days since 1970-01-01 of a proleptic Gregorian date */
+static int64
+days_from_civil(int year, int month, int day)
+{
+	int64		y = year - (month <= 2 ? 1 : 0);
+	int64		era = (y >= 0 ? y : y - 399) / 400;
+	int64		yoe = y - era * 400;
+	int64		doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+	int64		doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
 const char *
 cron_field_name(CronField field)
 {
@@ -533,6 +557,84 @@ parse_interval(const char *s, size_t len, CronSchedule *schedule,
 	return true;
 }
 
+/* read exactly n digits at s[*pos] into *value */
+static bool
+read_digits(const char *s, size_t len, size_t *pos, int n, int *value)
+{
+	int			v = 0;
+
+	if (*pos + n > len)
+		return false;
+	for (int i = 0; i < n; i++)
+	{
+		if (!is_digit(s[*pos + i]))
+			return false;
+		v = v * 10 + (s[*pos + i] - '0');
+	}
+	*pos += n;
+	*value = v;
+	return true;
+}
+
+/* read one of the characters in chars at s[*pos] */
+static bool
+read_char(const char *s, size_t len, size_t *pos, const char *chars)
+{
+	if (*pos >= len || s[*pos] == '\0' || strchr(chars, s[*pos]) == NULL)
+		return false;
+	(*pos)++;
+	return true;
+}
+
+/*
+ * The instant of a one-off schedule, after "@at": 'YYYY-MM-DD HH:MM:SS'
+ * (or with 'T') in UTC, written '+00', '+00:00' or 'Z'.  Only UTC, so that
+ * the text means one instant whatever the job's time zone.
+ */
+static bool
+parse_at(const char *s, size_t len, CronSchedule *schedule,
+		 CronParseError *error)
+{
+	const char *hint = "Write the instant in UTC, e.g. '@at 2026-11-21 12:00:00+00', or use cron.schedule_at.";
+	size_t		pos = 0;
+	size_t		start;
+	int			year,
+				month,
+				day,
+				hour,
+				minute,
+				second;
+	size_t		rest;
+
+	while (pos < len && is_space(s[pos]))
+		pos++;
+	start = pos;
+	if (!(read_digits(s, len, &pos, 4, &year) && read_char(s, len, &pos, "-") &&
+		  read_digits(s, len, &pos, 2, &month) && read_char(s, len, &pos, "-") &&
+		  read_digits(s, len, &pos, 2, &day) && read_char(s, len, &pos, " T") &&
+		  read_digits(s, len, &pos, 2, &hour) && read_char(s, len, &pos, ":") &&
+		  read_digits(s, len, &pos, 2, &minute) && read_char(s, len, &pos, ":") &&
+		  read_digits(s, len, &pos, 2, &second)))
+		return set_error(error, CRON_FIELD_NONE, s + start, len - start, hint,
+						 "The instant of an @at schedule is not of the form YYYY-MM-DD HH:MM:SS+00.");
+	rest = len - pos;
+	if (!((rest == 3 && strncmp(s + pos, "+00", 3) == 0) ||
+		  (rest == 6 && strncmp(s + pos, "+00:00", 6) == 0) ||
+		  (rest == 1 && s[pos] == 'Z')))
+		return set_error(error, CRON_FIELD_NONE, s + start, len - start, hint,
+						 "The instant of an @at schedule must end with +00 (UTC).");
+	if (year < 1 || month < 1 || month > 12 || day < 1 ||
+		day > cron_days_in_month(year, month) ||
+		hour > 23 || minute > 59 || second > 59)
+		return set_error(error, CRON_FIELD_NONE, s + start, len - start, hint,
+						 "%04d-%02d-%02d %02d:%02d:%02d is not a valid date and time.",
+						 year, month, day, hour, minute, second);
+	schedule->kind = CRON_KIND_AT;
+	schedule->at = days_from_civil(year, month, day) * 86400 +
+		hour * 3600 + minute * 60 + second;
+	return true;
+}
+
 /*
  * Parse a schedule.  Returns true and fills *schedule, or returns false and
  * fills *error.  Never reads past the terminating NUL of text.
@@ -576,6 +678,8 @@ cron_parse_schedule(const char *text, CronSchedule *schedule,
 			schedule->kind = CRON_KIND_REBOOT;
 			return true;
 		}
+		if (len > 3 && word_equals(text, 3, "@at") && is_space(text[3]))
+			return parse_at(text + 3, len - 3, schedule, error);
 		for (i = 0; i < (int) lengthof(macros); i++)
 		{
 			if (word_equals(text, len, macros[i].name))
@@ -584,7 +688,7 @@ cron_parse_schedule(const char *text, CronSchedule *schedule,
 										 schedule, error);
 		}
 		return set_error(error, CRON_FIELD_NONE, text, len,
-						 "The macros are @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually and @reboot.",
+						 "The macros are @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually and @reboot; a one-off instant is '@at YYYY-MM-DD HH:MM:SS+00'.",
 						 "Unknown macro.");
 	}
 

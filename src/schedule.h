@@ -3,8 +3,10 @@
  * schedule.h
  *	  The parsed form of a cron schedule and the parser that produces it.
  *
- * A schedule is one of three kinds: a 5-field cron expression (or a macro
- * that stands for one), an interval of 1-59 seconds, or @reboot.  The parsed
+ * A schedule is one of four kinds: a 5-field cron expression (or a macro
+ * that stands for one), an interval of 1-59 seconds, @reboot, or one
+ * instant in UTC ('@at 2026-11-21 12:00:00+00', what cron.schedule_at
+ * writes).  The parsed
  * form is a fixed-size struct of bit sets, so parsing never allocates and
  * the same code runs inside the server and in the standalone sanitizer and
  * fuzzing harness (test/harness).  That is also why this header depends on
@@ -25,7 +27,8 @@ typedef enum CronScheduleKind
 {
 	CRON_KIND_CRON,				/* 5-field expression or a macro */
 	CRON_KIND_INTERVAL,			/* '[1-59] seconds' */
-	CRON_KIND_REBOOT			/* @reboot: once per server start */
+	CRON_KIND_REBOOT,			/* @reboot: once per server start */
+	CRON_KIND_AT				/* '@at YYYY-MM-DD HH:MM:SS+00': once */
 } CronScheduleKind;
 
 /* the five fields, in the order they are written */
@@ -64,6 +67,9 @@ typedef struct CronSchedule
 
 	/* CRON_KIND_INTERVAL: period in seconds, 1-59 */
 	int			interval_seconds;
+
+	/* CRON_KIND_AT: the instant, in seconds since 1970-01-01 UTC */
+	int64		at;
 } CronSchedule;
 
 /* what went wrong, for the caller to turn into an error report */
@@ -79,5 +85,6 @@ typedef struct CronParseError
 extern bool cron_parse_schedule(const char *text, CronSchedule *schedule,
 								CronParseError *error);
 extern const char *cron_field_name(CronField field);
+extern int	cron_days_in_month(int year, int month);
 
 #endif							/* CRONEXT_SCHEDULE_H */

@@ -277,7 +277,7 @@ claim_ready(void)
 		{
 			if (job->overlap != OVERLAP_ALLOW && job->running + job->waiting > 0)
 				break;
-			if (runs_count() >= cronext_max_running_jobs)
+			if (!job->http && runs_count_sql() >= cronext_max_running_jobs)
 			{
 				TimestampTz now = GetCurrentTimestamp();
 
