@@ -4,7 +4,8 @@
 #
 # Installs what it needs (Debian 12, as root), builds and installs cronext,
 # starts a throwaway PostgreSQL 15 cluster as the unprivileged user
-# "postgres" with cronext preloaded, schedules a few example jobs, shows
+# "postgres" with cronext preloaded, and a small web server on 127.0.0.1
+# for an HTTP job; schedules a few example jobs, shows
 # them, their next slots and their runs as they happen, then stops the
 # cluster and removes it.
 #
@@ -15,7 +16,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 watch_seconds="${DEMO_SECONDS:-30}"
 pgbin=/usr/lib/postgresql/15/bin
 
-need=(postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev build-essential)
+need=(postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev build-essential python3)
 missing=()
 for p in "${need[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -29,6 +30,7 @@ fi
 work="$(mktemp -d /tmp/cronext-demo.XXXXXX)"
 chown postgres "$work"
 cleanup() {
+	if [ -n "${web_pid:-}" ]; then kill "$web_pid" 2>/dev/null || true; fi
 	if [ -f "$work/data/postmaster.pid" ]; then
 		runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
 	fi
@@ -68,7 +70,20 @@ SELECT cron.schedule('nightly-cleanup', '0 3 * * *',
        $$DELETE FROM ticks WHERE at < now() - interval '1 day'$$,
        timezone => 'America/New_York', max_retries => 2) AS nightly_jobid;
 SQL
-psql -c "SELECT jobid, jobname, schedule, timezone, command FROM cron.job ORDER BY jobid"
+# an HTTP job against a loopback web server, and a one-off job
+mkdir -p "$work/www/internal"
+echo '{"cleaned": 3}' > "$work/www/internal/cleanup.json"
+web_port=$(( port + 1 ))
+python3 -m http.server "$web_port" --bind 127.0.0.1 --directory "$work/www" >/dev/null 2>&1 &
+web_pid=$!
+psql -v ON_ERROR_STOP=1 -v url="http://127.0.0.1:$web_port/internal/cleanup.json" <<'SQL'
+SELECT cron.schedule_http('call-app', '10 seconds', :'url',
+       headers => '{"Authorization": "Bearer demo-secret"}',
+       timeout => '5 seconds', max_retries => 2, retry_delay => '1 second') AS http_jobid;
+SELECT cron.schedule_at('one-off', now() + interval '12 seconds',
+       'INSERT INTO ticks DEFAULT VALUES') AS one_off_jobid;
+SQL
+psql -c "SELECT jobid, jobname, kind, schedule, timezone, command FROM cron.job ORDER BY jobid"
 psql -c "SELECT j.jobname, r AS next_slot
          FROM cron.job j, LATERAL cron.next_runs(j.schedule, j.timezone, now(), 2) r
          ORDER BY j.jobid, r"
@@ -83,11 +98,16 @@ else
 	end=$(( SECONDS + watch_seconds ))
 	while [ $SECONDS -lt $end ]; do
 		sleep 5
-		psql -c "SELECT runid, j.jobname, d.scheduled_for, d.status, d.return_message,
+		psql -c "SELECT runid, j.jobname, d.scheduled_for, d.status, d.http_status,
+		                left(d.return_message, 40) AS return_message,
 		                round(extract(epoch FROM d.start_time - d.scheduled_for) * 1000) AS lag_ms
 		         FROM cron.job_run_details d JOIN cron.job j USING (jobid)
 		         ORDER BY runid DESC LIMIT 8"
 	done
-	psql -c "SELECT count(*) AS rows_inserted_by_tick FROM ticks"
+	psql -c "SELECT count(*) AS rows_inserted_by_tick_and_one_off FROM ticks"
+	echo "== cron.job_status: what runs next, what failed"
+	psql -c "SELECT jobid, jobname, active, next_run, last_status, consecutive_failures,
+	                left(last_message, 30) AS last_message
+	         FROM cron.job_status ORDER BY jobid"
 fi
 echo "== stopping and removing the cluster"

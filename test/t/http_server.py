@@ -38,6 +38,12 @@ Paths (anything else is a 404 "no such path"):
   /redirect?to=<url>           302 with "Location: <url>" (url-decoded).
   /big/<bytes>                 200, text/plain, exactly <bytes> bytes, streamed
                                in 64 kB pieces: "0123456789" repeated.
+  /utf8/<bytes>                200, text/plain; charset=utf-8, exactly <bytes>
+                               bytes of valid UTF-8: "a", then U+00FC (2 bytes
+                               each) repeated, then "a" if needed; so a cut at
+                               an even byte count splits a character.
+  /binary/<bytes>              200, application/octet-stream, <bytes> bytes
+                               cycling 0x00..0xff (NUL and invalid UTF-8).
 """
 
 import json
@@ -179,6 +185,15 @@ class Handler(BaseHTTPRequestHandler):
                 n = min(left, 65536)
                 self.wfile.write(piece[:n])
                 left -= n
+        elif head == "utf8" and len(parts) == 2 and parts[1].isdigit():
+            total = int(parts[1])
+            data = b"a" + "\u00fc".encode("utf-8") * ((total - 1) // 2)
+            data += b"a" * (total - len(data))
+            self.answer(200, data, "text/plain; charset=utf-8")
+        elif head == "binary" and len(parts) == 2 and parts[1].isdigit():
+            total = int(parts[1])
+            data = bytes(range(256)) * (total // 256 + 1)
+            self.answer(200, data[:total], "application/octet-stream")
         else:
             self.answer(404, "no such path")
 
