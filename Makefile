@@ -8,6 +8,7 @@ OBJS = \
 	src/exec_command.o \
 	src/http_check.o \
 	src/http_dispatch.o \
+	src/http_request.o \
 	src/http_worker.o \
 	src/job_cache.o \
 	src/job_worker.o \

@@ -2,7 +2,7 @@
  *
  * http_worker.c
  *	  The background worker that makes HTTP jobs' requests, many at once,
- *	  with libcurl's multi interface.
+ *	  with libcurl's multi interface (one request: http_request.c).
  *
  * One process serves every HTTP run, so a burst of HTTP jobs costs no
  * process starts, and connections to the same host are kept and reused.
@@ -16,7 +16,8 @@
  * scheduler writes every outcome to the ledger.  Header values are read
  * here and handed to libcurl, and are never logged, reported or stored.
  *
- * Safety: only http and https, also after redirects (at most 5); TLS peers
+ * Safety (http_request.c): only http and https, also after redirects (at
+ * most 5, secrets dropped when one leaves the job's origin); TLS peers
  * verified; the response body is read into the slot up to
  * cron.http_max_response_bytes and the transfer stopped there, so memory is
  * bounded whatever the server sends.
@@ -48,35 +49,11 @@
 
 #include "cronext.h"
 #include "http_queue.h"
+#include "http_request.h"
 #include "shared.h"
-
-/* most redirects followed */
-#define HTTP_MAX_REDIRECTS	5
-
-/* longest Retry-After honoured, in seconds */
-#define HTTP_RETRY_AFTER_MAX	3600
 
 /* how often the worker looks whether its scheduler is still there */
 #define HTTP_LIVENESS_MS	1000
-
-/* one request in flight */
-typedef struct HttpRequest
-{
-	int			slotno;
-	CronHttpSlot *slot;
-	MemoryContext cxt;			/* everything below lives here */
-	CURL	   *easy;
-	struct curl_slist *headers;
-	char	   *method;
-	char	   *url;
-	char	   *body;			/* NULL: none */
-	int		   *expect;			/* expected status codes; NULL: any 2xx */
-	int			nexpect;
-	int			timeout_ms;		/* 0 = none */
-	bool		truncated;		/* the response was longer than the slot */
-	int			retry_after_ms;
-	char		errbuf[CURL_ERROR_SIZE];
-} HttpRequest;
 
 /* a socket libcurl asked us to watch */
 typedef struct HttpSocket
@@ -144,86 +121,6 @@ report_not_started(CronHttpSlot *slot, const char *message)
 	slot->has_body = false;
 	strlcpy(slot->message, message, sizeof(slot->message));
 	report(slot);
-}
-
-/*
- * Make the stored body valid text in the database encoding: bytes that are
- * not (binary bodies, NUL bytes, a character cut by the size cap) become
- * '?', so that recording the outcome can never fail.
- */
-static void
-sanitize_body(char *body, int len)
-{
-	int			i = 0;
-
-	while (i < len)
-	{
-		int			ok = pg_encoding_verifymbstr(GetDatabaseEncoding(),
-												 body + i, len - i);
-
-		i += ok;
-		if (i < len)
-			body[i++] = '?';
-	}
-	body[len] = '\0';
-}
-
-/* libcurl: a piece of the response body; keep what fits, then stop */
-static size_t
-on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-	HttpRequest *req = arg;
-	CronHttpSlot *slot = req->slot;
-	size_t		n = size * nmemb;
-	size_t		room = queue->body_capacity - slot->body_len;
-
-	if (n > room)
-	{
-		memcpy(slot->body + slot->body_len, data, room);
-		slot->body_len += room;
-		req->truncated = true;
-		return 0;				/* stop the transfer: the rest is not kept */
-	}
-	memcpy(slot->body + slot->body_len, data, n);
-	slot->body_len += n;
-	return n;
-}
-
-/* libcurl: a response header line; only Retry-After matters */
-static size_t
-on_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-	HttpRequest *req = arg;
-	size_t		n = size * nmemb;
-	const char *name = "retry-after:";
-	size_t		namelen = strlen(name);
-
-	if (n > namelen && n < 256 && pg_strncasecmp(data, name, namelen) == 0)
-	{
-		char		value[256];
-		char	   *v = value;
-		char	   *end;
-		long		seconds;
-
-		memcpy(value, data + namelen, n - namelen);
-		value[n - namelen] = '\0';
-		while (*v == ' ' || *v == '\t')
-			v++;
-		end = v + strlen(v);
-		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-			*--end = '\0';
-		if (*v >= '0' && *v <= '9')
-			seconds = strtol(v, NULL, 10);
-		else
-		{
-			time_t		at = curl_getdate(v, NULL);
-
-			seconds = at > 0 ? (long) (at - time(NULL)) : 0;
-		}
-		seconds = Max(0, Min(seconds, HTTP_RETRY_AFTER_MAX));
-		req->retry_after_ms = (int) seconds * 1000;
-	}
-	return n;
 }
 
 /* libcurl: watch this socket for these events (or stop watching it) */
@@ -305,221 +202,47 @@ free_request(HttpRequest *req)
 	MemoryContextDelete(req->cxt);
 }
 
-static bool
-status_expected(const HttpRequest *req, long code)
-{
-	if (req->expect == NULL)
-		return code >= 200 && code <= 299;
-	for (int i = 0; i < req->nexpect; i++)
-		if (req->expect[i] == code)
-			return true;
-	return false;
-}
-
-/* "2xx" or "200, 204" */
-static void
-describe_expected(const HttpRequest *req, StringInfo buf)
-{
-	if (req->expect == NULL)
-	{
-		appendStringInfoString(buf, "2xx");
-		return;
-	}
-	for (int i = 0; i < req->nexpect; i++)
-		appendStringInfo(buf, "%s%d", i > 0 ? ", " : "", req->expect[i]);
-}
-
-/* what went wrong, by the phase that failed, and whether to retry */
-static void
-describe_error(HttpRequest *req, CURLcode rc, StringInfo msg, bool *retryable)
-{
-	const char *reason = req->errbuf[0] ? req->errbuf : curl_easy_strerror(rc);
-	long		os_errno = 0;
-
-	*retryable = false;
-	switch (rc)
-	{
-		case CURLE_COULDNT_RESOLVE_HOST:
-		case CURLE_COULDNT_RESOLVE_PROXY:
-			appendStringInfo(msg, "DNS lookup failed: %s", reason);
-			*retryable = true;
-			break;
-		case CURLE_COULDNT_CONNECT:
-			curl_easy_getinfo(req->easy, CURLINFO_OS_ERRNO, &os_errno);
-			appendStringInfoString(msg, "connect failed: ");
-			if (os_errno != 0)
-				appendStringInfo(msg, "%s (%s)", strerror((int) os_errno), reason);
-			else
-				appendStringInfoString(msg, reason);
-			*retryable = true;
-			break;
-		case CURLE_OPERATION_TIMEDOUT:
-			appendStringInfo(msg, "timed out after %d ms: %s",
-							 req->timeout_ms, reason);
-			*retryable = true;
-			break;
-		case CURLE_SSL_CONNECT_ERROR:
-			appendStringInfo(msg, "TLS handshake failed: %s", reason);
-			*retryable = true;
-			break;
-		case CURLE_PEER_FAILED_VERIFICATION:
-		case CURLE_SSL_CERTPROBLEM:
-		case CURLE_SSL_CIPHER:
-		case CURLE_SSL_CACERT_BADFILE:
-		case CURLE_SSL_ISSUER_ERROR:
-		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		case CURLE_SSL_INVALIDCERTSTATUS:
-		case CURLE_USE_SSL_FAILED:
-			appendStringInfo(msg, "TLS failed: %s", reason);
-			break;
-		case CURLE_UNSUPPORTED_PROTOCOL:
-			/* the job's own URL is http(s): this came from a redirect */
-			appendStringInfo(msg, "redirect refused: only http and https may be followed (%s)",
-							 reason);
-			break;
-		case CURLE_TOO_MANY_REDIRECTS:
-			appendStringInfo(msg, "redirect refused: more than %d redirects (%s)",
-							 HTTP_MAX_REDIRECTS, reason);
-			break;
-		case CURLE_SEND_ERROR:
-		case CURLE_RECV_ERROR:
-		case CURLE_GOT_NOTHING:
-		case CURLE_PARTIAL_FILE:
-		case CURLE_HTTP2:
-		case CURLE_HTTP2_STREAM:
-			appendStringInfo(msg, "request failed: %s", reason);
-			*retryable = true;
-			break;
-		default:
-			appendStringInfo(msg, "request failed: %s", reason);
-			break;
-	}
-}
-
-/* a request ended: write its outcome into its slot */
+/* a transfer ended: follow its redirect, or report its outcome */
 static void
 complete(HttpRequest *req, CURLcode rc)
 {
 	CronHttpSlot *slot = req->slot;
-	StringInfoData msg;
-	long		code = 0;
 
-	initStringInfo(&msg);
-	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &code);
-	slot->http_status = (int) code;
-	slot->retry_after_ms = req->retry_after_ms;
-
-	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && req->truncated))
+	if (!http_request_finish(req, rc))
 	{
-		bool		expected = status_expected(req, code);
-
-		appendStringInfo(&msg, "HTTP %ld", code);
-		if (!expected)
-		{
-			appendStringInfoString(&msg, ": not an expected status (expected ");
-			describe_expected(req, &msg);
-			appendStringInfoChar(&msg, ')');
-		}
-		if (req->truncated)
-			appendStringInfo(&msg, "; response body truncated to %d bytes",
-							 (int) queue->body_capacity);
-		slot->succeeded = expected;
-		slot->retryable = !expected && (code >= 500 || code == 429);
-		slot->has_body = strcmp(req->method, "HEAD") != 0;
-	}
-	else
-	{
-		describe_error(req, rc, &msg, &slot->retryable);
+		/* a redirect: the same handle, set up for the next hop */
+		curl_multi_remove_handle(multi, req->easy);
+		curl_easy_reset(req->easy);
+		http_request_configure(req);
+		if (curl_multi_add_handle(multi, req->easy) == CURLM_OK)
+			return;
+		strlcpy(slot->message, "request failed: libcurl could not follow the redirect",
+				sizeof(slot->message));
 		slot->succeeded = false;
-		slot->has_body = code > 0 && slot->body_len > 0;
+		slot->retryable = false;
+		slot->has_body = false;
 	}
-	sanitize_body(slot->body, slot->body_len);
-	strlcpy(slot->message, msg.data, sizeof(slot->message));
-	pfree(msg.data);
 	free_request(req);
 	report(slot);
 }
 
-/* set up one request on libcurl; false (and the slot reported) on failure */
+/* start one request on libcurl; false (and the slot reported) on failure */
 static bool
 add_request(HttpRequest *req)
 {
-	CURL	   *e = curl_easy_init();
 	CronHttpSlot *slot = req->slot;
-	char		line[128];
-	bool		has_key = false;
-	bool		has_expect = false;
-	struct curl_slist *l;
 
-	if (e == NULL)
+	req->easy = curl_easy_init();
+	if (req->easy == NULL)
 	{
+		free_request(req);
 		report_not_started(slot, "request failed: libcurl could not create a handle");
 		return false;
 	}
-	req->easy = e;
-	for (l = req->headers; l; l = l->next)
-	{
-		if (pg_strncasecmp(l->data, "idempotency-key:", 16) == 0 ||
-			pg_strncasecmp(l->data, "idempotency-key;", 16) == 0)
-			has_key = true;
-		if (pg_strncasecmp(l->data, "expect:", 7) == 0 ||
-			pg_strncasecmp(l->data, "expect;", 7) == 0)
-			has_expect = true;
-	}
-	/* every attempt of a slot carries the same key, so receivers can dedupe */
-	if (!has_key)
-	{
-		snprintf(line, sizeof(line), "Idempotency-Key: cronext-" INT64_FORMAT "-" INT64_FORMAT,
-				 slot->jobid, (int64) slot->scheduled_for);
-		req->headers = curl_slist_append(req->headers, line);
-	}
-	/* no 100-continue round trip before a body */
-	if (!has_expect)
-		req->headers = curl_slist_append(req->headers, "Expect:");
-
-	curl_easy_setopt(e, CURLOPT_URL, req->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long) HTTP_MAX_REDIRECTS);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "cronext/1.0");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, req->errbuf);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, req);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, req);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, req);
-	if (req->timeout_ms > 0)
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) req->timeout_ms);
-
-	if (strcmp(req->method, "HEAD") == 0)
-		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	else if (strcmp(req->method, "POST") == 0)
-	{
-		curl_easy_setopt(e, CURLOPT_POST, 1L);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) (req->body ? strlen(req->body) : 0));
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-	}
-	else
-	{
-		if (strcmp(req->method, "GET") != 0)
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
-		if (req->body)
-		{
-			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) strlen(req->body));
-			curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
-		}
-	}
-
-	slot->body_len = 0;
-	slot->body[0] = '\0';
+	http_request_prepare(req);
 	slot->start_time = GetCurrentTimestamp();
-	if (curl_multi_add_handle(multi, e) != CURLM_OK)
+	http_request_configure(req);
+	if (curl_multi_add_handle(multi, req->easy) != CURLM_OK)
 	{
 		free_request(req);
 		report_not_started(slot, "request failed: libcurl could not start the request");
@@ -549,6 +272,7 @@ request_from_row(int slotno, HeapTuple tuple, TupleDesc desc)
 
 	req->slotno = slotno;
 	req->slot = cron_http_slot(queue, slotno);
+	req->body_capacity = queue->body_capacity;
 	req->cxt = cxt;
 	req->method = SPI_getvalue(tuple, desc, 2);
 	req->url = SPI_getvalue(tuple, desc, 3);

@@ -522,6 +522,58 @@ is(as_mallory_state("INSERT INTO cron.job (jobname, schedule, command, kind, htt
 is(q1($node, q{SELECT username FROM cron.job WHERE jobid = } . $mjob), 'mallory', '... the job belongs to mallory');
 
 # ---------------------------------------------------------------------
+# redirects: followed within the job's origin with every header; a hop to
+# another origin (here localhost instead of 127.0.0.1) loses the secrets
+# ---------------------------------------------------------------------
+{
+	my $other = "http://localhost:$port";
+	my $same_to = "$base/echo/redir-same";
+	my $cross_to = "$other/echo/redir-cross";
+	(my $same_q = $same_to) =~ s/([:\/])/sprintf('%%%02X', ord($1))/ge;
+	(my $cross_q = $cross_to) =~ s/([:\/])/sprintf('%%%02X', ord($1))/ge;
+	my %jid = map { split /\|/ } qcol($node, "SET log_statement = 'none';
+		SELECT 'same', cron.schedule_http('redir-same', '$far', '$base/redirect?to=$same_q',
+			method => 'POST', body => 'b', headers => $secret_json);
+		SELECT 'cross', cron.schedule_http('redir-cross', '$far', '$base/redirect?to=$cross_q',
+			headers => $secret_json)");
+	my %rid = map { $_ => q1($node, "SELECT cron.run_job($jid{$_})") } keys %jid;
+	ok(wait_for($node, "SELECT count(*) = 2 FROM cron.job_run_details
+		WHERE runid IN ($rid{same}, $rid{cross}) AND status = 'succeeded'", 15),
+		'redirects within and across origins are followed to a 200');
+	my ($same) = requests('/echo/redir-same');
+	my ($cross) = requests('/echo/redir-cross');
+	ok($same && $cross, '... both final requests arrived');
+	is($same->{method}, 'GET', 'a POST redirected by 302 goes on as GET (as browsers and libcurl do)');
+	is_deeply([ header_values($same, 'Authorization') ], [ $secret_headers{Authorization} ],
+		'same-origin redirect: Authorization kept');
+	is_deeply([ header_values($same, 'X-Api-Key') ], [ $secret{apikey} ], '... X-Api-Key kept');
+	for my $h (sort keys %secret_headers)
+	{
+		is(scalar(header_values($cross, $h)), 0, "cross-origin redirect: $h dropped");
+	}
+	is(scalar(header_values($cross, 'Idempotency-Key')), 1, '... the Idempotency-Key goes on');
+	like(($cross ? join(' ', map { $_->[0] . '=' . $_->[1] } @{ $cross->{headers} }) : ''),
+		qr/Host=localhost:$port/, '... and the request went to the other origin');
+}
+
+# six redirects in a row: refused after five
+{
+	my $url = "$base/echo/never";
+	for (1 .. 6)
+	{
+		(my $q = $url) =~ s/([:\/?=&%])/sprintf('%%%02X', ord($1))/ge;
+		$url = "$base/redirect?to=$q";
+	}
+	my $loop = q1($node, "SELECT cron.schedule_http('redir-loop', '$far', '$url')");
+	my $rid = q1($node, "SELECT cron.run_job($loop)");
+	ok(wait_for($node, "SELECT status = 'failed' FROM cron.job_run_details WHERE runid = $rid", 10),
+		'six redirects: failed');
+	like(q1($node, "SELECT return_message FROM cron.job_run_details WHERE runid = $rid"),
+		qr/more than 5 redirects/, '... saying more than 5 redirects');
+	is(scalar(requests('/echo/never')), 0, '... and the sixth hop was not requested');
+}
+
+# ---------------------------------------------------------------------
 # secrets: nowhere in the ledger, cron.job_status, or the server log
 # ---------------------------------------------------------------------
 my $pglog = slurp_file($node->logfile);

@@ -1,0 +1,462 @@
+/*-------------------------------------------------------------------------
+ *
+ * http_request.c
+ *	  One HTTP job request on libcurl: its options, its redirects, and
+ *	  the outcome written into its slot (status, message, capped body).
+ *
+ * Redirects are followed here rather than by libcurl, for two reasons:
+ * every hop is checked (only http and https, at most HTTP_MAX_REDIRECTS),
+ * and when a redirect leaves the job's origin (scheme, host and port), the
+ * headers that look like secrets are dropped before the next request.
+ * libcurl would drop Authorization and Cookie itself, but not an X-Api-Key
+ * or an X-Auth-Token, which an open redirect would then hand to any host.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "http_request.h"
+
+/* longest Retry-After honoured, in seconds */
+#define HTTP_RETRY_AFTER_MAX	3600
+
+/*
+ * Make the stored body valid text in the database encoding: bytes that are
+ * not (binary bodies, NUL bytes, a character cut by the size cap) become
+ * '?', so that recording the outcome can never fail.
+ */
+static void
+sanitize_body(char *body, int len)
+{
+	int			i = 0;
+
+	while (i < len)
+	{
+		int			ok = pg_encoding_verifymbstr(GetDatabaseEncoding(),
+												 body + i, len - i);
+
+		i += ok;
+		if (i < len)
+			body[i++] = '?';
+	}
+	body[len] = '\0';
+}
+
+/* libcurl: a piece of the response body; keep what fits, then stop */
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	HttpRequest *req = arg;
+	CronHttpSlot *slot = req->slot;
+	size_t		n = size * nmemb;
+	size_t		room = req->body_capacity - slot->body_len;
+
+	if (n > room)
+	{
+		memcpy(slot->body + slot->body_len, data, room);
+		slot->body_len += room;
+		req->truncated = true;
+		return 0;				/* stop the transfer: the rest is not kept */
+	}
+	memcpy(slot->body + slot->body_len, data, n);
+	slot->body_len += n;
+	return n;
+}
+
+/* libcurl: a response header line; only Retry-After matters */
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	HttpRequest *req = arg;
+	size_t		n = size * nmemb;
+	const char *name = "retry-after:";
+	size_t		namelen = strlen(name);
+
+	if (n > namelen && n < 256 && pg_strncasecmp(data, name, namelen) == 0)
+	{
+		char		value[256];
+		char	   *v = value;
+		char	   *end;
+		long		seconds;
+
+		memcpy(value, data + namelen, n - namelen);
+		value[n - namelen] = '\0';
+		while (*v == ' ' || *v == '\t')
+			v++;
+		end = v + strlen(v);
+		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+			*--end = '\0';
+		if (*v >= '0' && *v <= '9')
+			seconds = strtol(v, NULL, 10);
+		else
+		{
+			time_t		at = curl_getdate(v, NULL);
+
+			seconds = at > 0 ? (long) (at - time(NULL)) : 0;
+		}
+		seconds = Max(0, Min(seconds, HTTP_RETRY_AFTER_MAX));
+		req->retry_after_ms = (int) seconds * 1000;
+	}
+	return n;
+}
+
+static bool
+status_expected(const HttpRequest *req, long code)
+{
+	if (req->expect == NULL)
+		return code >= 200 && code <= 299;
+	for (int i = 0; i < req->nexpect; i++)
+		if (req->expect[i] == code)
+			return true;
+	return false;
+}
+
+/* "2xx" or "200, 204" */
+static void
+describe_expected(const HttpRequest *req, StringInfo buf)
+{
+	if (req->expect == NULL)
+	{
+		appendStringInfoString(buf, "2xx");
+		return;
+	}
+	for (int i = 0; i < req->nexpect; i++)
+		appendStringInfo(buf, "%s%d", i > 0 ? ", " : "", req->expect[i]);
+}
+
+/* what went wrong, by the phase that failed, and whether to retry */
+static void
+describe_error(HttpRequest *req, CURLcode rc, StringInfo msg, bool *retryable)
+{
+	const char *reason = req->errbuf[0] ? req->errbuf : curl_easy_strerror(rc);
+	long		os_errno = 0;
+
+	*retryable = false;
+	switch (rc)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_RESOLVE_PROXY:
+			appendStringInfo(msg, "DNS lookup failed: %s", reason);
+			*retryable = true;
+			break;
+		case CURLE_COULDNT_CONNECT:
+			curl_easy_getinfo(req->easy, CURLINFO_OS_ERRNO, &os_errno);
+			appendStringInfoString(msg, "connect failed: ");
+			if (os_errno != 0)
+				appendStringInfo(msg, "%s (%s)", strerror((int) os_errno), reason);
+			else
+				appendStringInfoString(msg, reason);
+			*retryable = true;
+			break;
+		case CURLE_OPERATION_TIMEDOUT:
+			appendStringInfo(msg, "timed out after %d ms: %s",
+							 req->timeout_ms, reason);
+			*retryable = true;
+			break;
+		case CURLE_SSL_CONNECT_ERROR:
+			appendStringInfo(msg, "TLS handshake failed: %s", reason);
+			*retryable = true;
+			break;
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CIPHER:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		case CURLE_SSL_INVALIDCERTSTATUS:
+		case CURLE_USE_SSL_FAILED:
+			appendStringInfo(msg, "TLS failed: %s", reason);
+			break;
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_HTTP2:
+		case CURLE_HTTP2_STREAM:
+			appendStringInfo(msg, "request failed: %s", reason);
+			*retryable = true;
+			break;
+		default:
+			appendStringInfo(msg, "request failed: %s", reason);
+			break;
+	}
+}
+
+
+/* is this "Name: value" line a header whose value is a secret? */
+static bool
+is_secret_header(const char *line)
+{
+	char		name[128];
+	size_t		n = strcspn(line, ":;");
+
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	for (size_t i = 0; i < n; i++)
+		name[i] = pg_tolower((unsigned char) line[i]);
+	name[n] = '\0';
+	if (strcmp(name, "idempotency-key") == 0)
+		return false;
+	return strcmp(name, "authorization") == 0 ||
+		strcmp(name, "proxy-authorization") == 0 ||
+		strcmp(name, "cookie") == 0 ||
+		strstr(name, "token") != NULL || strstr(name, "secret") != NULL ||
+		strstr(name, "key") != NULL || strstr(name, "password") != NULL;
+}
+
+/* "scheme://host:port" of an http(s) URL, in cxt; NULL if it is not one */
+static char *
+url_origin(const char *url, MemoryContext cxt, char **scheme_out)
+{
+	CURLU	   *h = curl_url();
+	char	   *scheme = NULL;
+	char	   *host = NULL;
+	char	   *port = NULL;
+	char	   *origin = NULL;
+
+	*scheme_out = NULL;
+	if (h != NULL &&
+		curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+		curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
+	{
+		*scheme_out = MemoryContextStrdup(cxt, scheme);
+		if ((pg_strcasecmp(scheme, "http") == 0 || pg_strcasecmp(scheme, "https") == 0) &&
+			curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+			curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+			origin = MemoryContextStrdup(cxt, psprintf("%s://%s:%s", scheme, host, port));
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	if (h)
+		curl_url_cleanup(h);
+	if (origin)
+		for (char *c = origin; *c; c++)
+			*c = pg_tolower((unsigned char) *c);
+	return origin;
+}
+
+/*
+ * Once per request, before its first attempt: the headers cronext adds,
+ * and the origin that secret headers are kept to.
+ */
+void
+http_request_prepare(HttpRequest *req)
+{
+	CronHttpSlot *slot = req->slot;
+	bool		has_key = false;
+	bool		has_expect = false;
+	char		line[128];
+	char	   *scheme;
+
+	for (struct curl_slist *l = req->headers; l; l = l->next)
+	{
+		if (pg_strncasecmp(l->data, "idempotency-key", 15) == 0 &&
+			(l->data[15] == ':' || l->data[15] == ';'))
+			has_key = true;
+		if (pg_strncasecmp(l->data, "expect", 6) == 0 &&
+			(l->data[6] == ':' || l->data[6] == ';'))
+			has_expect = true;
+	}
+	/* every attempt of a slot carries the same key, so receivers can dedupe */
+	if (!has_key)
+	{
+		snprintf(line, sizeof(line), "Idempotency-Key: cronext-" INT64_FORMAT "-" INT64_FORMAT,
+				 slot->jobid, (int64) slot->scheduled_for);
+		req->headers = curl_slist_append(req->headers, line);
+	}
+	/* no 100-continue round trip before a body */
+	if (!has_expect)
+		req->headers = curl_slist_append(req->headers, "Expect:");
+	req->origin = url_origin(req->url, req->cxt, &scheme);
+}
+
+/*
+ * Set every option of the request's handle (new, or reset for the next hop
+ * of a redirect).  The timeout is what is left of the job's timeout since
+ * the request started.
+ */
+void
+http_request_configure(HttpRequest *req)
+{
+	CURL	   *e = req->easy;
+
+	curl_easy_setopt(e, CURLOPT_URL, req->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "cronext/1.0");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, req->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, req);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, req);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, req);
+	if (req->timeout_ms > 0)
+	{
+		int64		spent = (GetCurrentTimestamp() - req->slot->start_time) / 1000;
+
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+						 (long) Max(req->timeout_ms - spent, 1));
+	}
+
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (strcmp(req->method, "POST") == 0)
+	{
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) (req->body ? strlen(req->body) : 0));
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+	}
+	else
+	{
+		if (strcmp(req->method, "GET") != 0)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+		if (req->body)
+		{
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) strlen(req->body));
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+		}
+	}
+
+	req->slot->body_len = 0;
+	req->slot->body[0] = '\0';
+	req->truncated = false;
+	req->retry_after_ms = 0;
+	req->errbuf[0] = '\0';
+}
+
+/* end the request with a failure that is not retried */
+static void
+refuse(HttpRequest *req, long code, const char *message)
+{
+	CronHttpSlot *slot = req->slot;
+
+	slot->http_status = (int) code;
+	slot->succeeded = false;
+	slot->retryable = false;
+	slot->has_body = false;
+	strlcpy(slot->message, message, sizeof(slot->message));
+}
+
+/*
+ * A 3xx with a Location: point the request at the next hop and return
+ * true, or write why it is refused into the slot and return false.
+ */
+static bool
+follow_redirect(HttpRequest *req, long code, const char *location)
+{
+	MemoryContext old = MemoryContextSwitchTo(req->cxt);
+	char	   *next = pstrdup(location);
+	char	   *scheme;
+	char	   *origin = url_origin(next, req->cxt, &scheme);
+
+	MemoryContextSwitchTo(old);
+	if (origin == NULL)
+	{
+		refuse(req, code,
+			   psprintf("redirect refused: HTTP %ld to a %s URL; only http and https may be followed",
+						code, scheme ? scheme : "malformed"));
+		return false;
+	}
+	if (req->redirects >= HTTP_MAX_REDIRECTS)
+	{
+		refuse(req, code,
+			   psprintf("redirect refused: more than %d redirects", HTTP_MAX_REDIRECTS));
+		return false;
+	}
+
+	/* leaving the job's origin: the secrets stay behind */
+	if (strcmp(origin, req->origin) != 0)
+	{
+		struct curl_slist *kept = NULL;
+
+		for (struct curl_slist *l = req->headers; l; l = l->next)
+			if (!is_secret_header(l->data))
+				kept = curl_slist_append(kept, l->data);
+		curl_slist_free_all(req->headers);
+		req->headers = kept;
+		req->origin = origin;
+	}
+
+	/* as browsers and libcurl do: 303 asks for a GET, and so do 301/302 after a POST */
+	if ((code == 303 && strcmp(req->method, "HEAD") != 0) ||
+		((code == 301 || code == 302) && strcmp(req->method, "POST") == 0))
+	{
+		req->method = "GET";
+		req->body = NULL;
+	}
+	req->url = next;
+	req->redirects++;
+	return true;
+}
+
+/*
+ * The transfer ended with rc.  Returns false if it was a redirect to
+ * follow (the request now points at the next hop: configure it again and
+ * start it), true when the request is over and its outcome is in the slot.
+ */
+bool
+http_request_finish(HttpRequest *req, CURLcode rc)
+{
+	CronHttpSlot *slot = req->slot;
+	StringInfoData msg;
+	long		code = 0;
+
+	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &code);
+
+	if (rc == CURLE_OK && code >= 300 && code <= 399 && code != 304)
+	{
+		char	   *location = NULL;
+
+		curl_easy_getinfo(req->easy, CURLINFO_REDIRECT_URL, &location);
+		if (location != NULL)
+		{
+			if (follow_redirect(req, code, location))
+				return false;
+			sanitize_body(slot->body, 0);
+			return true;
+		}
+	}
+
+	initStringInfo(&msg);
+	slot->http_status = (int) code;
+	slot->retry_after_ms = req->retry_after_ms;
+	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && req->truncated))
+	{
+		bool		expected = status_expected(req, code);
+
+		appendStringInfo(&msg, "HTTP %ld", code);
+		if (!expected)
+		{
+			appendStringInfoString(&msg, ": not an expected status (expected ");
+			describe_expected(req, &msg);
+			appendStringInfoChar(&msg, ')');
+		}
+		if (req->truncated)
+			appendStringInfo(&msg, "; response body truncated to %d bytes",
+							 (int) req->body_capacity);
+		slot->succeeded = expected;
+		slot->retryable = !expected && (code >= 500 || code == 429);
+		slot->has_body = strcmp(req->method, "HEAD") != 0;
+	}
+	else
+	{
+		describe_error(req, rc, &msg, &slot->retryable);
+		slot->succeeded = false;
+		slot->has_body = code > 0 && slot->body_len > 0;
+	}
+	sanitize_body(slot->body, slot->body_len);
+	strlcpy(slot->message, msg.data, sizeof(slot->message));
+	pfree(msg.data);
+	return true;
+}
