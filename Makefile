@@ -25,7 +25,7 @@ EXTENSION = cronext
 DATA = sql/cronext--1.0.sql
 PGFILEDESC = "cronext - scheduled SQL and HTTP jobs inside PostgreSQL"
 
-REGRESS = schedule_syntax next_runs timezones api security ledger http_api
+REGRESS = schedule_syntax next_runs timezones api security ledger http_api one_off
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=$(srcdir)/test/regress.conf
 
 SHLIB_LINK = -lcurl

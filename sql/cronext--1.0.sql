@@ -284,14 +284,20 @@ BEGIN
 	IF is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule
 	   OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
 		PERFORM cron.check_schedule(NEW.schedule, NEW.timezone);
-		/* a one-off instant already past would never run */
-		IF NEW.schedule OPERATOR(pg_catalog.~*) '^\s*@at\s'
-		   AND NOT EXISTS (SELECT 1 FROM cron.next_runs(NEW.schedule, NULL,
-						   pg_catalog.now() OPERATOR(pg_catalog.-) '1 second'::interval, 1)) THEN
-			RAISE EXCEPTION 'the instant of schedule "%" is in the past', NEW.schedule
-				USING ERRCODE = 'invalid_parameter_value',
-					  DETAIL = pg_catalog.format('The time now is %s.', pg_catalog.now());
-		END IF;
+	END IF;
+
+	/*
+	 * A one-off job whose instant is not after now would never run (the
+	 * scheduler counts only slots after the job's last change): refuse to
+	 * create it, move it there, or switch it back on once it has run.
+	 */
+	IF NEW.active AND NEW.schedule OPERATOR(pg_catalog.~*) '^\s*@at\s'
+	   AND (is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule OR NOT OLD.active)
+	   AND NOT EXISTS (SELECT 1 FROM cron.next_runs(NEW.schedule, NULL, pg_catalog.now(), 1)) THEN
+		RAISE EXCEPTION 'the instant of schedule "%" is not in the future', NEW.schedule
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('The time now is %s.', pg_catalog.now()),
+				  HINT = 'A one-off job runs once; schedule it again with a later instant.';
 	END IF;
 
 	IF NEW.catchup OPERATOR(pg_catalog.<>) ALL (ARRAY['none'::text, 'latest'::text, 'all'::text]) THEN
@@ -768,9 +774,15 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = pg_catalog.format('run_at is %s; the time now is %s.', $2, pg_catalog.now());
 	END IF;
-	/* slots are whole seconds: a fraction rounds up, never earlier */
+	/*
+	 * Slots are whole seconds: a fraction rounds up, never earlier; an
+	 * instant equal to now (to the microsecond) becomes the next second.
+	 */
 	utc := pg_catalog.date_trunc('second',
 								 ($2 AT TIME ZONE 'UTC') OPERATOR(pg_catalog.+) '0.999999 seconds'::interval);
+	IF utc OPERATOR(pg_catalog.<=) (pg_catalog.now() AT TIME ZONE 'UTC') THEN
+		utc := utc OPERATOR(pg_catalog.+) '1 second'::interval;
+	END IF;
 	RETURN cron._save_job($1,
 						  '@at ' OPERATOR(pg_catalog.||)
 						  pg_catalog.to_char(utc, 'YYYY-MM-DD HH24:MI:SS') OPERATOR(pg_catalog.||) '+00',

@@ -25,12 +25,13 @@
 
 PG_FUNCTION_INFO_V1(cron_check_http_url);
 
+/* url NULL: not shown (it holds credentials) */
 static void
 url_error(const char *url, const char *detail, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid url \"%s\"", url),
+			 url ? errmsg("invalid url \"%s\"", url) : errmsg("invalid url"),
 			 errdetail_internal("%s", detail),
 			 hint ? errhint("%s", hint) : 0));
 }
@@ -47,6 +48,7 @@ cron_check_http_url(PG_FUNCTION_ARGS)
 	char	   *password = NULL;
 	const char *problem = NULL;
 	const char *hint = NULL;
+	bool		show_url = true;
 
 	if (strlen(url) > CRON_URL_MAX)
 		ereport(ERROR,
@@ -84,6 +86,7 @@ cron_check_http_url(PG_FUNCTION_ARGS)
 	{
 		problem = "The url contains credentials, which would be shown in cron.job and the ledger.";
 		hint = "Send credentials in a header, e.g. headers => '{\"Authorization\": \"Bearer ...\"}'.";
+		show_url = false;
 	}
 
 	curl_free(scheme);
@@ -93,6 +96,6 @@ cron_check_http_url(PG_FUNCTION_ARGS)
 	curl_url_cleanup(h);
 
 	if (problem)
-		url_error(url, problem, hint);
+		url_error(show_url ? url : NULL, problem, hint);
 	PG_RETURN_VOID();
 }

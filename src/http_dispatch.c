@@ -7,9 +7,10 @@
  *
  * The HTTP worker is started on the first HTTP run and then stays for the
  * scheduler's life (it holds libcurl's connection cache; it is connected
- * to cron.database_name, which the scheduler is connected to anyway).  If
- * it exits, the runs in its slots fail (runs.c) and the next HTTP run
- * starts a new one with a new queue.
+ * to cron.database_name, which the scheduler is connected to anyway).  It
+ * creates the queue and publishes its handle in cronext's shared memory;
+ * the scheduler maps it then.  If the worker exits, the runs in its slots
+ * fail (runs.c) and the next HTTP run starts a new one with a new queue.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,40 +22,41 @@
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "cronext.h"
 #include "http_dispatch.h"
 #include "http_queue.h"
+#include "shared.h"
+
+/* how soon to try again when no background worker slot was free */
+#define WORKER_SLOT_RETRY_MS	100
+
+/* after the HTTP worker failed to get ready, wait this long to start another */
+#define HTTP_RESTART_DELAY_MS	10000
 
 static dsm_segment *queue_seg;
-static CronHttpQueue *queue;
-static BackgroundWorkerHandle *worker_handle;
+static CronHttpQueue *queue;	/* NULL until the worker has published it */
+static BackgroundWorkerHandle *worker_handle;	/* NULL: no worker started */
+static TimestampTz next_start_at;
 static bool start_failed_warned = false;
 
-/* start the HTTP worker with a fresh queue; false if no worker slot is free */
-static bool
+/*
+ * Start the HTTP worker.  It creates the queue itself, so that a failure to
+ * allocate it (cron.http_max_connections x cron.http_max_response_bytes of
+ * shared memory) ends that worker with an error, never the scheduler.
+ */
+static void
 start_http_worker(void)
 {
 	BackgroundWorker bgw;
-	Size		size = CronHttpQueueSize(cronext_http_max_connections,
-										 cronext_http_max_response_bytes);
-	dsm_segment *seg;
-	CronHttpQueue *q;
 	MemoryContext old;
 	bool		ok;
 
-	seg = dsm_create(size, 0);
-	dsm_pin_mapping(seg);
-	q = dsm_segment_address(seg);
-	memset(q, 0, size);
-	q->nslots = cronext_http_max_connections;
-	q->body_capacity = cronext_http_max_response_bytes;
-	q->slot_size = CronHttpSlotSize(q->body_capacity);
-	q->scheduler_procno = MyProc->pgprocno;
-	q->scheduler_pid = MyProcPid;
-	q->worker_procno = -1;
-	for (int i = 0; i < q->nslots; i++)
-		pg_atomic_init_u32(&cron_http_slot(q, i)->state, HS_FREE);
+	SpinLockAcquire(&cron_shared->mutex);
+	cron_shared->http_queue = 0;
+	cron_shared->http_worker_pid = 0;
+	SpinLockRelease(&cron_shared->mutex);
 
 	memset(&bgw, 0, sizeof(bgw));
 	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -64,7 +66,7 @@ start_http_worker(void)
 	strlcpy(bgw.bgw_function_name, "cron_http_worker_main", BGW_MAXLEN);
 	strlcpy(bgw.bgw_name, "cronext HTTP worker", BGW_MAXLEN);
 	strlcpy(bgw.bgw_type, "cronext http", BGW_MAXLEN);
-	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	bgw.bgw_main_arg = (Datum) 0;
 	bgw.bgw_notify_pid = MyProcPid;
 
 	old = MemoryContextSwitchTo(TopMemoryContext);
@@ -72,30 +74,63 @@ start_http_worker(void)
 	MemoryContextSwitchTo(old);
 	if (!ok)
 	{
-		dsm_detach(seg);
+		worker_handle = NULL;
+		next_start_at = GetCurrentTimestamp() + WORKER_SLOT_RETRY_MS * 1000;
 		if (!start_failed_warned)
 			ereport(WARNING,
 					(errmsg("no background worker slot is free for the cronext HTTP worker; HTTP runs wait"),
 					 errhint("Raise max_worker_processes (now %d).", max_worker_processes)));
 		start_failed_warned = true;
-		return false;
+		return;
 	}
 	start_failed_warned = false;
+}
+
+/* map the queue the worker published, once it has */
+static bool
+attach_queue(void)
+{
+	pid_t		pid;
+	uint32		handle;
+	pid_t		publisher;
+	dsm_segment *seg;
+
+	if (GetBackgroundWorkerPid(worker_handle, &pid) != BGWH_STARTED)
+		return false;
+	SpinLockAcquire(&cron_shared->mutex);
+	handle = cron_shared->http_queue;
+	publisher = cron_shared->http_worker_pid;
+	SpinLockRelease(&cron_shared->mutex);
+	if (handle == 0 || publisher != pid)
+		return false;
+	seg = dsm_attach(handle);
+	if (seg == NULL)
+		return false;			/* it is exiting; http_worker_gone() will say so */
+	dsm_pin_mapping(seg);
 	queue_seg = seg;
-	queue = q;
+	queue = dsm_segment_address(seg);
 	return true;
 }
 
 /*
  * Post a run into a free slot and wake the worker (starting it first if
  * needed).  Returns the slot number, or -1 if every slot is busy or the
- * worker cannot start: the run waits and is posted again later.
+ * worker is not ready: the run waits and is posted again later.
  */
 int
 http_post(int64 runid, int64 jobid, TimestampTz scheduled_for, int attempt)
 {
-	if (queue == NULL && !start_http_worker())
-		return -1;
+	if (queue == NULL)
+	{
+		if (worker_handle == NULL)
+		{
+			if (GetCurrentTimestamp() >= next_start_at)
+				start_http_worker();
+			return -1;
+		}
+		if (!attach_queue())
+			return -1;
+	}
 
 	for (int i = 0; i < queue->nslots; i++)
 	{
@@ -146,8 +181,9 @@ http_wake_worker(void)
 
 	if (queue == NULL)
 		return;
+	/* the slot's state is written before; the worker sets procno, then scans */
+	pg_memory_barrier();
 	procno = queue->worker_procno;
-	pg_read_barrier();
 	/* before it has started, it looks at every slot anyway */
 	if (procno >= 0)
 		SetLatch(&ProcGlobal->allProcs[procno].procLatch);
@@ -175,20 +211,33 @@ http_worker_gone(void)
 {
 	pid_t		pid;
 
-	if (queue == NULL)
+	if (worker_handle == NULL)
 		return false;
 	return GetBackgroundWorkerPid(worker_handle, &pid) == BGWH_STOPPED;
 }
 
-/* forget an exited worker and its queue; the next run starts another */
+/* forget an exited worker and its queue; a later run starts another */
 void
 http_forget_worker(void)
 {
-	if (queue == NULL)
+	if (worker_handle == NULL)
 		return;
-	dsm_detach(queue_seg);
+	if (queue == NULL)
+	{
+		/* it never got ready: do not start one after another */
+		ereport(WARNING,
+				(errmsg("the cronext HTTP worker exited before it was ready (see the server log); HTTP runs wait %d s",
+						HTTP_RESTART_DELAY_MS / 1000)));
+		next_start_at = GetCurrentTimestamp() + HTTP_RESTART_DELAY_MS * 1000;
+	}
+	else
+		dsm_detach(queue_seg);
 	pfree(worker_handle);
 	queue_seg = NULL;
 	queue = NULL;
 	worker_handle = NULL;
+	SpinLockAcquire(&cron_shared->mutex);
+	cron_shared->http_queue = 0;
+	cron_shared->http_worker_pid = 0;
+	SpinLockRelease(&cron_shared->mutex);
 }

@@ -6,10 +6,11 @@
  *
  * Redirects are followed here rather than by libcurl, for two reasons:
  * every hop is checked (only http and https, at most HTTP_MAX_REDIRECTS),
- * and when a redirect leaves the job's origin (scheme, host and port), the
- * headers that look like secrets are dropped before the next request.
- * libcurl would drop Authorization and Cookie itself, but not an X-Api-Key
- * or an X-Auth-Token, which an open redirect would then hand to any host.
+ * and when a redirect leaves the job's origin (scheme, host and port), only
+ * headers that carry no credential (Accept, Content-Type, ...) go on to the
+ * next request.  libcurl would drop Authorization and Cookie itself, but
+ * not an X-Api-Key or an X-Auth-Token, which an open redirect would then
+ * hand to any host.
  *
  *-------------------------------------------------------------------------
  */
@@ -188,25 +189,25 @@ describe_error(HttpRequest *req, CURLcode rc, StringInfo msg, bool *retryable)
 }
 
 
-/* is this "Name: value" line a header whose value is a secret? */
+/*
+ * May this "Name: value" line follow a redirect to another origin?  Only
+ * headers known to carry no credential: guessing which custom headers are
+ * secrets (X-Api-Key, X-Auth, Authentication, ...) would miss some.
+ */
 static bool
-is_secret_header(const char *line)
+safe_across_origins(const char *line)
 {
-	char		name[128];
+	static const char *const safe[] = {
+		"accept", "accept-language", "accept-encoding", "content-type",
+		"content-language", "cache-control", "user-agent", "idempotency-key",
+		"expect"
+	};
 	size_t		n = strcspn(line, ":;");
 
-	if (n >= sizeof(name))
-		n = sizeof(name) - 1;
-	for (size_t i = 0; i < n; i++)
-		name[i] = pg_tolower((unsigned char) line[i]);
-	name[n] = '\0';
-	if (strcmp(name, "idempotency-key") == 0)
-		return false;
-	return strcmp(name, "authorization") == 0 ||
-		strcmp(name, "proxy-authorization") == 0 ||
-		strcmp(name, "cookie") == 0 ||
-		strstr(name, "token") != NULL || strstr(name, "secret") != NULL ||
-		strstr(name, "key") != NULL || strstr(name, "password") != NULL;
+	for (int i = 0; i < lengthof(safe); i++)
+		if (strlen(safe[i]) == n && pg_strncasecmp(line, safe[i], n) == 0)
+			return true;
+	return false;
 }
 
 /* "scheme://host:port" of an http(s) URL, in cxt; NULL if it is not one */
@@ -375,13 +376,13 @@ follow_redirect(HttpRequest *req, long code, const char *location)
 		return false;
 	}
 
-	/* leaving the job's origin: the secrets stay behind */
+	/* leaving the job's origin: only headers that carry no credential go on */
 	if (strcmp(origin, req->origin) != 0)
 	{
 		struct curl_slist *kept = NULL;
 
 		for (struct curl_slist *l = req->headers; l; l = l->next)
-			if (!is_secret_header(l->data))
+			if (safe_across_origins(l->data))
 				kept = curl_slist_append(kept, l->data);
 		curl_slist_free_all(req->headers);
 		req->headers = kept;
@@ -414,7 +415,8 @@ http_request_finish(HttpRequest *req, CURLcode rc)
 
 	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &code);
 
-	if (rc == CURLE_OK && code >= 300 && code <= 399 && code != 304)
+	if (rc == CURLE_OK && code >= 300 && code <= 399 && code != 304 &&
+		!(req->expect != NULL && status_expected(req, code)))
 	{
 		char	   *location = NULL;
 

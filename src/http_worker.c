@@ -43,6 +43,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -51,6 +52,10 @@
 #include "http_queue.h"
 #include "http_request.h"
 #include "shared.h"
+
+/* lock_timeout for reading cron.job, and when to try again after it */
+#define HTTP_LOCK_TIMEOUT	"200"
+#define HTTP_RETRY_READ_MS	100
 
 /* how often the worker looks whether its scheduler is still there */
 #define HTTP_LIVENESS_MS	1000
@@ -68,10 +73,12 @@ static HttpRequest **inflight;	/* by slot number */
 static CURLM *multi;
 static HttpSocket *sockets;
 static int	nsockets;
+static int	max_sockets;
 static bool sockets_changed = true;
 static WaitEventSet *wait_set;
 static long timer_ms = -1;		/* libcurl's timer: -1 none, else ms from... */
 static TimestampTz timer_set_at;	/* ...this instant */
+static TimestampTz retry_posted_at; /* cron.job was locked: read again then */
 
 static const char *const job_sql =
 "SELECT j.jobid, j.http_method, j.http_url, j.http_body, "
@@ -144,8 +151,12 @@ on_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *socketp)
 	}
 	if (i == nsockets)
 	{
-		if (nsockets >= queue->nslots * 2 + 16)
-			return -1;			/* cannot happen: a few sockets per request */
+		/* requests in flight plus cached connections; grow if ever needed */
+		if (nsockets == max_sockets)
+		{
+			max_sockets *= 2;
+			sockets = repalloc(sockets, sizeof(HttpSocket) * max_sockets);
+		}
 		sockets[nsockets].fd = fd;
 		sockets[nsockets].pos = -1;
 		nsockets++;
@@ -310,22 +321,82 @@ request_from_row(int slotno, HeapTuple tuple, TupleDesc desc)
 }
 
 /*
+ * Read the jobs of the posted slots, in a subtransaction under a short
+ * lock_timeout: a role holding a lock on cron.job must not freeze the
+ * requests in flight.  Returns false with *edata set on an error.
+ */
+static bool
+read_jobs(int n, const int *slots, Datum ids, HttpRequest **reqs,
+		  char **problems, MemoryContext cxt, ErrorData **edata)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		values[1] = {ids};
+	bool		ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		int			ret;
+
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		ret = SPI_execute_with_args(job_sql, 1, argtypes, values, NULL, true, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "cronext: reading HTTP jobs failed: %s", SPI_result_code_string(ret));
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int64		jobid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+			char	   *problem = SPI_getvalue(tuple, desc, 8);
+
+			for (int i = 0; i < n; i++)
+			{
+				if (cron_http_slot(queue, slots[i])->jobid != jobid)
+					continue;
+				if (problem)
+					problems[i] = MemoryContextStrdup(cxt, problem);
+				else
+					reqs[i] = request_from_row(slots[i], tuple, desc);
+			}
+		}
+		SPI_finish();
+		PopActiveSnapshot();
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		*edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
  * Start the requests the scheduler posted: one transaction reads all their
- * jobs, then each goes to libcurl at once.
+ * jobs, then each goes to libcurl at once.  If cron.job is locked, the
+ * slots stay posted and are tried again shortly.
  */
 static void
 start_posted(void)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	int			slots[1000];
 	Datum	   *ids;
 	int			n = 0;
 	HttpRequest **reqs;
 	char	  **problems;
-	ArrayType  *arr;
-	Oid			argtypes[1] = {INT8ARRAYOID};
-	Datum		values[1];
-	int			ret;
+	ErrorData  *edata = NULL;
+	bool		ok;
 
+	if (retry_posted_at > GetCurrentTimestamp())
+		return;
+	retry_posted_at = 0;
 	for (int i = 0; i < queue->nslots && n < lengthof(slots); i++)
 	{
 		CronHttpSlot *slot = cron_http_slot(queue, i);
@@ -343,39 +414,39 @@ start_posted(void)
 	ids = palloc(sizeof(Datum) * n);
 	for (int i = 0; i < n; i++)
 		ids[i] = Int64GetDatum(cron_http_slot(queue, slots[i])->jobid);
-	arr = construct_array(ids, n, INT8OID, 8, true, TYPALIGN_DOUBLE);
-	values[0] = PointerGetDatum(arr);
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
+	(void) set_config_option("lock_timeout", HTTP_LOCK_TIMEOUT,
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
 	pgstat_report_activity(STATE_RUNNING, "reading HTTP jobs");
-	ret = SPI_execute_with_args(job_sql, 1, argtypes, values, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "cronext: reading HTTP jobs failed: %s", SPI_result_code_string(ret));
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int64		jobid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-		char	   *problem = SPI_getvalue(tuple, desc, 8);
-
-		for (int i = 0; i < n; i++)
-		{
-			if (cron_http_slot(queue, slots[i])->jobid != jobid)
-				continue;
-			if (problem)
-				problems[i] = MemoryContextStrdup(TopMemoryContext, problem);
-			else
-				reqs[i] = request_from_row(slots[i], tuple, desc);
-		}
-	}
-	SPI_finish();
-	PopActiveSnapshot();
+	ok = read_jobs(n, slots,
+				   PointerGetDatum(construct_array(ids, n, INT8OID, 8, true,
+												   TYPALIGN_DOUBLE)),
+				   reqs, problems, cxt, &edata);
 	CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);
 	pgstat_report_activity(STATE_IDLE, NULL);
+
+	if (!ok)
+	{
+		for (int i = 0; i < n; i++)
+			if (reqs[i])
+				free_request(reqs[i]);
+		if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+		{
+			/* someone holds a lock on cron.job: the slots wait */
+			retry_posted_at = GetCurrentTimestamp() + HTTP_RETRY_READ_MS * 1000;
+			return;
+		}
+		ereport(WARNING,
+				(errmsg("cronext HTTP worker could not read its jobs: %s", edata->message)));
+		for (int i = 0; i < n; i++)
+			report_not_started(cron_http_slot(queue, slots[i]),
+							   psprintf("could not read the job: %s", edata->message));
+		return;
+	}
 
 	for (int i = 0; i < n; i++)
 	{
@@ -388,19 +459,12 @@ start_posted(void)
 			report_not_started(slot, CRON_CANCELLED_MESSAGE);
 		}
 		else if (problems[i])
-		{
 			report_not_started(slot, problems[i]);
-			pfree(problems[i]);
-		}
 		else if (reqs[i] == NULL)
 			report_not_started(slot, "the job was deleted or is no longer an HTTP job");
 		else
 			(void) add_request(reqs[i]);
 	}
-	pfree(reqs);
-	pfree(problems);
-	pfree(ids);
-	pfree(arr);
 }
 
 /* stop the requests cron.cancel_run asked to stop */
@@ -452,24 +516,55 @@ drive(curl_socket_t fd, int flags)
 	curl_multi_socket_action(multi, fd, flags, &running);
 }
 
+/*
+ * Create the queue: cron.http_max_connections slots, each with room for
+ * cron.http_max_response_bytes of body.  Only the slots' headers are
+ * cleared: a body is written before it is read.
+ */
+static dsm_segment *
+create_queue(void)
+{
+	Size		size = CronHttpQueueSize(cronext_http_max_connections,
+										 cronext_http_max_response_bytes);
+	dsm_segment *seg = dsm_create(size, 0);
+	CronHttpQueue *q = dsm_segment_address(seg);
+
+	dsm_pin_mapping(seg);
+	memset(q, 0, sizeof(CronHttpQueue));
+	q->nslots = cronext_http_max_connections;
+	q->body_capacity = cronext_http_max_response_bytes;
+	q->slot_size = CronHttpSlotSize(q->body_capacity);
+	SpinLockAcquire(&cron_shared->mutex);
+	q->scheduler_procno = cron_shared->scheduler_procno;
+	q->scheduler_pid = cron_shared->scheduler_pid;
+	SpinLockRelease(&cron_shared->mutex);
+	if (q->scheduler_procno < 0)
+		proc_exit(0);			/* the scheduler that wanted us is gone */
+	q->worker_procno = -1;
+	for (int i = 0; i < q->nslots; i++)
+	{
+		CronHttpSlot *slot = cron_http_slot(q, i);
+
+		memset(slot, 0, offsetof(CronHttpSlot, body));
+		pg_atomic_init_u32(&slot->state, HS_FREE);
+	}
+	queue = q;
+	return seg;
+}
+
 void
 cron_http_worker_main(Datum main_arg)
 {
 	dsm_segment *seg;
+	MemoryContext loop_cxt;
 
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
-	seg = dsm_attach(DatumGetUInt32(main_arg));
-	if (seg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cronext HTTP worker: the scheduler's queue is gone")));
-	queue = dsm_segment_address(seg);
-
 	BackgroundWorkerInitializeConnection(cronext_database_name, NULL, 0);
 	pgstat_report_appname("cronext http");
+	seg = create_queue();
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 		(multi = curl_multi_init()) == NULL)
@@ -482,16 +577,24 @@ cron_http_worker_main(Datum main_arg)
 
 	inflight = MemoryContextAllocZero(TopMemoryContext,
 									  sizeof(HttpRequest *) * queue->nslots);
+	max_sockets = queue->nslots * 2 + 16;
 	sockets = MemoryContextAllocZero(TopMemoryContext,
-									 sizeof(HttpSocket) * (queue->nslots * 2 + 16));
+									 sizeof(HttpSocket) * max_sockets);
 
 	queue->worker_pid = MyProcPid;
 	pg_write_barrier();
 	queue->worker_procno = MyProc->pgprocno;
-	pg_memory_barrier();
-	/* runs posted before the latch was known */
-	start_posted();
 
+	/* publish the queue; the scheduler maps it and posts runs */
+	SpinLockAcquire(&cron_shared->mutex);
+	cron_shared->http_queue = dsm_segment_handle(seg);
+	cron_shared->http_worker_pid = MyProcPid;
+	SpinLockRelease(&cron_shared->mutex);
+	wake_scheduler();
+
+	/* everything one iteration allocates goes when the next one starts */
+	loop_cxt = AllocSetContextCreate(TopMemoryContext, "cronext http loop",
+									 ALLOCSET_DEFAULT_SIZES);
 	for (;;)
 	{
 		WaitEvent	events[64];
@@ -499,10 +602,18 @@ cron_http_worker_main(Datum main_arg)
 		int			nevents;
 		pid_t		scheduler_pid;
 
+		MemoryContextSwitchTo(loop_cxt);
+		MemoryContextReset(loop_cxt);
 		if (timer_ms >= 0)
 		{
 			long		left = timer_ms -
 				(long) ((GetCurrentTimestamp() - timer_set_at) / 1000);
+
+			wait_ms = Min(wait_ms, Max(left, 0));
+		}
+		if (retry_posted_at > 0)
+		{
+			long		left = (long) ((retry_posted_at - GetCurrentTimestamp()) / 1000);
 
 			wait_ms = Min(wait_ms, Max(left, 0));
 		}

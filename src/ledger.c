@@ -77,13 +77,21 @@ static const char *const retrying_sql =
 "UPDATE cron.job_run_details SET status = 'starting', attempt = $2, "
 "return_message = $3 WHERE runid OPERATOR(pg_catalog.=) $1";
 
-/* the payload is capped well below NOTIFY's 8000 bytes */
+/*
+ * The payload must stay below NOTIFY's 8000 bytes whatever the job name and
+ * message hold: JSON escaping can make a character six bytes long, so the
+ * texts are cut, and a payload still too long goes without them.
+ */
 static const char *const notify_failed_sql =
-"SELECT pg_catalog.pg_notify('cron_job_failed', pg_catalog.json_build_object("
+"SELECT pg_catalog.pg_notify('cron_job_failed', "
+"CASE WHEN pg_catalog.octet_length(p.full) OPERATOR(pg_catalog.<) 7900 THEN p.full "
+"ELSE pg_catalog.json_build_object('jobid', $1, 'runid', $2, 'scheduled_for', $3, "
+"'attempt', $4, 'return_message', 'the message is too long for a notification: see cron.job_run_details')::pg_catalog.text END) "
+"FROM (SELECT pg_catalog.json_build_object("
 "'jobid', $1, "
-"'jobname', (SELECT j.jobname FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) $1), "
+"'jobname', (SELECT pg_catalog.left(j.jobname, 200) FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) $1), "
 "'runid', $2, 'scheduled_for', $3, 'attempt', $4, "
-"'return_message', pg_catalog.left($5, 2000))::pg_catalog.text)";
+"'return_message', pg_catalog.left($5, 1000))::pg_catalog.text AS full) p";
 
 /*
  * One batch of history older than the retention, never a run in progress

@@ -321,7 +321,8 @@ retry_run(CronRun *run, const char *message, int min_delay_ms)
 	if (job->in_heap && now + (int64) delay >= job->next_slot)
 	{
 		delay = (double) (job->next_slot - now) - USECS_PER_SEC;
-		if (delay < 0)
+		/* no retry fits, or not after the wait the server asked for */
+		if (delay < 0 || delay < (double) min_delay_ms * 1000.0)
 			return false;
 	}
 

@@ -618,6 +618,14 @@ parse_at(const char *s, size_t len, CronSchedule *schedule,
 		return set_error(error, CRON_FIELD_NONE, s + start, len - start, hint,
 						 "The instant of an @at schedule is not of the form YYYY-MM-DD HH:MM:SS+00.");
 	rest = len - pos;
+	if (rest > 0 && s[pos] == '.')
+		return set_error(error, CRON_FIELD_NONE, s + start, len - start, hint,
+						 "The instant of an @at schedule is given to the second, without a fraction.");
+	if ((rest > 3 && strncmp(s + pos, "+00", 3) == 0 && s[pos + 3] != ':') ||
+		(rest > 6 && strncmp(s + pos, "+00:00", 6) == 0) ||
+		(rest > 1 && s[pos] == 'Z'))
+		return set_error(error, CRON_FIELD_NONE, s + start, len - start, hint,
+						 "Unexpected text after the instant of an @at schedule.");
 	if (!((rest == 3 && strncmp(s + pos, "+00", 3) == 0) ||
 		  (rest == 6 && strncmp(s + pos, "+00:00", 6) == 0) ||
 		  (rest == 1 && s[pos] == 'Z')))

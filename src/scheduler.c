@@ -259,6 +259,7 @@ static void
 claim_ready(void)
 {
 	dlist_mutable_iter iter;
+	bool		sql_full = false;
 
 	dlist_foreach_modify(iter, job_cache_ready_list())
 	{
@@ -291,12 +292,14 @@ claim_ready(void)
 					capacity_warned_at = now;
 				}
 				capacity_warned = true;
-				return;
+				sql_full = true;
+				break;			/* HTTP jobs later in the list may still go */
 			}
 			(void) runs_claim(job, job_pending_pop(job), false);
 		}
 	}
-	capacity_warned = false;
+	if (!sql_full)
+		capacity_warned = false;
 }
 
 /* answer cron.run_job requests: claim a manual slot for each */

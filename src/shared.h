@@ -52,6 +52,10 @@ typedef struct CronShared
 
 	/* manual requests processed: run_job callers sleep on it */
 	ConditionVariable requests_cv;
+
+	/* the HTTP worker's queue (http_queue.h), published by the worker */
+	uint32		http_queue;		/* dsm_handle, 0 = none */
+	pid_t		http_worker_pid;	/* who published it */
 } CronShared;
 
 extern CronShared *cron_shared;

@@ -5,10 +5,15 @@
  *	  slot arithmetic (src/next_run.c), run under ASan/UBSan and valgrind.
  *
  * Owns: the corpus of valid and invalid schedules, the exact expectations
- * for DST days, and the sweep that computes many successive slots in
+ * for DST days, the sweep that computes many successive slots in
  * several zones from several starting instants and checks every one with
- * slot_check.c (invariants plus an independent reference).  Any violation
- * aborts with a message; success prints a summary and exits 0.
+ * slot_check.c (invariants plus an independent reference), and the checks
+ * of one-off schedules ('@at YYYY-MM-DD HH:MM:SS+00'): hand-computed
+ * instants, every year's leap day and year boundary, random instants of
+ * years 1-9999 (and the days around them) in every spelling, random
+ * possibly invalid dates, and their slots probed around the instant in
+ * zones that must not matter.  Any violation aborts with a message;
+ * success prints a summary and exits 0.
  *
  * The sanitizers see real out-of-bounds reads because every schedule text
  * is copied into a heap buffer of exactly its length plus the NUL.
@@ -121,6 +126,40 @@ static const ParseCase parse_cases[] = {
 	{" 30 sEcOnDs ", VALID},
 	{"17  seconds ", VALID},
 	{"5 SECONDS", VALID},
+	/* one-off instants in UTC, in each spelling */
+	{"@at 2026-11-21 12:00:00+00", VALID},
+	{"@at 2026-11-21T12:00:00+00", VALID},
+	{"@at 2026-11-21 12:00:00+00:00", VALID},
+	{"@at 2026-11-21T12:00:00+00:00", VALID},
+	{"@at 2026-11-21 12:00:00Z", VALID},
+	{"@at 2026-11-21T12:00:00Z", VALID},
+	{"@AT 2026-11-21 12:00:00+00", VALID},
+	{"@At 2026-11-21T12:00:00Z", VALID},
+	{"@aT 2026-11-21 12:00:00+00:00", VALID},
+	{"@at\t2026-11-21 12:00:00+00", VALID},
+	{"@at   2026-11-21 12:00:00+00", VALID},
+	{"  @at 2026-11-21 12:00:00+00 \n", VALID},
+	{"@at 2024-02-29 00:00:00+00", VALID},
+	{"@at 2000-02-29 23:59:59+00", VALID},
+	{"@at 2026-12-31 23:59:59+00", VALID},
+	{"@at 2027-01-01 00:00:00+00", VALID},
+	{"@at 9999-12-31 23:59:59+00", VALID},
+	{"@at 0001-01-01 00:00:00+00", VALID},
+	{"@at 0001-01-01 00:00:01+00", VALID},
+	{"@at 1969-12-31 23:59:59+00", VALID},
+	{"@at 1970-01-01 00:00:00+00", VALID},
+	{"@at 2038-01-19 03:14:08+00", VALID},
+	{"@at 2026-03-08 07:00:00+00", VALID},	/* New York's 2026 gap */
+	{"@at 2026-11-01 05:30:00+00", VALID},	/* New York's 2026 fold */
+	{"@at 2026-10-03 15:45:30+00", VALID},	/* Lord Howe's 2026 gap */
+	{"@at 2011-12-30 10:00:00+00", VALID},	/* the day Samoa skipped */
+
+	/* not pinned down by DESIGN.md or the brief: accepted or refused, never a crash */
+	{"@at 2026-11-21t12:00:00+00", EITHER},
+	{"@at 2026-11-21 12:00:00z", EITHER},
+	{"@at 2026-11-21 12:00:00-00", EITHER},
+	{"@at 2026-11-21 12:00:00+0000", EITHER},
+	{"@at 2026-11-21 12:00:00-00:00", EITHER},
 
 	/* not pinned down by DESIGN.md: accepted or refused, never a crash */
 	{"0 3 * * * ", EITHER},
@@ -244,6 +283,73 @@ static const ParseCase parse_cases[] = {
 	{"@daily 5", INVALID, FIELD_ANY},
 	{"@daily@daily", INVALID, FIELD_ANY},
 	{"daily", INVALID, FIELD_ANY},
+	/* one-off instants: not UTC */
+	{"@at 2026-11-21 12:00:00+01", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00+01:00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00-05", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00+00:30", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00+0", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00+", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00 UTC", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00 +00", INVALID, FIELD_ANY},
+	/* one-off instants: not the layout */
+	{"@at 2026-11-21 12:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00Z", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12+00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21+00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21", INVALID, FIELD_ANY},
+	{"@at 12:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00.5+00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00.000000+00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21  12:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21_12:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026/11/21 12:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-1-21 12:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 2:00:00+00", INVALID, FIELD_ANY},
+	{"@at 26-11-21 12:00:00+00", INVALID, FIELD_ANY},
+	{"@at +2026-11-21 12:00:00+00", INVALID, FIELD_ANY},
+	{"@at -001-01-01 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00+00 junk", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00+00x", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00ZZ", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00+00:00:00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00+00 @at 2026-11-22 12:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00+00 * * * *", INVALID, FIELD_ANY},
+	{"@at 2026-11-21 12:00:00+00\x01", INVALID, FIELD_ANY},
+	{"@at \xef\xbc\x92" "026-11-21 12:00:00+00", INVALID, FIELD_ANY},	/* fullwidth 2 */
+	{"@at 2026-11-21 12:00:00\xe2\x88\x92" "00", INVALID, FIELD_ANY},	/* U+2212 minus */
+	/* one-off instants: not a date and time */
+	{"@at 2023-02-29 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2100-02-29 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 1900-02-29 12:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-02-30 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-04-31 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-00-10 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-13-01 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-01-00 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-01-32 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-01-01 24:00:00+00", INVALID, FIELD_ANY},
+	{"@at 2026-01-01 23:60:00+00", INVALID, FIELD_ANY},
+	{"@at 2016-12-31 23:59:60+00", INVALID, FIELD_ANY},	/* a leap second */
+	{"@at 2026-01-01 99:99:99+00", INVALID, FIELD_ANY},
+	{"@at 0000-01-01 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 0000-12-31 23:59:59+00", INVALID, FIELD_ANY},
+	{"@at 10000-01-01 00:00:00+00", INVALID, FIELD_ANY},
+	{"@at 99999-12-31 23:59:59+00", INVALID, FIELD_ANY},
+	/* one-off instants: not the '@at' word and whitespace */
+	{"@at2026-11-21 12:00:00+00", INVALID, FIELD_ANY},
+	{"@at-2026-11-21 12:00:00+00", INVALID, FIELD_ANY},
+	{"@atx 2026-11-21 12:00:00+00", INVALID, FIELD_ANY},
+	{"@ at 2026-11-21 12:00:00+00", INVALID, FIELD_ANY},
+	{"at 2026-11-21 12:00:00+00", INVALID, FIELD_ANY},
+	{"@@at 2026-11-21 12:00:00+00", INVALID, FIELD_ANY},
+	{"@at\xc2\xa0" "2026-11-21 12:00:00+00", INVALID, FIELD_ANY},	/* no-break space */
+	{"@at", INVALID, FIELD_ANY},
+	{"@AT", INVALID, FIELD_ANY},
+	{"@at ", INVALID, FIELD_ANY},
+	{"@at \t ", INVALID, FIELD_ANY},
+	{"2026-11-21 12:00:00+00", INVALID, FIELD_ANY},
 	/* garbage bytes and high-bit characters */
 	{"\x01\x02\x03", INVALID, FIELD_ANY},
 	{"\x7f", INVALID, FIELD_ANY},
@@ -463,6 +569,27 @@ static const ExactCase exact_cases[] = {
 	{"UTC", "* * * * *", "MIN",
 		{"0001-01-01 00:01:00", "0001-01-01 00:02:00"},
 	"from the first instant in range"},
+	{"UTC", "@at 2026-11-21 12:00:00+00", "2026-11-21 11:59:59",
+		{"2026-11-21 12:00:00"},
+	"a one-off instant, one second before"},
+	{"America/New_York", "@at 2026-03-08T07:00:00Z", "2026-01-01 00:00:00",
+		{"2026-03-08 07:00:00"},
+	"a one-off instant at New York's spring-forward transition: the zone does not matter"},
+	{"America/New_York", "@at 2026-11-01 05:30:00+00:00", "2026-11-01 05:29:59",
+		{"2026-11-01 05:30:00"},
+	"a one-off instant inside New York's repeated hour"},
+	{"Australia/Lord_Howe", "@at 2026-10-03 15:45:30+00", "2026-10-03 15:00:00",
+		{"2026-10-03 15:45:30"},
+	"a one-off instant of any second, in a 30-minute-DST zone"},
+	{"Pacific/Apia", "@at 2011-12-30 10:00:00+00", "2011-12-29 00:00:00",
+		{"2011-12-30 10:00:00"},
+	"a one-off instant on the day Samoa skipped"},
+	{"UTC", "@at 9999-12-31 23:59:59+00", "MAX-40d",
+		{"9999-12-31 23:59:59"},
+	"the last instant in range"},
+	{"UTC", "@at 0001-01-01 00:00:01+00", "MIN",
+		{"0001-01-01 00:00:01"},
+	"from the first instant in range"},
 };
 
 /* starting instants for the sweep (UTC); DST days of the zones below */
@@ -647,7 +774,8 @@ parse_one(const char *text, size_t len, Expect expect, int field,
 			s1.days_of_month != s2.days_of_month || s1.months != s2.months ||
 			s1.days_of_week != s2.days_of_week || s1.last_dom != s2.last_dom ||
 			s1.dom_star != s2.dom_star || s1.dow_star != s2.dow_star ||
-			s1.hour_star != s2.hour_star || s1.interval_seconds != s2.interval_seconds)
+			s1.hour_star != s2.hour_star || s1.interval_seconds != s2.interval_seconds ||
+			s1.at != s2.at)
 			harness_fail("parsing the same text twice gave different schedules");
 		if (s1.kind == CRON_KIND_CRON)
 		{
@@ -665,13 +793,22 @@ parse_one(const char *text, size_t len, Expect expect, int field,
 			if (s1.interval_seconds < 1 || s1.interval_seconds > 59)
 				harness_fail("accepted interval of %d seconds", s1.interval_seconds);
 		}
+		else if (s1.kind == CRON_KIND_AT)
+		{
+			if (s1.at < CRON_MIN_INSTANT || s1.at > CRON_MAX_INSTANT)
+				harness_fail("accepted one-off instant " INT64_FORMAT " outside years 1-9999",
+							 s1.at);
+		}
 		else if (s1.kind != CRON_KIND_REBOOT)
 			harness_fail("accepted schedule of unknown kind %d", (int) s1.kind);
+		/* accepted as @at exactly when the reference reads it so, at its instant */
+		check_at_parse(copy, true, &s1);
 		*schedule = s1;
 	}
 	else
 	{
 		check_parse_error(copy, &e1);
+		check_at_parse(copy, false, NULL);
 		if (expect == VALID)
 			harness_fail("a valid schedule was refused: %s: %s (%s)",
 						 cron_field_name(e1.field), e1.detail, e1.value);
@@ -862,6 +999,395 @@ run_parse_corpus(void)
 		   (int) lengthof(parse_cases), n_accepted, n_parsed);
 }
 
+/* ---- one-off (@at) schedules ---------------------------------------------- */
+
+#define DAY		INT64CONST(86400)
+
+static long n_at_parsed;
+static long n_at_probes;
+
+/* instants worked out by hand (and with Python's calendar), not by timegm */
+typedef struct AtCase
+{
+	const char *text;
+	int64		at;
+} AtCase;
+
+static const AtCase at_cases[] = {
+	{"@at 1970-01-01 00:00:00+00", INT64CONST(0)},
+	{"@at 1969-12-31 23:59:59Z", INT64CONST(-1)},
+	{"@at 2038-01-19T03:14:08+00:00", INT64CONST(2147483648)},
+	{"@at 0001-01-01 00:00:00+00", INT64CONST(-62135596800)},
+	{"@at 9999-12-31 23:59:59+00", INT64CONST(253402300799)},
+	{"@AT 2000-02-29 12:00:00+00", INT64CONST(951825600)},
+	{"@at 2024-02-29T23:59:59Z", INT64CONST(1709251199)},
+	{"@at 1600-03-01 00:00:00+00", INT64CONST(-11670912000)},
+	{"@at 0004-02-29 00:00:00+00", INT64CONST(-62035891200)},
+	{"@at 2100-03-01 00:00:00+00", INT64CONST(4107542400)},
+	{"@At\t2026-11-21 12:00:00+00", INT64CONST(1795262400)},
+};
+
+/* a deterministic generator (splitmix64), so a failure can be replayed */
+static uint64 rng_state = UINT64CONST(0x5eed2026112112);
+
+static uint64
+rng_next(void)
+{
+	uint64		z = (rng_state += UINT64CONST(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64CONST(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* uniform in lo..hi */
+static int64
+rng_between(int64 lo, int64 hi)
+{
+	return lo + (int64) (rng_next() % (uint64) (hi - lo + 1));
+}
+
+static bool
+gregorian_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/*
+ * '@at' text for the date and time fields, in a spelling picked by style:
+ * the word's case, the whitespace after it, ' ' or 'T', the three ways of
+ * writing UTC, whitespace around the whole.  %04d, so years 0 and 10000
+ * come out as "0000" and "10000".
+ */
+static void
+at_text(char *buf, size_t len, int y, int mo, int d, int h, int mi, int se,
+		uint64 style)
+{
+	static const char *const words[] = {"@at", "@AT", "@At", "@aT"};
+	static const char *const gaps[] = {" ", " ", " ", "  ", "\t", " \t\n "};
+	static const char *const utc[] = {"+00", "+00:00", "Z"};
+	static const char *const pads[] = {"", "", "", " ", "\n", "\t "};
+
+	snprintf(buf, len, "%s%s%s%04d-%02d-%02d%c%02d:%02d:%02d%s%s",
+			 pads[style % lengthof(pads)],
+			 words[(style / 8) % lengthof(words)],
+			 gaps[(style / 64) % lengthof(gaps)],
+			 y, mo, d, (style / 512) % 2 ? 'T' : ' ', h, mi, se,
+			 utc[(style / 1024) % lengthof(utc)],
+			 pads[(style / 4096) % lengthof(pads)]);
+}
+
+/* at_text for the UTC fields of instant t */
+static void
+at_text_of(char *buf, size_t len, int64 t, uint64 style)
+{
+	time_t		tt = (time_t) t;
+	struct tm	tm;
+
+	if (gmtime_r(&tt, &tm) == NULL)
+		abort();
+	at_text(buf, len, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			tm.tm_hour, tm.tm_min, tm.tm_sec, style);
+}
+
+/* zones that a one-off schedule must ignore, beyond tz_libc's current one */
+static int32
+fixed_offset_at(const CronTz *tz, int64 t)
+{
+	return *(const int32 *) tz->arg;
+}
+
+static bool
+fixed_next_change(const CronTz *tz, int64 t, int64 *change)
+{
+	return false;
+}
+
+/* +14:00 and -12:00 on alternate hours: a change every hour */
+static int32
+flapping_offset_at(const CronTz *tz, int64 t)
+{
+	return floor_mod64(floor_div64(t, 3600), 2) ? 14 * 3600 : -12 * 3600;
+}
+
+static bool
+flapping_next_change(const CronTz *tz, int64 t, int64 *change)
+{
+	*change = (floor_div64(t, 3600) + 1) * 3600;
+	return true;
+}
+
+static const int32 plus_14 = 14 * 3600;
+static const int32 minus_12 = -12 * 3600;
+static const int32 plus_0545 = 5 * 3600 + 45 * 60;
+static const CronTz at_zones[] = {
+	{fixed_offset_at, fixed_next_change, &plus_14},
+	{fixed_offset_at, fixed_next_change, &minus_12},
+	{fixed_offset_at, fixed_next_change, &plus_0545},
+	{flapping_offset_at, flapping_next_change, NULL},
+};
+static const char *const at_zone_names[] = {
+	"fixed +14:00", "fixed -12:00", "fixed +05:45", "+14:00/-12:00 flapping hourly",
+};
+
+/*
+ * cron_next_slot of a one-off schedule whose instant is at, from starting
+ * points around it (a day before, two and one seconds before, at it, a
+ * second and a day after, the ends of the range), in the current tz_libc
+ * zone and in at_zones: the instant if it is strictly after the starting
+ * point, else none.
+ */
+static void
+check_at_probes(const char *text, const CronSchedule *s, int64 at)
+{
+	const int64 afters[] = {at - DAY, at - 2, at - 1, at, at + 1, at + DAY,
+	CRON_MIN_INSTANT, CRON_MAX_INSTANT};
+	int			z;
+	int			i;
+
+	for (z = -1; z < (int) lengthof(at_zones); z++)
+	{
+		const CronTz *tz = z < 0 ? tz_libc_provider() : &at_zones[z];
+
+		for (i = 0; i < (int) lengthof(afters); i++)
+		{
+			int64		after = afters[i];
+			int64		slot = 0;
+			bool		ok;
+			char		a[128];
+			char		b[128];
+
+			if (after < CRON_MIN_INSTANT || after > CRON_MAX_INSTANT)
+				continue;
+			harness_set_context(text, after);
+			ok = cron_next_slot(s, tz, after, &slot);
+			n_at_probes++;
+			if (ok != (at > after) || (ok && slot != at))
+			{
+				format_utc(after, a, sizeof(a));
+				format_utc(at, b, sizeof(b));
+				harness_fail("one-off slot after %s UTC (zone %s): got %s [" INT64_FORMAT
+							 "], expected %s (the instant is %s UTC [" INT64_FORMAT "])",
+							 a, z < 0 ? tz_libc_current() : at_zone_names[z],
+							 ok ? "a slot" : "none", ok ? slot : (int64) 0,
+							 at > after ? "the instant" : "none", b, at);
+			}
+		}
+	}
+}
+
+/* parse an @at text that must be accepted; its instant */
+static int64
+at_of(const char *text, CronSchedule *s)
+{
+	parse_one(text, strlen(text), VALID, FIELD_ANY, s);
+	n_at_parsed++;
+	harness_set_context(text, HARNESS_NO_INSTANT);
+	if (s->kind != CRON_KIND_AT)
+		harness_fail("an @at text parsed as kind %d", (int) s->kind);
+	return s->at;
+}
+
+/* the instant t: its text in some spelling must parse to it and slot at it */
+static void
+check_at_instant(int64 t, uint64 style, bool probes)
+{
+	char		text[96];
+	CronSchedule s;
+
+	at_text_of(text, sizeof(text), t, style);
+	if (at_of(text, &s) != t)
+	{
+		char		b[64];
+
+		format_utc(t, b, sizeof(b));
+		harness_set_context(text, HARNESS_NO_INSTANT);
+		harness_fail("@at instant: got " INT64_FORMAT ", expected %s UTC [" INT64_FORMAT "]",
+					 s.at, b, t);
+	}
+	if (probes)
+		check_at_probes(text, &s, t);
+}
+
+static void
+run_at_cases(bool quick)
+{
+	int			i;
+	int			y;
+	int			nrandom = quick ? 300 : 20000;
+	int64		prev_jan1 = 0;
+	char		text[96];
+	char		text2[96];
+	CronSchedule s;
+
+	select_zone("Australia/Lord_Howe");
+
+	/* instants worked out by hand */
+	for (i = 0; i < (int) lengthof(at_cases); i++)
+	{
+		int64		got = at_of(at_cases[i].text, &s);
+
+		if (got != at_cases[i].at)
+			harness_fail("@at instant: got " INT64_FORMAT ", expected " INT64_FORMAT,
+						 got, at_cases[i].at);
+		check_at_probes(at_cases[i].text, &s, got);
+	}
+
+	/*
+	 * Every year: the leap day exactly in leap years, the days around it,
+	 * and the year boundary.  Successive years' first instants are 365 or
+	 * 366 days apart; with 1970-01-01 = 0 above, that pins every year
+	 * without any calendar library.
+	 */
+	for (y = 1; y <= 9999; y++)
+	{
+		bool		leap = gregorian_leap(y);
+		int64		feb28;
+		int64		mar1;
+		int64		jan1;
+		int64		dec31;
+		bool		ok;
+		uint64		style = rng_next();
+
+		at_text(text, sizeof(text), y, 2, 28, 12, 0, 0, style);
+		feb28 = at_of(text, &s);
+		at_text(text, sizeof(text), y, 3, 1, 12, 0, 0, style);
+		mar1 = at_of(text, &s);
+		if (mar1 - feb28 != (leap ? 2 : 1) * DAY)
+			harness_fail("year %04d: from Feb 28 to Mar 1 is " INT64_FORMAT " s, expected %d days",
+						 y, mar1 - feb28, leap ? 2 : 1);
+		at_text(text, sizeof(text), y, 2, 29, 12, 0, 0, style);
+		ok = parse_one(text, strlen(text), leap ? VALID : INVALID, FIELD_ANY, &s);
+		n_at_parsed++;
+		if (ok && s.at != feb28 + DAY)
+			harness_fail("year %04d: Feb 29 is not the day after Feb 28", y);
+		if (ok && (!quick || y % 97 == 0 || y >= 9996))
+			check_at_probes(text, &s, s.at);
+
+		at_text(text, sizeof(text), y, 1, 1, 0, 0, 0, style);
+		jan1 = at_of(text, &s);
+		at_text(text, sizeof(text), y, 12, 31, 23, 59, 59, style);
+		dec31 = at_of(text, &s);
+		if (dec31 - jan1 != (leap ? 366 : 365) * DAY - 1)
+			harness_fail("year %04d: from its first to its last second is " INT64_FORMAT " s",
+						 y, dec31 - jan1);
+		if (y > 1 && jan1 - prev_jan1 != (gregorian_leap(y - 1) ? 366 : 365) * DAY)
+			harness_fail("year %04d starts " INT64_FORMAT " s after year %04d",
+						 y, jan1 - prev_jan1, y - 1);
+		prev_jan1 = jan1;
+		if (y == 1 && jan1 != CRON_MIN_INSTANT)
+			harness_fail("0001-01-01 00:00:00 is not CRON_MIN_INSTANT");
+		if (y == 9999 && dec31 != CRON_MAX_INSTANT)
+			harness_fail("9999-12-31 23:59:59 is not CRON_MAX_INSTANT");
+	}
+
+	/*
+	 * Random instants across the whole range, and the same time of day the
+	 * day before and after, each in a random spelling; every fourth one on
+	 * a leap day, a month's or a year's edge.
+	 */
+	for (i = 0; i < nrandom; i++)
+	{
+		int64		t;
+
+		if (i % 4 == 3)
+		{
+			static const int edges[][6] = {
+				{2, 29, 0, 0, 0}, {2, 29, 23, 59, 59}, {2, 28, 23, 59, 59},
+				{3, 1, 0, 0, 0}, {12, 31, 23, 59, 59}, {1, 1, 0, 0, 0},
+				{4, 30, 23, 59, 59}, {6, 30, 12, 0, 0},
+			};
+			const int  *e = edges[rng_between(0, lengthof(edges) - 1)];
+			int			yy = (int) rng_between(1, 9999);
+			struct tm	tm;
+
+			if (e[0] == 2 && e[1] == 29)
+				while (!gregorian_leap(yy))
+					yy = (int) rng_between(1, 9999);
+			memset(&tm, 0, sizeof(tm));
+			tm.tm_year = yy - 1900;
+			tm.tm_mon = e[0] - 1;
+			tm.tm_mday = e[1];
+			tm.tm_hour = e[2];
+			tm.tm_min = e[3];
+			tm.tm_sec = e[4];
+			t = (int64) timegm(&tm);
+		}
+		else
+			t = rng_between(CRON_MIN_INSTANT, CRON_MAX_INSTANT);
+		check_at_instant(t, rng_next(), true);
+		if (t - DAY >= CRON_MIN_INSTANT)
+			check_at_instant(t - DAY, rng_next(), true);
+		if (t + DAY <= CRON_MAX_INSTANT)
+			check_at_instant(t + DAY, rng_next(), true);
+	}
+
+	/*
+	 * Random fields, often out of range: the text must be accepted exactly
+	 * when they make a real date and time of years 1-9999 (checked against
+	 * the reference too, so that it is fit to judge), and then as the
+	 * reference's instant (parse_one compares).
+	 */
+	for (i = 0; i < nrandom; i++)
+	{
+		int			yy = (int) (rng_next() % 8 ? rng_between(1, 9999) : rng_between(0, 10000));
+		int			mo = (int) (rng_next() % 8 ? rng_between(1, 12) : rng_between(0, 13));
+		int			d = (int) rng_between(0, 32);
+		int			h = (int) (rng_next() % 8 ? rng_between(0, 23) : rng_between(0, 24));
+		int			mi = (int) (rng_next() % 8 ? rng_between(0, 59) : rng_between(0, 60));
+		int			se = (int) (rng_next() % 8 ? rng_between(0, 59) : rng_between(0, 60));
+		static const int dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		bool		valid;
+		int64		ref_at = 0;
+		bool		ok;
+
+		valid = yy >= 1 && yy <= 9999 && mo >= 1 && mo <= 12 && d >= 1 &&
+			d <= dim[mo] + (mo == 2 && gregorian_leap(yy)) &&
+			h <= 23 && mi <= 59 && se <= 59;
+		at_text(text, sizeof(text), yy, mo, d, h, mi, se, rng_next());
+		if ((ref_at_parse(text, &ref_at) == REF_AT_VALID) != valid)
+		{
+			harness_set_context(text, HARNESS_NO_INSTANT);
+			harness_fail("HARNESS BUG: the reference calls this %s", valid ? "invalid" : "valid");
+		}
+		ok = parse_one(text, strlen(text), valid ? VALID : INVALID, FIELD_ANY, &s);
+		n_at_parsed++;
+		if (ok && rng_next() % 4 == 0)
+			check_at_probes(text, &s, ref_at);
+	}
+
+	/*
+	 * Every byte in each position of an @at text, and every prefix of it:
+	 * parse_one holds each answer against the reference.
+	 */
+	{
+		const char *base = "@at 2024-02-29T23:59:59+00:00";
+		size_t		len = strlen(base);
+		size_t		pos;
+		int			b;
+
+		for (pos = 0; pos < len; pos++)
+		{
+			for (b = 1; b < 256; b++)
+			{
+				if (quick && b % 5 != 0 && !(b >= '0' && b <= '9'))
+					continue;
+				memcpy(text2, base, len + 1);
+				text2[pos] = (char) b;
+				parse_one(text2, len, EITHER, FIELD_ANY, &s);
+				n_at_parsed++;
+			}
+			memcpy(text2, base, pos);
+			text2[pos] = '\0';
+			parse_one(text2, pos, pos < 4 ? INVALID : EITHER, FIELD_ANY, &s);
+			n_at_parsed++;
+		}
+	}
+
+	printf("one-off (@at) schedules: %ld parses, %ld slot probes in %d zones\n",
+		   n_at_parsed, n_at_probes, 1 + (int) lengthof(at_zones));
+}
+
 static void
 run_exact_cases(void)
 {
@@ -899,7 +1425,7 @@ run_exact_cases(void)
 							 c->why, k + 1, a, b);
 			}
 			/* the reference must agree too, or it is not fit to judge */
-			if (!ref_next_slot(&s, prev, &ref) || ref != expect)
+			if (!ref_next_slot(c->text, &s, prev, &ref) || ref != expect)
 			{
 				format_instant(ref, a, sizeof(a));
 				format_instant(expect, b, sizeof(b));
@@ -956,7 +1482,7 @@ run_brute_force(bool quick)
 			{
 				int64		ref;
 				int64		impl;
-				bool		ref_ok = ref_next_slot(s, prev, &ref);
+				bool		ref_ok = ref_next_slot(accepted[i].text, s, prev, &ref);
 				bool		impl_ok = cron_next_slot(s, tz_libc_provider(), prev, &impl);
 				char		a[128];
 				char		b[128];
@@ -1055,6 +1581,7 @@ main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	run_parse_corpus();
+	run_at_cases(quick);
 	run_exact_cases();
 	run_brute_force(quick);
 	run_sweep(quick, nslots);

@@ -16,8 +16,11 @@
  *
  * A parse failure must come with a sane error report; a success must give
  * up to FUZZ_SLOTS slots that obey every invariant in slot_check.c and
- * agree with the reference.  Violations abort, which libFuzzer reports as
- * a crash and saves the input.
+ * agree with the reference.  Either way the answer must agree with the
+ * reference reading of one-off schedules (check_at_parse): a text is a
+ * one-off '@at' schedule exactly when the reference says so, at the
+ * reference's instant.  Violations abort, which libFuzzer reports as a
+ * crash and saves the input.
  *
  * Build: see Makefile, target fuzz.  Replay one input:
  *	build/fuzz/fuzz_schedule path/to/input
@@ -125,9 +128,15 @@ LLVMFuzzerTestOneInput(const uint8 *data, size_t size)
 	}
 
 	if (cron_parse_schedule(text, &schedule, &error))
+	{
+		check_at_parse(text, true, &schedule);
 		check_slots(text, &schedule, fold_instant(raw), FUZZ_SLOTS, true);
+	}
 	else
+	{
 		check_parse_error(text, &error);
+		check_at_parse(text, false, NULL);
+	}
 
 	free(text);
 	return 0;

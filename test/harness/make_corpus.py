@@ -97,6 +97,25 @@ SEEDS = [
     (UTC, 0, b"0 3 * * *\xc3\xa9"),
     (UTC, 0, b"0" * 992 + b" 3 * * *"),
     (UTC, 0, b"1," * 520 + b" * * * *"),
+    # one-off instants (@at), appended so that the seeds above keep their
+    # numbers: before, at and after the instant, in zones that must not
+    # matter, at the ends of the range, in each spelling
+    (UTC, utc("2026-11-21 11:59:59"), b"@at 2026-11-21 12:00:00+00"),
+    (NEW_YORK, utc("2026-11-21 12:00:00"), b"@at 2026-11-21T12:00:00Z"),
+    (LORD_HOWE, utc("2026-11-21 12:00:01"), b"@AT 2026-11-21 12:00:00+00:00"),
+    (BERLIN, utc("2024-02-28 12:00:00"), b"@at 2024-02-29 23:59:59+00"),
+    (APIA, utc("2011-12-29 00:00:00"), b"@At\t2011-12-30T10:00:00Z"),
+    (UTC, MAX_INSTANT - 1, b"@at 9999-12-31 23:59:59+00"),
+    (UTC, MIN_INSTANT, b"@at 0001-01-01 00:00:01+00"),
+    (SANTIAGO, 0, b"  @at 1969-12-31 23:59:59+00 "),
+    # invalid ones
+    (UTC, 0, b"@at 2023-02-29 00:00:00+00"),
+    (UTC, 0, b"@at 2026-11-21 12:00:00+01"),
+    (UTC, 0, b"@at 2026-11-21 12:00+00"),
+    (UTC, 0, b"@at 0000-01-01 00:00:00+00"),
+    (UTC, 0, b"@at 10000-01-01 00:00:00+00"),
+    (UTC, 0, b"@at2026-11-21 12:00:00+00"),
+    (UTC, 0, b"@at 2026-11-21 12:00:00+00 junk"),
 ]
 
 

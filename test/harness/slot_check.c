@@ -13,7 +13,12 @@
  *	  repeated hour, nothing inside a gap);
  *	- otherwise each matching wall time fires once: at its only instant,
  *	  at the first of two (fall back), or at the first instant after the
- *	  gap when it does not exist (spring forward).
+ *	  gap when it does not exist (spring forward);
+ *	- a one-off schedule ('@at YYYY-MM-DD HH:MM:SS+00') fires once, at its
+ *	  instant in UTC, whatever the zone.  Its reference reads the instant
+ *	  from the schedule's text (ref_at_parse: its own scan, timegm and a
+ *	  gmtime_r round trip for the calendar), never from the parsed
+ *	  CronSchedule, so the parser's arithmetic is checked too.
  *
  * It is deliberately written differently from next_run.c: the calendar
  * comes from gmtime_r instead of day arithmetic, and zone offsets from
@@ -24,6 +29,7 @@
  */
 #include "c.h"
 
+#include <ctype.h>
 #include <time.h>
 
 #include "slot_check.h"
@@ -337,8 +343,147 @@ ref_date_next(RefDate *d)
 	}
 }
 
+/* C-locale whitespace, the set the schedule language calls whitespace */
+static bool
+ref_space(char c)
+{
+	return isspace((unsigned char) c) != 0;
+}
+
+/* the n decimal digits at p (already known to be digits) */
+static int
+ref_number(const char *p, int n)
+{
+	char		buf[8];
+
+	Assert(n < (int) sizeof(buf));
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return (int) strtol(buf, NULL, 10);
+}
+
+RefAtVerdict
+ref_at_parse(const char *text, int64 *at)
+{
+	/* 'd' is a digit, 'S' the date/time separator, others themselves */
+	static const char layout[] = "dddd-dd-ddSdd:dd:dd";
+	const int	layout_len = (int) sizeof(layout) - 1;
+	const char *p = text;
+	const char *end = text + strlen(text);
+	RefAtVerdict verdict = REF_AT_VALID;
+	size_t		suffix_len;
+	const char *suffix;
+	struct tm	tm;
+	struct tm	back;
+	time_t		t;
+	int			i;
+
+	while (p < end && ref_space(*p))
+		p++;
+	while (end > p && ref_space(end[-1]))
+		end--;
+	if (end - p < 4 || p[0] != '@' || tolower((unsigned char) p[1]) != 'a' ||
+		tolower((unsigned char) p[2]) != 't' || !ref_space(p[3]))
+		return REF_AT_NOT_AT;
+	for (p += 3; p < end && ref_space(*p); p++)
+		;
+
+	/* the date and time: fixed widths, nothing else */
+	if (end - p < layout_len)
+		return REF_AT_INVALID;
+	for (i = 0; i < layout_len; i++)
+	{
+		if (layout[i] == 'd')
+		{
+			if (!isdigit((unsigned char) p[i]))
+				return REF_AT_INVALID;
+		}
+		else if (layout[i] == 'S')
+		{
+			if (p[i] == 't')
+				verdict = REF_AT_EITHER;
+			else if (p[i] != ' ' && p[i] != 'T')
+				return REF_AT_INVALID;
+		}
+		else if (p[i] != layout[i])
+			return REF_AT_INVALID;
+	}
+
+	/* UTC, in one of three spellings (a few more are left open) */
+	suffix = p + layout_len;
+	suffix_len = end - suffix;
+#define SUFFIX_IS(str) (suffix_len == strlen(str) && memcmp(suffix, str, suffix_len) == 0)
+	if (SUFFIX_IS("z") || SUFFIX_IS("+0000") || SUFFIX_IS("-00") ||
+		SUFFIX_IS("-0000") || SUFFIX_IS("-00:00"))
+		verdict = REF_AT_EITHER;
+	else if (!(SUFFIX_IS("+00") || SUFFIX_IS("+00:00") || SUFFIX_IS("Z")))
+		return REF_AT_INVALID;
+#undef SUFFIX_IS
+
+	/* a real date and time: timegm normalizes, gmtime_r tells */
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = ref_number(p, 4) - 1900;
+	tm.tm_mon = ref_number(p + 5, 2) - 1;
+	tm.tm_mday = ref_number(p + 8, 2);
+	tm.tm_hour = ref_number(p + 11, 2);
+	tm.tm_min = ref_number(p + 14, 2);
+	tm.tm_sec = ref_number(p + 17, 2);
+	if (tm.tm_year + 1900 < 1)
+		return REF_AT_INVALID;
+	back = tm;
+	t = timegm(&back);
+	utc_tm((int64) t, &back);
+	if (back.tm_year != tm.tm_year || back.tm_mon != tm.tm_mon ||
+		back.tm_mday != tm.tm_mday || back.tm_hour != tm.tm_hour ||
+		back.tm_min != tm.tm_min || back.tm_sec != tm.tm_sec)
+		return REF_AT_INVALID;
+	*at = (int64) t;
+	return verdict;
+}
+
+void
+check_at_parse(const char *text, bool accepted, const CronSchedule *schedule)
+{
+	int64		at = 0;
+	RefAtVerdict verdict = ref_at_parse(text, &at);
+	char		a[128];
+	char		b[128];
+
+	/* the parser refuses every text over its length limit */
+	if (strlen(text) > CRON_SCHEDULE_MAX_LEN && verdict == REF_AT_VALID)
+		verdict = REF_AT_INVALID;
+
+	harness_set_context(text, HARNESS_NO_INSTANT);
+	if (accepted && schedule->kind == CRON_KIND_AT)
+	{
+		if (verdict == REF_AT_NOT_AT)
+			harness_fail("accepted as a one-off (@at) schedule, but the text does not start with "
+						 "'@at' and whitespace (the guard trigger's test '^\\s*@at\\s' would miss it)");
+		if (verdict == REF_AT_INVALID)
+			harness_fail("an invalid @at schedule was accepted (as instant " INT64_FORMAT ")",
+						 schedule->at);
+		if (schedule->at != at)
+		{
+			format_utc(schedule->at, a, sizeof(a));
+			format_utc(at, b, sizeof(b));
+			harness_fail("@at instant:\n  got      %s UTC [" INT64_FORMAT "]\n"
+						 "  expected %s UTC [" INT64_FORMAT "]", a, schedule->at, b, at);
+		}
+	}
+	else if (accepted)
+	{
+		if (verdict != REF_AT_NOT_AT)
+			harness_fail("an @at text was accepted as a schedule of kind %d", (int) schedule->kind);
+	}
+	else if (verdict == REF_AT_VALID)
+	{
+		format_utc(at, b, sizeof(b));
+		harness_fail("a valid @at schedule (%s UTC) was refused", b);
+	}
+}
+
 bool
-ref_next_slot(const CronSchedule *s, int64 after, int64 *slot)
+ref_next_slot(const char *text, const CronSchedule *s, int64 after, int64 *slot)
 {
 	int64		first_day;
 	RefDate		date;
@@ -347,6 +492,19 @@ ref_next_slot(const CronSchedule *s, int64 after, int64 *slot)
 
 	if (s->kind == CRON_KIND_REBOOT)
 		return false;
+	if (s->kind == CRON_KIND_AT)
+	{
+		int64		at = 0;
+		RefAtVerdict verdict = ref_at_parse(text, &at);
+
+		if (verdict != REF_AT_VALID && verdict != REF_AT_EITHER)
+			harness_fail("a schedule of kind @at whose text the reference does not read as "
+						 "a one-off schedule (verdict %d)", (int) verdict);
+		if (at <= after)
+			return false;
+		*slot = at;
+		return true;
+	}
 	if (s->kind == CRON_KIND_INTERVAL)
 	{
 		int64		n = s->interval_seconds;
@@ -549,6 +707,23 @@ check_slots(const char *text, const CronSchedule *s, int64 after, int nslots,
 				fail_slot(k, prev, slot, "@reboot has no slots in time, but cron_next_slot returned one");
 			return 0;
 		}
+		if (!ok && s->kind == CRON_KIND_AT)
+		{
+			/* a one-off schedule has no slot once its instant is past */
+			int64		expect;
+
+			if (with_reference && ref_next_slot(text, s, prev, &expect))
+			{
+				char		a[128];
+				char		c[128];
+
+				format_instant(prev, a, sizeof(a));
+				format_instant(expect, c, sizeof(c));
+				harness_fail("slot #%d: cron_next_slot found no slot after %s for a one-off schedule;\n"
+							 "  expected %s", k, a, c);
+			}
+			return k - 1;
+		}
 		if (!ok)
 		{
 			char		a[128];
@@ -569,6 +744,12 @@ check_slots(const char *text, const CronSchedule *s, int64 after, int nslots,
 			if (slot - prev > n)
 				fail_slot(k, prev, slot, "interval slot skips a multiple of the interval");
 		}
+		else if (s->kind == CRON_KIND_AT)
+		{
+			/* any whole second; but only one of them */
+			if (k > 1)
+				fail_slot(k, prev, slot, "a one-off (@at) schedule returned a second slot");
+		}
 		else
 		{
 			/*
@@ -586,7 +767,7 @@ check_slots(const char *text, const CronSchedule *s, int64 after, int nslots,
 		{
 			int64		expect;
 
-			if (!ref_next_slot(s, prev, &expect))
+			if (!ref_next_slot(text, s, prev, &expect))
 				fail_slot(k, prev, slot, "next_run.c returned this slot; the reference finds none");
 			if (expect != slot)
 			{

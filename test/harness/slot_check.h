@@ -40,9 +40,41 @@ extern void format_text(const char *text, char *buf, size_t len);
  * Reference for cron_next_slot in the current tz_libc zone, written from
  * the rules in DESIGN.md rather than from next_run.c: it walks local dates
  * with gmtime_r for the calendar and resolves each wall time against the
- * zone's transitions found by tz_libc.
+ * zone's transitions found by tz_libc.  For a one-off schedule
+ * (CRON_KIND_AT) it reads the instant from text with ref_at_parse, never
+ * from schedule->at, and ignores the zone.
  */
-extern bool ref_next_slot(const CronSchedule *schedule, int64 after, int64 *slot);
+extern bool ref_next_slot(const char *text, const CronSchedule *schedule,
+						  int64 after, int64 *slot);
+
+/*
+ * How the reference reads a text as a one-off schedule, from the rules of
+ * the @at kind rather than from schedule.c: after optional whitespace,
+ * '@at' in any case, whitespace, then 'YYYY-MM-DD HH:MM:SS' ('T' for the
+ * space) and '+00', '+00:00' or 'Z', then optional whitespace; a real date
+ * and time of years 0001-9999 in UTC.  The instant comes from timegm, and
+ * the date is valid when gmtime_r gives the same fields back.
+ */
+typedef enum RefAtVerdict
+{
+	REF_AT_NOT_AT,				/* does not start with '@at' and whitespace */
+	REF_AT_VALID,				/* a one-off schedule: must be accepted as *at */
+	REF_AT_INVALID,				/* starts like one, but must be refused */
+	REF_AT_EITHER				/* another spelling of UTC the rules leave open
+								 * ('t', 'z', '-00', '+0000', '-00:00'): may be
+								 * refused; if accepted, then as *at */
+} RefAtVerdict;
+
+extern RefAtVerdict ref_at_parse(const char *text, int64 *at);
+
+/*
+ * Compare the parser's answer for text (accepted, and *schedule if so)
+ * with ref_at_parse: a text is accepted as a one-off schedule exactly when
+ * the reference says so, at the reference's instant; any other kind is
+ * never the answer for a text that starts with '@at' and whitespace.
+ */
+extern void check_at_parse(const char *text, bool accepted,
+						   const CronSchedule *schedule);
 
 /*
  * Brute force for a short window: every instant in (from, to] is examined
@@ -60,8 +92,10 @@ extern int	brute_force_slots(const CronSchedule *schedule, int64 from, int64 to,
  * strictly increasing; cron slots show a whole minute on the local clock
  * (which is a whole UTC minute in every zone with whole-minute offsets) or
  * are the end of a DST gap; interval slots are multiples of N and the very
- * next one; @reboot has none; an accepted schedule always has a next slot;
- * and, if with_reference, the slot equals ref_next_slot's.
+ * next one; @reboot has none; a one-off (@at) schedule has at most one,
+ * and none once its instant is not after the starting point; every other
+ * accepted schedule always has a next slot; and, if with_reference, the
+ * slot (or its absence) is ref_next_slot's.
  * Returns the number of slots checked.
  */
 extern int	check_slots(const char *text, const CronSchedule *schedule,
