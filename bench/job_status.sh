@@ -18,6 +18,8 @@
 #       by psql; (c) lets the planner skip the columns it does not need,
 #       so next_run, consecutive_failures and running_pid are computed in
 #       (f) only)
+#   (g) (b) as a non-superuser (role cronext_js_app, which owns one job and
+#       its history), so that row-level security applies
 # each JS_REPEAT times (default 5) in one psql session, wall-clock from psql's
 # \timing (parse + plan + execute + transfer); prints the first and the
 # median run, plus one EXPLAIN (ANALYZE, BUFFERS) per query (execution
@@ -38,6 +40,8 @@
 #                      then everything is measured again: for trying an
 #                      index or a rewritten view; both columns are printed
 #   JS_OUT=file        also write the table and all plans there
+#   JS_WAIT_QUIET=N    before measuring, wait up to N s for the machine's
+#                      1-minute load average to drop below 0.5
 #   JS_KEEP=1          leave the cluster running and the directory in place
 #                      at the end (prints how to connect and to stop it)
 set -euo pipefail
@@ -57,6 +61,7 @@ rows=$(( per_job * jobs ))
 # the job looked up in (a) and (b): about the middle
 probe=$(( jobs * 54321 / 100000 ))
 [ "$probe" -ge 1 ] || probe=1
+probe2=$(( probe % jobs + 1 ))
 
 [ "$(id -u)" = 0 ] || { echo "bench/job_status.sh must run as root (it runs PostgreSQL as user postgres)" >&2; exit 1; }
 id postgres >/dev/null 2>&1 || { echo "user postgres is missing (install postgresql-15)" >&2; exit 1; }
@@ -160,7 +165,7 @@ t_jobs=$((SECONDS - t0))
 # 'running'.
 log "inserting $rows history rows"
 t0=$SECONDS
-q <<SQL
+q >/dev/null <<SQL
 SELECT setseed(0.4242);
 INSERT INTO cron.job_run_details
 	(jobid, runid, job_pid, database, username, command, status, return_message,
@@ -193,6 +198,13 @@ FROM (
 ) y;
 SELECT setval('cron.runid_seq', $rows);
 SQL
+# one job (and its history) owned by a role without superuser rights, for (g)
+q <<SQL
+CREATE ROLE cronext_js_app LOGIN;
+GRANT USAGE ON SCHEMA cron TO cronext_js_app;
+UPDATE cron.job SET username = 'cronext_js_app' WHERE jobid = $probe2;
+UPDATE cron.job_run_details SET username = 'cronext_js_app' WHERE jobid = $probe2;
+SQL
 t_rows=$((SECONDS - t0))
 log "jobs in ${t_jobs}s, history in ${t_rows}s; VACUUM ANALYZE"
 t0=$SECONDS
@@ -210,7 +222,7 @@ log "ledger: table/indexes $sizes (cron.job total last); $mix"
 
 # ---------------------------------------------------------------- queries
 
-labels=(a b c d e f)
+labels=(a b c d e f g)
 declare -A sql
 sql[a]="SELECT * FROM cron.job_status WHERE jobid = $probe"
 sql[b]="SELECT * FROM cron.job_status WHERE jobname = 'job-$probe'"
@@ -218,6 +230,10 @@ sql[c]="SELECT count(*) FROM (SELECT * FROM cron.job_status) s"
 sql[d]="SELECT * FROM cron.job_status WHERE last_status = 'failed' ORDER BY last_run_start DESC LIMIT 20"
 sql[e]="SELECT * FROM cron.job_status ORDER BY next_run LIMIT 20"
 sql[f]="SELECT * FROM cron.job_status"
+sql[g]="SELECT * FROM cron.job_status WHERE jobname = 'job-$probe2'"
+# run before the query, untimed
+declare -A pre
+pre[g]="SET ROLE cronext_js_app;"
 
 declare -A res
 plans="$work/plans.txt"
@@ -229,17 +245,17 @@ measure() {
 	for l in "${labels[@]}"; do
 		log "$phase ($l): ${sql[$l]}"
 		# JS_REPEAT runs in one session; \timing goes to stdout, rows to /dev/null
-		times=$( { echo '\timing on'; for _ in $(seq 1 "$repeat"); do echo "${sql[$l]};"; done; } |
+		times=$( { echo "${pre[$l]:-}"; echo '\timing on'; for _ in $(seq 1 "$repeat"); do echo "${sql[$l]};"; done; } |
 			q -o /dev/null | sed -nE 's/^Time: ([0-9.]+) ms.*/\1/p')
 		n=$(echo "$times" | wc -l)
 		[ "$n" = "$repeat" ] || { echo "expected $repeat timings for ($l), got $n" >&2; exit 1; }
 		sorted=$(echo "$times" | sort -g)
 		res[$phase.$l.first]=$(echo "$times" | head -n 1)
 		res[$phase.$l.median]=$(echo "$sorted" | sed -n "$(( (repeat + 1) / 2 ))p")
-		res[$phase.$l.rows]=$(q -c "SELECT count(*) FROM (${sql[$l]}) s")
+		res[$phase.$l.rows]=$(echo "${pre[$l]:-} SELECT count(*) FROM (${sql[$l]}) s" | q | tail -n 1)
 		{
-			echo "=== $phase ($l) ${sql[$l]}"
-			q -c "EXPLAIN (ANALYZE, BUFFERS) ${sql[$l]}"
+			echo "=== $phase ($l) ${pre[$l]:-}${sql[$l]}"
+			echo "${pre[$l]:-} EXPLAIN (ANALYZE, BUFFERS) ${sql[$l]}" | q
 			echo
 		} > "$work/plan.$phase.$l"
 		cat "$work/plan.$phase.$l" >> "$plans"
@@ -250,6 +266,14 @@ measure() {
 	done
 }
 
+if [ "${JS_WAIT_QUIET:-0}" -gt 0 ]; then
+	log "waiting up to ${JS_WAIT_QUIET}s for load1 < 0.5 (now $(cut -d' ' -f1 /proc/loadavg))"
+	for _ in $(seq 1 $(( JS_WAIT_QUIET / 5 ))); do
+		awk '{ exit !($1 < 0.5) }' /proc/loadavg && break
+		sleep 5
+	done
+fi
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 phases=(before)
 measure before
 if [ -n "$after_sql" ]; then
@@ -265,10 +289,10 @@ fi
 report() {
 	local l p
 	echo
-	echo "cron.job_status — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load1 $(cut -d' ' -f1 /proc/loadavg)"
+	echo "cron.job_status — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load1 $load_before before measuring, $(cut -d' ' -f1 /proc/loadavg) at the end"
 	echo "PostgreSQL $($pgbin/postgres --version | awk '{ print $3 }'); cronext (repository at $(git -C "$here/.." log -1 --format=%h 2>/dev/null || echo '?'), installed cronext.so built $(date -u -r "$pglib/cronext.so" '+%Y-%m-%d %H:%M:%S UTC'))"
 	echo "$jobs jobs, $rows ledger rows ($per_job per job; $mix); ledger table $(echo "$sizes" | cut -d' ' -f1-2), its indexes $(echo "$sizes" | cut -d' ' -f3-4)"
-	echo "load: jobs ${t_jobs} s, history ${t_rows} s, VACUUM ANALYZE ${t_vacuum} s; shared_buffers 1GB, other planner settings default; as superuser (no RLS filter)"
+	echo "load: jobs ${t_jobs} s, history ${t_rows} s, VACUUM ANALYZE ${t_vacuum} s; shared_buffers 1GB, other settings default (jit on); (a)-(f) as superuser (no row-level security), (g) as a plain role"
 	[ -n "$after_sql" ] && echo "after = after running $(basename "$after_sql")"
 	echo
 	echo "wall-clock ms over $repeat runs in one session (psql \\timing), EXPLAIN ANALYZE execution ms, shared buffers of the EXPLAIN run"
@@ -281,7 +305,7 @@ report() {
 	done
 	echo
 	for l in "${labels[@]}"; do
-		echo "($l) ${sql[$l]}"
+		echo "($l) ${pre[$l]:+${pre[$l]} }${sql[$l]}"
 	done
 }
 
@@ -290,7 +314,7 @@ if [ -n "${JS_OUT:-}" ]; then
 	{ cat "$work/table"; echo; echo "# plans"; cat "$plans"; } > "$JS_OUT"
 	log "table and plans written to $JS_OUT"
 else
-	log "plans: set JS_OUT=file to keep them (or JS_KEEP=1: $plans)"
+	log "plans are not kept: set JS_OUT=file (or JS_KEEP=1, then see $plans)"
 fi
 if [ "${JS_KEEP:-0}" = 1 ]; then
 	keep=1

@@ -127,6 +127,7 @@ apply_row(CronJob *job, const CronJobRow *row)
 	job->command = replace_string(job->command, row->command);
 	job->database = replace_string(job->database, row->database);
 	job->username = replace_string(job->username, row->username);
+	job->jobname = replace_string(job->jobname, row->jobname);
 	job->active = row->active;
 	job->catchup = strcmp(row->catchup, "none") == 0 ? CATCHUP_NONE :
 		strcmp(row->catchup, "all") == 0 ? CATCHUP_ALL : CATCHUP_LATEST;
@@ -205,6 +206,7 @@ remove_job(CronJob *job)
 	replace_string(job->command, NULL);
 	replace_string(job->database, NULL);
 	replace_string(job->username, NULL);
+	replace_string(job->jobname, NULL);
 	hash_search(jobs, &job->jobid, HASH_REMOVE, NULL);
 }
 

@@ -44,6 +44,7 @@ typedef struct CronJob
 	char	   *command;
 	char	   *database;
 	char	   *username;
+	char	   *jobname;		/* NULL: unnamed */
 	bool		active;
 	CronCatchup catchup;
 	int64		catchup_window;	/* microseconds */

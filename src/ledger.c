@@ -19,10 +19,14 @@
 
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "pgstat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "ledger.h"
@@ -34,7 +38,7 @@
 	"j.max_retries, pg_catalog.date_part('epoch', j.retry_delay), " \
 	"COALESCE(pg_catalog.date_part('epoch', j.timeout), 0), " \
 	"GREATEST(j.created_at, j.updated_at), " \
-	"j.kind OPERATOR(pg_catalog.=) 'http'"
+	"j.kind OPERATOR(pg_catalog.=) 'http', j.jobname"
 
 static const char *const load_jobs_sql =
 JOB_COLUMNS ", NULL::pg_catalog.timestamptz FROM cron.job j";
@@ -88,8 +92,7 @@ static const char *const notify_failed_sql =
 "ELSE pg_catalog.json_build_object('jobid', $1, 'runid', $2, 'scheduled_for', $3, "
 "'attempt', $4, 'return_message', 'the message is too long for a notification: see cron.job_run_details')::pg_catalog.text END) "
 "FROM (SELECT pg_catalog.json_build_object("
-"'jobid', $1, "
-"'jobname', (SELECT pg_catalog.left(j.jobname, 200) FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) $1), "
+"'jobid', $1, 'jobname', pg_catalog.left($6, 200), "
 "'runid', $2, 'scheduled_for', $3, 'attempt', $4, "
 "'return_message', pg_catalog.left($5, 1000))::pg_catalog.text AS full) p";
 
@@ -120,6 +123,9 @@ static const char *const close_orphans_sql =
 "end_time = pg_catalog.now() "
 "WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
 
+/* longest wait for a lock on cron.job in statements that touch it */
+#define LEDGER_LOCK_TIMEOUT	"200ms"
+
 static SPIPlanPtr load_jobs_plan;
 static SPIPlanPtr load_jobs_with_slots_plan;
 static SPIPlanPtr load_some_jobs_plan;
@@ -144,6 +150,54 @@ run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, int expected,
 
 	if (ret != expected)
 		elog(ERROR, "cronext: %s failed: %s", what, SPI_result_code_string(ret));
+}
+
+/*
+ * Execute a kept plan that touches cron.job, which any role with write
+ * rights on it can lock: in a subtransaction, waiting at most
+ * LEDGER_LOCK_TIMEOUT for a lock.  Returns false if the lock was not
+ * granted (nothing was done: the caller tries again later), else the
+ * number of rows processed in *processed.  Other errors propagate.
+ */
+static bool
+run_plan_nowait(SPIPlanPtr plan, Datum *values, const char *nulls,
+				int expected, const char *what, uint64 *processed)
+{
+	MemoryContext old = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		int			nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("lock_timeout", LEDGER_LOCK_TIMEOUT,
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+		run_plan(plan, values, nulls, expected, what);
+		if (processed)
+			*processed = SPI_processed;
+		AtEOXact_GUC(true, nestlevel);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(old);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			PG_RE_THROW();
+		FlushErrorState();
+		FreeErrorData(edata);
+		RollbackAndReleaseCurrentSubTransaction();
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+	CurrentResourceOwner = owner;
+	return ok;
 }
 
 static SPIPlanPtr
@@ -174,7 +228,7 @@ ledger_prepare(void)
 	Oid			some_types[] = {INT8ARRAYOID};
 	Oid			retrying_types[] = {INT8OID, INT4OID, TEXTOID};
 	Oid			prune_types[] = {TIMESTAMPTZOID, INT4OID};
-	Oid			notify_types[] = {INT8OID, INT8OID, TIMESTAMPTZOID, INT4OID, TEXTOID};
+	Oid			notify_types[] = {INT8OID, INT8OID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID};
 
 	if (claim_plan != NULL)
 		return;
@@ -267,7 +321,8 @@ rows_to_jobs(int ret, MemoryContext cxt)
 		row->timeout = DatumGetFloat8(SPI_getbinval(tuple, desc, 13, &isnull));
 		row->changed_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 14, &isnull));
 		row->http = DatumGetBool(SPI_getbinval(tuple, desc, 15, &isnull));
-		row->last_slot = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 16, &isnull));
+		row->jobname = get_text(tuple, desc, 16, cxt);
+		row->last_slot = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 17, &isnull));
 		row->has_last_slot = !isnull;
 
 		old = MemoryContextSwitchTo(cxt);
@@ -362,15 +417,19 @@ ledger_finish_http(int64 runid, bool succeeded, const char *message,
 	run_plan(finish_plan, values, nulls, SPI_OK_UPDATE, "recording a run outcome");
 }
 
-/* mark a one-off job inactive, unless it was changed meanwhile */
-void
+/*
+ * Mark a one-off job inactive, unless it was changed meanwhile.  Returns
+ * false if cron.job is locked: the caller tries again later.
+ */
+bool
 ledger_deactivate_job(int64 jobid, const char *schedule)
 {
 	Datum		values[2];
 
 	values[0] = Int64GetDatum(jobid);
 	values[1] = CStringGetTextDatum(schedule);
-	run_plan(deactivate_plan, values, NULL, SPI_OK_UPDATE, "deactivating a one-off job");
+	return run_plan_nowait(deactivate_plan, values, NULL, SPI_OK_UPDATE,
+						   "deactivating a one-off job", NULL);
 }
 
 /* delete up to batch rows of history older than before; returns how many */
@@ -379,10 +438,15 @@ ledger_prune(TimestampTz before, int batch)
 {
 	Datum		values[2];
 
+	uint64		deleted = 0;
+
 	values[0] = TimestampTzGetDatum(before);
 	values[1] = Int32GetDatum(batch);
-	run_plan(prune_plan, values, NULL, SPI_OK_DELETE, "pruning history");
-	return SPI_processed;
+	/* the query and the delete guard look at cron.job */
+	if (!run_plan_nowait(prune_plan, values, NULL, SPI_OK_DELETE,
+						 "pruning history", &deleted))
+		return 0;
+	return deleted;
 }
 
 /* a failed attempt will be retried: the row waits again, attempt counted */
@@ -402,17 +466,23 @@ ledger_retrying(int64 runid, int next_attempt, const char *message)
  * scheduler's transaction commits, together with the outcome itself.
  */
 void
-ledger_notify_failed(int64 jobid, int64 runid, TimestampTz scheduled_for,
-					 int attempt, const char *message)
+ledger_notify_failed(int64 jobid, const char *jobname, int64 runid,
+					 TimestampTz scheduled_for, int attempt, const char *message)
 {
-	Datum		values[5];
+	Datum		values[6];
+	char		nulls[6];
 
+	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(jobid);
 	values[1] = Int64GetDatum(runid);
 	values[2] = TimestampTzGetDatum(scheduled_for);
 	values[3] = Int32GetDatum(attempt);
 	values[4] = CStringGetTextDatum(message ? message : "");
-	run_plan(notify_failed_plan, values, NULL, SPI_OK_SELECT, "notifying a failure");
+	if (jobname)
+		values[5] = CStringGetTextDatum(jobname);
+	else
+		nulls[5] = 'n';
+	run_plan(notify_failed_plan, values, nulls, SPI_OK_SELECT, "notifying a failure");
 }
 
 /*
@@ -426,7 +496,9 @@ ledger_forget_history(int64 jobid, int64 keep_runid)
 
 	values[0] = Int64GetDatum(jobid);
 	values[1] = Int64GetDatum(keep_runid);
-	run_plan(forget_plan, values, NULL, SPI_OK_DELETE, "pruning run history");
+	/* the delete guard looks at cron.job; if locked, the next run prunes */
+	(void) run_plan_nowait(forget_plan, values, NULL, SPI_OK_DELETE,
+						   "pruning run history", NULL);
 }
 
 /*

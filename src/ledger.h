@@ -29,6 +29,7 @@ typedef struct CronJobRow
 	double		timeout;		/* seconds, 0 = none */
 	TimestampTz changed_at;		/* created or last changed */
 	bool		http;			/* kind 'http' */
+	char	   *jobname;		/* NULL: unnamed */
 	bool		has_last_slot;
 	TimestampTz last_slot;		/* newest non-manual slot in the ledger */
 } CronJobRow;
@@ -57,9 +58,9 @@ extern void ledger_finish(int64 runid, bool succeeded, const char *message,
 extern void ledger_finish_http(int64 runid, bool succeeded, const char *message,
 							   TimestampTz start_time, TimestampTz end_time,
 							   int http_status, const char *body);
-extern void ledger_deactivate_job(int64 jobid, const char *schedule);
+extern bool ledger_deactivate_job(int64 jobid, const char *schedule);
 extern void ledger_retrying(int64 runid, int next_attempt, const char *message);
-extern void ledger_notify_failed(int64 jobid, int64 runid,
+extern void ledger_notify_failed(int64 jobid, const char *jobname, int64 runid,
 								 TimestampTz scheduled_for, int attempt,
 								 const char *message);
 extern void ledger_forget_history(int64 jobid, int64 keep_runid);

@@ -88,6 +88,7 @@ static void collect_http_reports(void);
 static void enforce_timeouts(void);
 
 static List *runs = NIL;		/* CronRun *, in run_cxt */
+static List *pending_deactivations = NIL;	/* jobids as text, in run_cxt */
 static List *workers = NIL;		/* CronWorker *, in run_cxt */
 static MemoryContext run_cxt;
 static bool worker_warned = false;
@@ -179,8 +180,16 @@ claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
 	claim.status = status;
 	claim.message = message;
 	/* a one-off job's only slot is decided: the job is done */
-	if (!manual && job->schedule.kind == CRON_KIND_AT && job->active)
-		ledger_deactivate_job(job->jobid, job->schedule_text);
+	if (!manual && job->schedule.kind == CRON_KIND_AT && job->active &&
+		!ledger_deactivate_job(job->jobid, job->schedule_text))
+	{
+		MemoryContext old = MemoryContextSwitchTo(run_cxt);
+
+		/* cron.job is locked: try again on later passes */
+		pending_deactivations = lappend(pending_deactivations,
+										pstrdup(psprintf(INT64_FORMAT, job->jobid)));
+		MemoryContextSwitchTo(old);
+	}
 	return ledger_claim(&claim);
 }
 
@@ -267,8 +276,8 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 	ledger_finish_http(run->runid, succeeded, message, start_time, end_time,
 					   http_status, body);
 	if (!succeeded)
-		ledger_notify_failed(run->jobid, run->runid, run->scheduled_for,
-							 run->attempt, message);
+		ledger_notify_failed(run->jobid, job ? job->jobname : NULL, run->runid,
+							 run->scheduled_for, run->attempt, message);
 	if (!cronext_log_run)
 		ledger_forget_history(run->jobid, run->runid);
 	if (job)
@@ -770,6 +779,29 @@ runs_launch_claimed(void)
 }
 
 /*
+ * One-off jobs whose deactivation found cron.job locked: try again (in a
+ * transaction).  A job that is gone, inactive or changed since needs none.
+ */
+void
+runs_retry_deactivations(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, pending_deactivations)
+	{
+		char	   *id = lfirst(lc);
+		CronJob    *job = job_cache_lookup(pg_strtoint64(id));
+
+		if (job == NULL || !job->active || job->schedule.kind != CRON_KIND_AT ||
+			ledger_deactivate_job(job->jobid, job->schedule_text))
+		{
+			pending_deactivations = foreach_delete_current(pending_deactivations, lc);
+			pfree(id);
+		}
+	}
+}
+
+/*
  * When a run next needs the scheduler without being woken: a retry coming
  * due, or a launch to try again.  Returns false if none does.
  */
@@ -782,6 +814,11 @@ runs_next_deadline(TimestampTz *at)
 	if (launch_blocked)
 	{
 		*at = GetCurrentTimestamp() + WORKER_RETRY_MS * 1000;
+		any = true;
+	}
+	else if (pending_deactivations != NIL)
+	{
+		*at = GetCurrentTimestamp() + USECS_PER_SEC;
 		any = true;
 	}
 	foreach(lc, runs)

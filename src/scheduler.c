@@ -622,6 +622,7 @@ scheduler_iteration(void)
 
 	runs_collect_reports();
 	runs_serve_cancels();
+	runs_retry_deactivations();
 	prune_history();
 	nanswers = serve_manual_requests(answers);
 	process_due(GetCurrentTimestamp());

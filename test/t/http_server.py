@@ -33,6 +33,8 @@ Paths (anything else is a 404 "no such path"):
                                used up), body "seq <key> <n> <code>".
   /ratelimit/<key>             the first request with this <key>: 429 with
                                "Retry-After: 1"; every later one: 200.
+  /retryafter/<seconds>        always 429 with "Retry-After: <seconds>" (as
+                               given) and body "retry after <seconds>".
   /sleep/<seconds>             waits <seconds> (a float), then 200 "slept".
                                A client that gives up first is not an error.
   /redirect?to=<url>           302 with "Location: <url>" (url-decoded).
@@ -163,6 +165,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.answer(429, "slow down", extra={"Retry-After": "1"})
             else:
                 self.answer(200, "ratelimit %s %d" % (parts[1], n))
+        elif head == "retryafter" and len(parts) == 2:
+            self.answer(429, "retry after %s" % parts[1],
+                        extra={"Retry-After": parts[1]})
         elif head == "sleep" and len(parts) == 2:
             deadline = time.time() + float(parts[1])
             while time.time() < deadline:
