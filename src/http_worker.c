@@ -45,6 +45,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -331,7 +332,8 @@ read_jobs(int n, const int *slots, Datum ids, HttpRequest **reqs,
 {
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	Datum		values[1] = {ids};
-	bool		ok = true;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
 
 	BeginInternalSubTransaction(NULL);
 	PG_TRY();
@@ -374,6 +376,8 @@ read_jobs(int n, const int *slots, Datum ids, HttpRequest **reqs,
 		ok = false;
 	}
 	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
 	return ok;
 }
 
