@@ -229,38 +229,45 @@ BEGIN
 					  DETAIL = 'An HTTP job''s command shows its method and URL.',
 					  HINT = 'Change the url or method instead.';
 		END IF;
-		IF NEW.http_url IS NULL THEN
-			RAISE EXCEPTION 'an HTTP job needs a url'
-				USING ERRCODE = 'invalid_parameter_value';
-		END IF;
-		PERFORM cron._check_http_url(NEW.http_url);
-		NEW.http_method := pg_catalog.upper(COALESCE(NEW.http_method, 'GET'));
-		IF NEW.http_method OPERATOR(pg_catalog.<>) ALL (ARRAY['GET'::text, 'POST'::text, 'PUT'::text, 'PATCH'::text, 'DELETE'::text, 'HEAD'::text]) THEN
-			RAISE EXCEPTION 'invalid HTTP method "%"', NEW.http_method
-				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Use GET, POST, PUT, PATCH, DELETE or HEAD.';
-		END IF;
-		NEW.http_headers := COALESCE(NEW.http_headers, '{}'::jsonb);
-		IF pg_catalog.jsonb_typeof(NEW.http_headers) OPERATOR(pg_catalog.<>) 'object' THEN
-			RAISE EXCEPTION 'headers must be a JSON object'
-				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Write headers as ''{"Authorization": "Bearer ..."}''.';
-		END IF;
-		IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_each(NEW.http_headers) h
-				   WHERE pg_catalog.jsonb_typeof(h.value) OPERATOR(pg_catalog.<>) 'string'
-					  OR h.key OPERATOR(pg_catalog.!~) '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$'
-					  OR (h.value OPERATOR(pg_catalog.#>>) '{}') OPERATOR(pg_catalog.~) '[\r\n\x01-\x08\x0b-\x1f\x7f]') THEN
-			RAISE EXCEPTION 'invalid header in headers'
-				USING ERRCODE = 'invalid_parameter_value',
-					  DETAIL = 'Header names must be HTTP tokens and values strings without control characters.';
-		END IF;
-		IF pg_catalog.cardinality(NEW.http_expect_status) OPERATOR(pg_catalog.=) 0 THEN
-			NEW.http_expect_status := NULL;
-		END IF;
-		IF EXISTS (SELECT 1 FROM pg_catalog.unnest(NEW.http_expect_status) c
-				   WHERE c IS NULL OR c OPERATOR(pg_catalog.<) 100 OR c OPERATOR(pg_catalog.>) 599) THEN
-			RAISE EXCEPTION 'expect_status must list HTTP status codes between 100 and 599'
-				USING ERRCODE = 'invalid_parameter_value';
+		/* the request is validated when it is written, not on every change */
+		IF is_insert OR OLD.kind OPERATOR(pg_catalog.<>) 'http'
+		   OR NEW.http_url IS DISTINCT FROM OLD.http_url
+		   OR NEW.http_method IS DISTINCT FROM OLD.http_method
+		   OR NEW.http_headers IS DISTINCT FROM OLD.http_headers
+		   OR NEW.http_expect_status IS DISTINCT FROM OLD.http_expect_status THEN
+			IF NEW.http_url IS NULL THEN
+				RAISE EXCEPTION 'an HTTP job needs a url'
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			PERFORM cron._check_http_url(NEW.http_url);
+			NEW.http_method := pg_catalog.upper(COALESCE(NEW.http_method, 'GET'));
+			IF NEW.http_method OPERATOR(pg_catalog.<>) ALL (ARRAY['GET'::text, 'POST'::text, 'PUT'::text, 'PATCH'::text, 'DELETE'::text, 'HEAD'::text]) THEN
+				RAISE EXCEPTION 'invalid HTTP method "%"', NEW.http_method
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'Use GET, POST, PUT, PATCH, DELETE or HEAD.';
+			END IF;
+			NEW.http_headers := COALESCE(NEW.http_headers, '{}'::jsonb);
+			IF pg_catalog.jsonb_typeof(NEW.http_headers) OPERATOR(pg_catalog.<>) 'object' THEN
+				RAISE EXCEPTION 'headers must be a JSON object'
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'Write headers as ''{"Authorization": "Bearer ..."}''.';
+			END IF;
+			IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_each(NEW.http_headers) h
+					   WHERE pg_catalog.jsonb_typeof(h.value) OPERATOR(pg_catalog.<>) 'string'
+						  OR h.key OPERATOR(pg_catalog.!~) '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$'
+						  OR (h.value OPERATOR(pg_catalog.#>>) '{}') OPERATOR(pg_catalog.~) '[\r\n\x01-\x08\x0b-\x1f\x7f]') THEN
+				RAISE EXCEPTION 'invalid header in headers'
+					USING ERRCODE = 'invalid_parameter_value',
+						  DETAIL = 'Header names must be HTTP tokens and values strings without control characters.';
+			END IF;
+			IF pg_catalog.cardinality(NEW.http_expect_status) OPERATOR(pg_catalog.=) 0 THEN
+				NEW.http_expect_status := NULL;
+			END IF;
+			IF EXISTS (SELECT 1 FROM pg_catalog.unnest(NEW.http_expect_status) c
+					   WHERE c IS NULL OR c OPERATOR(pg_catalog.<) 100 OR c OPERATOR(pg_catalog.>) 599) THEN
+				RAISE EXCEPTION 'expect_status must list HTTP status codes between 100 and 599'
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
 		END IF;
 		/* what cron.job and the ledger show: never a header */
 		NEW.command := NEW.http_method OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) NEW.http_url;

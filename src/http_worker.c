@@ -26,6 +26,8 @@
  */
 #include "postgres.h"
 
+#include <sys/resource.h>
+
 #include <curl/curl.h>
 
 #include "access/xact.h"
@@ -521,6 +523,33 @@ drive(curl_socket_t fd, int flags)
 }
 
 /*
+ * Every request in flight and every cached connection is a socket: with
+ * the usual soft limit of 1024 open files, cron.http_max_connections near
+ * 1000 would fail to connect.  Raise the soft limit to the hard one (no
+ * privilege needed), and say so if that is still too low.
+ */
+static void
+raise_file_limit(void)
+{
+	struct rlimit rl;
+	rlim_t		want = (rlim_t) cronext_http_max_connections * 2 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max)
+	{
+		rl.rlim_cur = rl.rlim_max;
+		(void) setrlimit(RLIMIT_NOFILE, &rl);
+		(void) getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want)
+		ereport(WARNING,
+				(errmsg("the cronext HTTP worker may open only %lu files, fewer than cron.http_max_connections (%d) needs",
+						(unsigned long) rl.rlim_cur, cronext_http_max_connections),
+				 errhint("Raise the server's open files limit (LimitNOFILE in its systemd unit) or lower cron.http_max_connections.")));
+}
+
+/*
  * Create the queue: cron.http_max_connections slots, each with room for
  * cron.http_max_response_bytes of body.  Only the slots' headers are
  * cleared: a body is written before it is read.
@@ -568,6 +597,7 @@ cron_http_worker_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnection(cronext_database_name, NULL, 0);
 	pgstat_report_appname("cronext http");
+	raise_file_limit();
 	seg = create_queue();
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||

@@ -72,10 +72,12 @@ static const char *const finish_sql =
 "http_status = $6, response_body = $7 "
 "WHERE runid OPERATOR(pg_catalog.=) $1";
 
-/* a one-off job (@at) ran or was skipped: it is done */
+/* one-off jobs (@at) that ran or were skipped: they are done (unless changed since) */
 static const char *const deactivate_sql =
-"UPDATE cron.job SET active = false "
-"WHERE jobid OPERATOR(pg_catalog.=) $1 AND schedule OPERATOR(pg_catalog.=) $2 AND active";
+"UPDATE cron.job j SET active = false "
+"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS d(jobid, schedule) "
+"WHERE j.jobid OPERATOR(pg_catalog.=) d.jobid "
+"AND j.schedule OPERATOR(pg_catalog.=) d.schedule AND j.active";
 
 static const char *const retrying_sql =
 "UPDATE cron.job_run_details SET status = 'starting', attempt = $2, "
@@ -223,7 +225,7 @@ ledger_prepare(void)
 	Oid			running_types[] = {INT8OID, INT4OID, TIMESTAMPTZOID};
 	Oid			finish_types[] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
 	TIMESTAMPTZOID, INT4OID, TEXTOID};
-	Oid			deactivate_types[] = {INT8OID, TEXTOID};
+	Oid			deactivate_types[] = {INT8ARRAYOID, TEXTARRAYOID};
 	Oid			forget_types[] = {INT8OID, INT8OID};
 	Oid			some_types[] = {INT8ARRAYOID};
 	Oid			retrying_types[] = {INT8OID, INT4OID, TEXTOID};
@@ -418,18 +420,27 @@ ledger_finish_http(int64 runid, bool succeeded, const char *message,
 }
 
 /*
- * Mark a one-off job inactive, unless it was changed meanwhile.  Returns
- * false if cron.job is locked: the caller tries again later.
+ * Mark one-off jobs inactive (in one statement), unless changed meanwhile.
+ * Returns false if cron.job is locked: the caller tries again later.
  */
 bool
-ledger_deactivate_job(int64 jobid, const char *schedule)
+ledger_deactivate_jobs(const int64 *jobids, char **schedules, int n)
 {
+	Datum	   *ids = palloc(n * sizeof(Datum));
+	Datum	   *texts = palloc(n * sizeof(Datum));
 	Datum		values[2];
 
-	values[0] = Int64GetDatum(jobid);
-	values[1] = CStringGetTextDatum(schedule);
+	for (int i = 0; i < n; i++)
+	{
+		ids[i] = Int64GetDatum(jobids[i]);
+		texts[i] = CStringGetTextDatum(schedules[i]);
+	}
+	values[0] = PointerGetDatum(construct_array(ids, n, INT8OID, 8,
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[1] = PointerGetDatum(construct_array(texts, n, TEXTOID, -1,
+												false, TYPALIGN_INT));
 	return run_plan_nowait(deactivate_plan, values, NULL, SPI_OK_UPDATE,
-						   "deactivating a one-off job", NULL);
+						   "deactivating one-off jobs", NULL);
 }
 
 /* delete up to batch rows of history older than before; returns how many */

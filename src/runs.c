@@ -88,9 +88,21 @@ static void collect_http_reports(void);
 static void enforce_timeouts(void);
 
 static List *runs = NIL;		/* CronRun *, in run_cxt */
-static List *pending_deactivations = NIL;	/* jobids as text, in run_cxt */
 static List *workers = NIL;		/* CronWorker *, in run_cxt */
 static MemoryContext run_cxt;
+
+/* one-off jobs whose slot was decided, to be made inactive */
+static int64 *to_deactivate = NULL;	/* in run_cxt */
+static int	ndeactivate = 0;
+static int	maxdeactivate = 0;
+
+static int64 *
+grow_ids(int64 *array, int n)
+{
+	if (array == NULL)
+		return MemoryContextAlloc(run_cxt, n * sizeof(int64));
+	return repalloc(array, n * sizeof(int64));
+}
 static bool worker_warned = false;
 static bool launch_blocked = false;
 
@@ -179,16 +191,15 @@ claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
 	claim.manual = manual;
 	claim.status = status;
 	claim.message = message;
-	/* a one-off job's only slot is decided: the job is done */
-	if (!manual && job->schedule.kind == CRON_KIND_AT && job->active &&
-		!ledger_deactivate_job(job->jobid, job->schedule_text))
+	/* a one-off job's only slot is decided: the job is done (see below) */
+	if (!manual && job->schedule.kind == CRON_KIND_AT && job->active)
 	{
-		MemoryContext old = MemoryContextSwitchTo(run_cxt);
-
-		/* cron.job is locked: try again on later passes */
-		pending_deactivations = lappend(pending_deactivations,
-										pstrdup(psprintf(INT64_FORMAT, job->jobid)));
-		MemoryContextSwitchTo(old);
+		if (ndeactivate == maxdeactivate)
+		{
+			maxdeactivate = Max(16, maxdeactivate * 2);
+			to_deactivate = grow_ids(to_deactivate, maxdeactivate);
+		}
+		to_deactivate[ndeactivate++] = job->jobid;
 	}
 	return ledger_claim(&claim);
 }
@@ -779,26 +790,35 @@ runs_launch_claimed(void)
 }
 
 /*
- * One-off jobs whose deactivation found cron.job locked: try again (in a
- * transaction).  A job that is gone, inactive or changed since needs none.
+ * Make the one-off jobs whose slot this pass decided inactive, in one
+ * statement (in a transaction).  If cron.job is locked, they stay listed
+ * and the next pass tries again; jobs gone, inactive or changed since need
+ * nothing.  Their slot is in the ledger either way, so none runs twice.
  */
 void
-runs_retry_deactivations(void)
+runs_flush_deactivations(void)
 {
-	ListCell   *lc;
+	char	  **schedules;
+	int64	   *ids;
+	int			n = 0;
 
-	foreach(lc, pending_deactivations)
+	if (ndeactivate == 0)
+		return;
+	schedules = palloc(ndeactivate * sizeof(char *));
+	ids = palloc(ndeactivate * sizeof(int64));
+	for (int i = 0; i < ndeactivate; i++)
 	{
-		char	   *id = lfirst(lc);
-		CronJob    *job = job_cache_lookup(pg_strtoint64(id));
+		CronJob    *job = job_cache_lookup(to_deactivate[i]);
 
-		if (job == NULL || !job->active || job->schedule.kind != CRON_KIND_AT ||
-			ledger_deactivate_job(job->jobid, job->schedule_text))
-		{
-			pending_deactivations = foreach_delete_current(pending_deactivations, lc);
-			pfree(id);
-		}
+		if (job == NULL || !job->active || job->schedule.kind != CRON_KIND_AT)
+			continue;
+		ids[n] = job->jobid;
+		schedules[n++] = job->schedule_text;
 	}
+	if (n == 0 || ledger_deactivate_jobs(ids, schedules, n))
+		ndeactivate = 0;
+	pfree(schedules);
+	pfree(ids);
 }
 
 /*
@@ -816,7 +836,7 @@ runs_next_deadline(TimestampTz *at)
 		*at = GetCurrentTimestamp() + WORKER_RETRY_MS * 1000;
 		any = true;
 	}
-	else if (pending_deactivations != NIL)
+	else if (ndeactivate > 0)
 	{
 		*at = GetCurrentTimestamp() + USECS_PER_SEC;
 		any = true;

@@ -21,6 +21,6 @@ extern void runs_collect_reports(void);
 extern void runs_serve_cancels(void);
 extern void runs_launch_claimed(void);
 extern bool runs_next_deadline(TimestampTz *at);
-extern void runs_retry_deactivations(void);
+extern void runs_flush_deactivations(void);
 
 #endif							/* CRONEXT_RUNS_H */

@@ -622,11 +622,11 @@ scheduler_iteration(void)
 
 	runs_collect_reports();
 	runs_serve_cancels();
-	runs_retry_deactivations();
 	prune_history();
 	nanswers = serve_manual_requests(answers);
 	process_due(GetCurrentTimestamp());
 	claim_ready();
+	runs_flush_deactivations();
 	end_iteration_xact();
 
 	publish_answers(answers, nanswers);
