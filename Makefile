@@ -19,7 +19,8 @@ OBJS = \
 	src/schedule_pg.o \
 	src/scheduler.o \
 	src/shared.o \
-	src/sql_api.o
+	src/sql_api.o \
+	src/worker_pool.o
 
 EXTENSION = cronext
 DATA = sql/cronext--1.0.sql

@@ -10,6 +10,7 @@
 #define CRONEXT_LEDGER_H
 
 #include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
 
 /* one row of cron.job as the scheduler needs it */
 typedef struct CronJobRow

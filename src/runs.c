@@ -1,42 +1,34 @@
 /*-------------------------------------------------------------------------
  *
  * runs.c
- *	  The scheduler's claimed runs and its pool of job workers: claiming a
- *	  slot, handing the run to a worker, collecting what the worker
- *	  reports, retries, cancels, and the outcome written to the ledger.
+ *	  The scheduler's claimed runs: claiming a slot, handing the run to a
+ *	  job worker (worker_pool.c) or to the HTTP worker (http_dispatch.c),
+ *	  retries, timeouts, cancels, and the outcome written to the ledger.
  *
  * scheduler.c decides which slots are due; this file carries each claimed
- * run from its claim to its outcome.  Both run in the scheduler process,
- * so nothing here is shared: the runs and workers are plain lists.
+ * run from its claim to its outcome.  All of it runs in the scheduler
+ * process, so nothing here is shared: the runs are a plain list.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "catalog/pg_authid.h"
-#include "catalog/pg_database.h"
-#include "commands/dbcommands.h"
+#include <signal.h>
+
 #include "common/pg_prng.h"
-#include "miscadmin.h"
-#include "postmaster/bgworker.h"
-#include "storage/dsm.h"
-#include "storage/latch.h"
-#include "storage/proc.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "cronext.h"
 #include "http_dispatch.h"
 #include "ledger.h"
 #include "run_request.h"
+#include "run_state.h"
 #include "runs.h"
 #include "shared.h"
 
-/* how soon to retry when no background worker slot was free */
+/* how soon to retry a launch that found no worker free */
 #define WORKER_RETRY_MS		100
 
 /*
@@ -46,50 +38,11 @@
  */
 #define HARD_STOP_GRACE_MS	2000
 
-struct CronWorker;
-
-/*
- * A claimed run.  Life: claimed (worker == NULL) -> handed to a job worker
- * -> marked running (the worker reported its start) -> finished (removed).
- */
-typedef struct CronRun
-{
-	int64		runid;
-	int64		jobid;
-	TimestampTz scheduled_for;
-	char	   *database;
-	char	   *username;
-	char	   *command;
-	int			timeout_ms;
-	int			attempt;		/* 1 for the first */
-	bool		cancelled;		/* cron.cancel_run asked to stop it */
-	int			max_retries;
-	int64		retry_delay;	/* microseconds, before the first retry */
-	TimestampTz not_before;		/* a retry waits until then */
-	bool		marked_running;
-	bool		hard_stopped;	/* its worker was terminated for the timeout */
-	struct CronWorker *worker;	/* serving it, or NULL while it waits */
-	bool		http;			/* an HTTP job's run */
-	int			http_slot;		/* its HTTP queue slot while posted, else -1 */
-} CronRun;
-
-/* a job worker (job_worker.c) and its mailbox (run_request.h) */
-typedef struct CronWorker
-{
-	dsm_segment *seg;
-	CronMailbox *mb;
-	BackgroundWorkerHandle *handle;
-	char		database[NAMEDATALEN];
-	char		username[NAMEDATALEN];
-	CronRun    *run;			/* the run it serves, or NULL when idle */
-} CronWorker;
-
 static void collect_http_reports(void);
 static void enforce_timeouts(void);
 
 static List *runs = NIL;		/* CronRun *, in run_cxt */
-static List *workers = NIL;		/* CronWorker *, in run_cxt */
-static MemoryContext run_cxt;
+MemoryContext run_cxt;
 
 /* one-off jobs whose slot was decided, to be made inactive */
 static int64 *to_deactivate = NULL;	/* in run_cxt */
@@ -103,7 +56,6 @@ grow_ids(int64 *array, int n)
 		return MemoryContextAlloc(run_cxt, n * sizeof(int64));
 	return repalloc(array, n * sizeof(int64));
 }
-static bool worker_warned = false;
 static bool launch_blocked = false;
 
 void
@@ -128,52 +80,6 @@ runs_count_sql(void)
 		if (!((CronRun *) lfirst(lc))->http)
 			n++;
 	return n;
-}
-
-/*
- * Why a job cannot run now as its owner, or NULL if it can.  Checked before
- * a run is launched, so that a dropped role, a NOLOGIN role or a missing
- * database fails that run alone, with a clear message.
- */
-static char *
-run_problem(const CronRun *run)
-{
-	HeapTuple	tuple;
-	Form_pg_authid role;
-	Oid			roleid;
-	Oid			dboid;
-	char	   *problem = NULL;
-
-	tuple = SearchSysCache1(AUTHNAME, CStringGetDatum(run->username));
-	if (!HeapTupleIsValid(tuple))
-		return psprintf("role \"%s\" does not exist", run->username);
-	role = (Form_pg_authid) GETSTRUCT(tuple);
-	roleid = role->oid;
-	if (!role->rolcanlogin)
-		problem = psprintf("role \"%s\" is not permitted to log in", run->username);
-	else if (role->rolsuper && !cronext_enable_superuser_jobs)
-		problem = psprintf("cron.enable_superuser_jobs is off: the job would run as superuser \"%s\"",
-						   run->username);
-	ReleaseSysCache(tuple);
-	if (problem)
-		return problem;
-
-	dboid = get_database_oid(run->database, true);
-	if (!OidIsValid(dboid))
-		return psprintf("database \"%s\" does not exist", run->database);
-	tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
-	if (HeapTupleIsValid(tuple))
-	{
-		if (!((Form_pg_database) GETSTRUCT(tuple))->datallowconn)
-			problem = psprintf("database \"%s\" does not allow connections",
-							   run->database);
-		ReleaseSysCache(tuple);
-	}
-	if (problem == NULL &&
-		pg_database_aclcheck(dboid, roleid, ACL_CONNECT) != ACLCHECK_OK)
-		problem = psprintf("role \"%s\" does not have CONNECT privilege on database \"%s\"",
-						   run->username, run->database);
-	return problem;
 }
 
 /* claim a slot of the job in the ledger with the given status */
@@ -248,7 +154,7 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	MemoryContextSwitchTo(old);
 
 	/* an HTTP job opens no session; the HTTP worker checks its owner */
-	problem = run->http ? NULL : run_problem(run);
+	problem = run->http ? NULL : pool_run_problem(run);
 	if (problem)
 	{
 		ledger_finish(runid, false, problem, 0, GetCurrentTimestamp());
@@ -308,7 +214,7 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 }
 
 /* write a run's outcome and forget the run */
-static void
+void
 finish_run(CronRun *run, bool succeeded, const char *message,
 		   TimestampTz start_time, TimestampTz end_time)
 {
@@ -323,7 +229,7 @@ finish_run(CronRun *run, bool succeeded, const char *message,
  * Retry-After), and is capped so that a retry never runs past the job's
  * next slot; when no retry fits, the run fails now.
  */
-static bool
+bool
 retry_run(CronRun *run, const char *message, int min_delay_ms)
 {
 	CronJob    *job = job_cache_lookup(run->jobid);
@@ -359,94 +265,14 @@ retry_run(CronRun *run, const char *message, int min_delay_ms)
 	return true;
 }
 
-static void
-wake_worker(CronWorker *w)
-{
-	SetLatch(&ProcGlobal->allProcs[w->mb->worker_procno].procLatch);
-}
-
 /*
- * Record what the job workers reported since the last iteration, give the
- * workers whose outcome is recorded back to the pool, and forget the
- * workers that have exited.
+ * Record what the job workers and the HTTP worker reported since the last
+ * iteration, and stop runs past their timeout.
  */
 void
 runs_collect_reports(void)
 {
-	ListCell   *lc;
-
-	foreach(lc, workers)
-	{
-		CronWorker *w = lfirst(lc);
-		CronMailbox *mb = w->mb;
-		CronRun    *run = w->run;
-		pid_t		pid;
-		bool		stopped;
-		uint32		state;
-
-		stopped = GetBackgroundWorkerPid(w->handle, &pid) == BGWH_STOPPED;
-		/* read the state after the liveness: a report made before exiting counts */
-		pg_memory_barrier();
-		state = pg_atomic_read_u32(&mb->state);
-		pg_read_barrier();
-
-		if (run != NULL && state == MB_BOUNCED)
-		{
-			/* the worker's session went stale: a fresh worker takes the run */
-			CronJob    *job = job_cache_lookup(run->jobid);
-
-			if (job)
-			{
-				job->running--;
-				job->waiting++;
-			}
-			run->worker = NULL;
-			w->run = NULL;
-			run = NULL;
-		}
-
-		if (run != NULL)
-		{
-			if ((state == MB_RUNNING || state == MB_DONE) && !run->marked_running)
-			{
-				ledger_mark_running(run->runid, mb->pid, mb->start_time);
-				run->marked_running = true;
-			}
-			if (state == MB_DONE)
-			{
-				if (mb->succeeded || !retry_run(run, mb->message, 0))
-					finish_run(run, mb->succeeded, mb->message,
-							   mb->start_time, mb->end_time);
-				if (!stopped)
-				{
-					pg_atomic_write_u32(&mb->state, MB_IDLE);
-					wake_worker(w);
-				}
-			}
-			else if (stopped && state == MB_RUNNING && run->hard_stopped)
-				finish_run(run, false,
-						   psprintf("timed out after %d ms; the command went on after its cancel, so the scheduler terminated its worker",
-									run->timeout_ms),
-						   mb->start_time, GetCurrentTimestamp());
-			else if (stopped && state == MB_RUNNING)
-				finish_run(run, false,
-						   "the job worker exited during the run (see the server log)",
-						   mb->start_time, GetCurrentTimestamp());
-			else if (stopped)
-				finish_run(run, false,
-						   mb->message[0] ? mb->message :
-						   "the job worker exited before it could run the command (see the server log)",
-						   0, GetCurrentTimestamp());
-		}
-
-		if (stopped)
-		{
-			dsm_detach(w->seg);
-			pfree(w->handle);
-			pfree(w);
-			workers = foreach_delete_current(workers, lc);
-		}
-	}
+	pool_collect_reports();
 	collect_http_reports();
 	enforce_timeouts();
 }
@@ -588,155 +414,6 @@ runs_serve_cancels(void)
 	}
 }
 
-/* put a run's request into a worker's mailbox */
-static void
-fill_request(CronMailbox *mb, CronRun *run)
-{
-	mb->jobid = run->jobid;
-	mb->runid = run->runid;
-	mb->timeout_ms = run->timeout_ms;
-	mb->log_statement = cronext_log_statement;
-	mb->start_time = 0;
-	mb->end_time = 0;
-	mb->succeeded = false;
-	mb->message[0] = '\0';
-	memcpy(mb->command, run->command, strlen(run->command) + 1);
-}
-
-/* start a new job worker for a run; false if no worker slot is free */
-static bool
-start_worker(CronRun *run)
-{
-	BackgroundWorker bgw;
-	Size		capacity = Max(CRON_MAILBOX_COMMAND_MIN, strlen(run->command) + 1);
-	CronWorker *w;
-	dsm_segment *seg;
-	CronMailbox *mb;
-	BackgroundWorkerHandle *handle;
-	MemoryContext old;
-	bool		ok;
-
-	seg = dsm_create(CronMailboxSize(capacity), 0);
-	dsm_pin_mapping(seg);
-	mb = (CronMailbox *) dsm_segment_address(seg);
-	memset(mb, 0, offsetof(CronMailbox, command));
-	strlcpy(mb->database, run->database, sizeof(mb->database));
-	strlcpy(mb->username, run->username, sizeof(mb->username));
-	mb->scheduler_procno = MyProc->pgprocno;
-	mb->command_capacity = capacity;
-	fill_request(mb, run);
-	pg_atomic_init_u32(&mb->state, MB_ASSIGNED);
-
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(bgw.bgw_library_name, "cronext", BGW_MAXLEN);
-	strlcpy(bgw.bgw_function_name, "cron_job_worker_main", BGW_MAXLEN);
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "cronext job worker for %s in %s",
-			 run->username, run->database);
-	strlcpy(bgw.bgw_type, "cronext job", BGW_MAXLEN);
-	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
-	bgw.bgw_notify_pid = MyProcPid;
-
-	/* the handle must outlive this iteration's memory */
-	old = MemoryContextSwitchTo(run_cxt);
-	ok = RegisterDynamicBackgroundWorker(&bgw, &handle);
-	MemoryContextSwitchTo(old);
-	if (!ok)
-	{
-		dsm_detach(seg);
-		return false;
-	}
-
-	w = MemoryContextAllocZero(run_cxt, sizeof(CronWorker));
-	w->seg = seg;
-	w->mb = mb;
-	w->handle = handle;
-	strlcpy(w->database, run->database, sizeof(w->database));
-	strlcpy(w->username, run->username, sizeof(w->username));
-	w->run = run;
-	run->worker = w;
-	workers = lappend(workers, w);
-	return true;
-}
-
-/* hand a run to an idle worker of the same database and role, if any */
-static bool
-reuse_worker(CronRun *run)
-{
-	ListCell   *lc;
-	Size		len = strlen(run->command) + 1;
-
-	foreach(lc, workers)
-	{
-		CronWorker *w = lfirst(lc);
-		uint32		expected = MB_IDLE;
-
-		if (w->run != NULL || len > w->mb->command_capacity ||
-			strcmp(w->database, run->database) != 0 ||
-			strcmp(w->username, run->username) != 0)
-			continue;
-		if (!pg_atomic_compare_exchange_u32(&w->mb->state, &expected, MB_RESERVED))
-			continue;			/* it is leaving */
-		fill_request(w->mb, run);
-		pg_write_barrier();
-		pg_atomic_write_u32(&w->mb->state, MB_ASSIGNED);
-		wake_worker(w);
-		w->run = run;
-		run->worker = w;
-		return true;
-	}
-	return false;
-}
-
-/* ask one idle worker to leave, to make room for another database or role */
-static bool
-retire_idle_worker(void)
-{
-	ListCell   *lc;
-
-	foreach(lc, workers)
-	{
-		CronWorker *w = lfirst(lc);
-		uint32		expected = MB_IDLE;
-
-		if (w->run == NULL &&
-			pg_atomic_compare_exchange_u32(&w->mb->state, &expected, MB_EXITING))
-		{
-			wake_worker(w);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* hand a run to a job worker; false if none can take it now */
-static bool
-launch_sql_run(CronRun *run)
-{
-	if (reuse_worker(run))
-		return true;
-	if (list_length(workers) < cronext_max_running_jobs && start_worker(run))
-	{
-		worker_warned = false;
-		return true;
-	}
-	/* idle workers of other databases or roles make room */
-	if (retire_idle_worker())
-		return false;
-	if (list_length(workers) < cronext_max_running_jobs)
-	{
-		if (!worker_warned)
-			ereport(WARNING,
-					(errmsg("no background worker slot is free; due cron runs wait"),
-					 errhint("Raise max_worker_processes (now %d).",
-							 max_worker_processes)));
-		worker_warned = true;
-	}
-	return false;
-}
-
 /*
  * Hand the claimed runs that may start to job workers or to the HTTP
  * worker (outside transactions).  SQL and HTTP runs wait for their own
@@ -776,7 +453,7 @@ runs_launch_claimed(void)
 				continue;
 			}
 		}
-		else if (!launch_sql_run(run))
+		else if (!pool_launch(run))
 		{
 			sql_blocked = launch_blocked = true;
 			continue;

@@ -1,0 +1,68 @@
+/*-------------------------------------------------------------------------
+ *
+ * run_state.h
+ *	  The scheduler's claimed runs and job workers, shared by runs.c (the
+ *	  runs' life) and worker_pool.c (the job workers that run them).  Both
+ *	  live in the scheduler process only.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CRONEXT_RUN_STATE_H
+#define CRONEXT_RUN_STATE_H
+
+#include "datatype/timestamp.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+
+#include "run_request.h"
+
+struct CronWorker;
+
+/*
+ * A claimed run.  Life: claimed (worker == NULL) -> handed to a job worker
+ * -> marked running (the worker reported its start) -> finished (removed).
+ */
+typedef struct CronRun
+{
+	int64		runid;
+	int64		jobid;
+	TimestampTz scheduled_for;
+	char	   *database;
+	char	   *username;
+	char	   *command;
+	int			timeout_ms;
+	int			attempt;		/* 1 for the first */
+	bool		cancelled;		/* cron.cancel_run asked to stop it */
+	int			max_retries;
+	int64		retry_delay;	/* microseconds, before the first retry */
+	TimestampTz not_before;		/* a retry waits until then */
+	bool		marked_running;
+	bool		hard_stopped;	/* its worker was terminated for the timeout */
+	struct CronWorker *worker;	/* serving it, or NULL while it waits */
+	bool		http;			/* an HTTP job's run */
+	int			http_slot;		/* its HTTP queue slot while posted, else -1 */
+} CronRun;
+
+/* a job worker (job_worker.c) and its mailbox (run_request.h) */
+typedef struct CronWorker
+{
+	dsm_segment *seg;
+	CronMailbox *mb;
+	BackgroundWorkerHandle *handle;
+	char		database[NAMEDATALEN];
+	char		username[NAMEDATALEN];
+	CronRun    *run;			/* the run it serves, or NULL when idle */
+} CronWorker;
+
+/* runs.c */
+extern MemoryContext run_cxt;
+extern void finish_run(CronRun *run, bool succeeded, const char *message,
+					   TimestampTz start_time, TimestampTz end_time);
+extern bool retry_run(CronRun *run, const char *message, int min_delay_ms);
+
+/* worker_pool.c */
+extern char *pool_run_problem(const CronRun *run);
+extern bool pool_launch(CronRun *run);
+extern void pool_collect_reports(void);
+
+#endif							/* CRONEXT_RUN_STATE_H */
