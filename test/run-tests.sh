@@ -35,7 +35,7 @@ SCRATCH_PREFIX=/tmp/cronext-test.
 PACKAGES=(
 	postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev
 	libipc-run-perl build-essential clang clang-14 libclang-rt-14-dev
-	valgrind make perl python3 tzdata ca-certificates
+	valgrind make perl python3 openssl tzdata ca-certificates
 )
 
 STAGES=()
@@ -122,7 +122,7 @@ stage_deps() {
 	# the postgres user comes with postgresql-common; it runs the servers
 	id postgres >/dev/null 2>&1 || { echo "user postgres missing"; return 1; }
 	local tool
-	for tool in "$PG_CONFIG" "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$PG_REGRESS" clang gcc valgrind prove python3; do
+	for tool in "$PG_CONFIG" "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$PG_REGRESS" clang gcc valgrind prove python3 openssl; do
 		command -v "$tool" >/dev/null 2>&1 || { echo "missing: $tool"; return 1; }
 	done
 }
