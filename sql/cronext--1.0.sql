@@ -215,9 +215,7 @@ BEGIN
 			OR NEW.http_headers IS DISTINCT FROM OLD.http_headers
 			OR NEW.http_body IS DISTINCT FROM OLD.http_body
 			OR NEW.username IS DISTINCT FROM OLD.username)
-		   AND NOT pg_catalog.has_function_privilege(
-				'cron.schedule_http(text,text,text,text,jsonb,text,interval,integer[],text,text,interval,text,integer,interval,boolean)'::pg_catalog.regprocedure,
-				'EXECUTE') THEN
+		   AND NOT cron._http_allowed(CURRENT_USER) THEN
 			RAISE EXCEPTION 'permission denied to schedule HTTP jobs'
 				USING ERRCODE = 'insufficient_privilege',
 					  DETAIL = 'HTTP jobs need EXECUTE on cron.schedule_http, granted by an administrator.';
@@ -752,6 +750,21 @@ END
 $function$;
 
 REVOKE EXECUTE ON FUNCTION cron.schedule_http(text, text, text, text, jsonb, text, interval, integer[], text, text, interval, text, integer, interval, boolean) FROM PUBLIC;
+
+/*
+ * May this role create or change HTTP jobs?  The one definition of the
+ * HTTP privilege, used by the guard trigger on writes and by the HTTP
+ * worker before each request.
+ */
+CREATE FUNCTION cron._http_allowed(role_name name)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+	SELECT pg_catalog.has_function_privilege(role_name,
+		'cron.schedule_http(text,text,text,text,jsonb,text,interval,integer[],text,text,interval,text,integer,interval,boolean)'::pg_catalog.regprocedure,
+		'EXECUTE')
+$function$;
 
 COMMENT ON FUNCTION cron.schedule_http(text, text, text, text, jsonb, text, interval, integer[], text, text, interval, text, integer, interval, boolean)
 	IS 'call an HTTP endpoint on a schedule, or update the caller''s job of that name; returns its jobid';

@@ -47,17 +47,16 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "cronext.h"
 #include "http_queue.h"
 #include "http_request.h"
+#include "lock_timeout.h"
 #include "shared.h"
 
-/* lock_timeout for reading cron.job, and when to try again after it */
-#define HTTP_LOCK_TIMEOUT	"200"
+/* when to read cron.job again after its lock was not granted */
 #define HTTP_RETRY_READ_MS	100
 
 /* how often the worker looks whether its scheduler is still there */
@@ -92,11 +91,7 @@ static const char *const job_sql =
 "j.http_expect_status, "
 "COALESCE(pg_catalog.date_part('epoch', j.timeout) OPERATOR(pg_catalog.*) 1000, 0)::pg_catalog.float8, "
 "CASE WHEN r.oid IS NULL THEN pg_catalog.format('role \"%s\" does not exist', j.username) "
-"WHEN NOT pg_catalog.has_function_privilege(r.oid, "
-"'cron.schedule_http(pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,"
-"pg_catalog.jsonb,pg_catalog.text,pg_catalog.interval,pg_catalog.int4[],pg_catalog.text,"
-"pg_catalog.text,pg_catalog.interval,pg_catalog.text,pg_catalog.int4,pg_catalog.interval,"
-"pg_catalog.bool)'::pg_catalog.regprocedure::pg_catalog.oid, 'EXECUTE') "
+"WHEN NOT cron._http_allowed(r.rolname) "
 "THEN pg_catalog.format('role \"%s\" may no longer schedule HTTP jobs (EXECUTE on cron.schedule_http was revoked)', j.username) "
 "END "
 "FROM cron.job j LEFT JOIN pg_catalog.pg_roles r "
@@ -323,64 +318,50 @@ request_from_row(int slotno, HeapTuple tuple, TupleDesc desc)
 	return req;
 }
 
-/*
- * Read the jobs of the posted slots, in a subtransaction under a short
- * lock_timeout: a role holding a lock on cron.job must not freeze the
- * requests in flight.  Returns false with *edata set on an error.
- */
-static bool
-read_jobs(int n, const int *slots, Datum ids, HttpRequest **reqs,
-		  char **problems, MemoryContext cxt, ErrorData **edata)
+/* what start_posted reads, as a step of cron_with_lock_timeout */
+typedef struct ReadStep
 {
+	int			n;
+	const int  *slots;			/* the posted slots */
+	Datum		ids;			/* their jobids, an int8[] */
+	HttpRequest **reqs;			/* out: a request per slot, or NULL */
+	char	  **problems;		/* out: why a slot cannot run, or NULL */
+	MemoryContext cxt;			/* where the problems are kept */
+} ReadStep;
+
+static void
+read_step(void *arg)
+{
+	ReadStep   *rs = arg;
 	Oid			argtypes[1] = {INT8ARRAYOID};
-	Datum		values[1] = {ids};
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
+	Datum		values[1] = {rs->ids};
+	int			ret;
 
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	ret = SPI_execute_with_args(job_sql, 1, argtypes, values, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "cronext: reading HTTP jobs failed: %s", SPI_result_code_string(ret));
+	for (uint64 r = 0; r < SPI_processed; r++)
 	{
-		int			ret;
+		HeapTuple	tuple = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		jobid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		char	   *problem = SPI_getvalue(tuple, desc, 8);
 
-		SPI_connect();
-		PushActiveSnapshot(GetTransactionSnapshot());
-		ret = SPI_execute_with_args(job_sql, 1, argtypes, values, NULL, true, 0);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "cronext: reading HTTP jobs failed: %s", SPI_result_code_string(ret));
-		for (uint64 r = 0; r < SPI_processed; r++)
+		for (int i = 0; i < rs->n; i++)
 		{
-			HeapTuple	tuple = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			int64		jobid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-			char	   *problem = SPI_getvalue(tuple, desc, 8);
-
-			for (int i = 0; i < n; i++)
-			{
-				if (cron_http_slot(queue, slots[i])->jobid != jobid)
-					continue;
-				if (problem)
-					problems[i] = MemoryContextStrdup(cxt, problem);
-				else
-					reqs[i] = request_from_row(slots[i], tuple, desc);
-			}
+			if (cron_http_slot(queue, rs->slots[i])->jobid != jobid)
+				continue;
+			if (problem)
+				rs->problems[i] = MemoryContextStrdup(rs->cxt, problem);
+			else
+				rs->reqs[i] = request_from_row(rs->slots[i], tuple, desc);
 		}
-		SPI_finish();
-		PopActiveSnapshot();
-		ReleaseCurrentSubTransaction();
 	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		*edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return ok;
+	SPI_finish();
+	PopActiveSnapshot();
 }
 
 /*
@@ -398,6 +379,7 @@ start_posted(void)
 	HttpRequest **reqs;
 	char	  **problems;
 	ErrorData  *edata = NULL;
+	ReadStep	rs;
 	bool		ok;
 
 	if (retry_posted_at > GetCurrentTimestamp())
@@ -421,16 +403,19 @@ start_posted(void)
 	for (int i = 0; i < n; i++)
 		ids[i] = Int64GetDatum(cron_http_slot(queue, slots[i])->jobid);
 
+	rs.n = n;
+	rs.slots = slots;
+	rs.ids = PointerGetDatum(construct_array(ids, n, INT8OID, 8, true,
+											 TYPALIGN_DOUBLE));
+	rs.reqs = reqs;
+	rs.problems = problems;
+	rs.cxt = cxt;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	(void) set_config_option("lock_timeout", HTTP_LOCK_TIMEOUT,
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
-							 true, 0, false);
+	/* the error, if any, must outlive the transaction */
+	MemoryContextSwitchTo(cxt);
 	pgstat_report_activity(STATE_RUNNING, "reading HTTP jobs");
-	ok = read_jobs(n, slots,
-				   PointerGetDatum(construct_array(ids, n, INT8OID, 8, true,
-												   TYPALIGN_DOUBLE)),
-				   reqs, problems, cxt, &edata);
+	ok = cron_with_lock_timeout(read_step, &rs, &edata);
 	CommitTransactionCommand();
 	MemoryContextSwitchTo(cxt);
 	pgstat_report_activity(STATE_IDLE, NULL);

@@ -19,17 +19,14 @@
 
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
-#include "access/xact.h"
 #include "executor/spi.h"
 #include "pgstat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
-#include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "ledger.h"
+#include "lock_timeout.h"
 
 #define JOB_COLUMNS \
 	"SELECT j.jobid, j.schedule, j.command, j.database, j.username, " \
@@ -125,9 +122,6 @@ static const char *const close_orphans_sql =
 "end_time = pg_catalog.now() "
 "WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
 
-/* longest wait for a lock on cron.job in statements that touch it */
-#define LEDGER_LOCK_TIMEOUT	"200ms"
-
 static SPIPlanPtr load_jobs_plan;
 static SPIPlanPtr load_jobs_with_slots_plan;
 static SPIPlanPtr load_some_jobs_plan;
@@ -154,52 +148,43 @@ run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, int expected,
 		elog(ERROR, "cronext: %s failed: %s", what, SPI_result_code_string(ret));
 }
 
+/* a kept plan that touches cron.job, as a step of cron_with_lock_timeout */
+typedef struct PlanStep
+{
+	SPIPlanPtr	plan;
+	Datum	   *values;
+	const char *nulls;
+	int			expected;
+	const char *what;
+	uint64		processed;
+} PlanStep;
+
+static void
+plan_step(void *arg)
+{
+	PlanStep   *ps = arg;
+
+	run_plan(ps->plan, ps->values, ps->nulls, ps->expected, ps->what);
+	ps->processed = SPI_processed;
+}
+
 /*
  * Execute a kept plan that touches cron.job, which any role with write
- * rights on it can lock: in a subtransaction, waiting at most
- * LEDGER_LOCK_TIMEOUT for a lock.  Returns false if the lock was not
- * granted (nothing was done: the caller tries again later), else the
- * number of rows processed in *processed.  Other errors propagate.
+ * rights on it can lock, waiting only briefly for its locks.  Returns
+ * false if a lock was not granted (nothing was done: the caller tries
+ * again later), else the number of rows processed in *processed.
  */
 static bool
 run_plan_nowait(SPIPlanPtr plan, Datum *values, const char *nulls,
 				int expected, const char *what, uint64 *processed)
 {
-	MemoryContext old = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
+	PlanStep	ps = {plan, values, nulls, expected, what, 0};
 
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
-	{
-		int			nestlevel = NewGUCNestLevel();
-
-		(void) set_config_option("lock_timeout", LEDGER_LOCK_TIMEOUT,
-								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-								 true, 0, false);
-		run_plan(plan, values, nulls, expected, what);
-		if (processed)
-			*processed = SPI_processed;
-		AtEOXact_GUC(true, nestlevel);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(old);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-			PG_RE_THROW();
-		FlushErrorState();
-		FreeErrorData(edata);
-		RollbackAndReleaseCurrentSubTransaction();
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(old);
-	CurrentResourceOwner = owner;
-	return ok;
+	if (!cron_with_lock_timeout(plan_step, &ps, NULL))
+		return false;
+	if (processed)
+		*processed = ps.processed;
+	return true;
 }
 
 static SPIPlanPtr

@@ -43,6 +43,7 @@ static void enforce_timeouts(void);
 
 static List *runs = NIL;		/* CronRun *, in run_cxt */
 MemoryContext run_cxt;
+static int	nsql_runs = 0;		/* runs that are not HTTP runs */
 
 /* one-off jobs whose slot was decided, to be made inactive */
 static int64 *to_deactivate = NULL;	/* in run_cxt */
@@ -73,13 +74,7 @@ runs_init(void)
 int
 runs_count_sql(void)
 {
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, runs)
-		if (!((CronRun *) lfirst(lc))->http)
-			n++;
-	return n;
+	return nsql_runs;
 }
 
 /* claim a slot of the job in the ledger with the given status */
@@ -171,6 +166,8 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	old = MemoryContextSwitchTo(run_cxt);
 	runs = lappend(runs, run);
 	MemoryContextSwitchTo(old);
+	if (!run->http)
+		nsql_runs++;
 	job->waiting++;
 	return runid;
 }
@@ -207,6 +204,8 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 	if (run->worker)
 		run->worker->run = NULL;
 	runs = list_delete_ptr(runs, run);
+	if (!run->http)
+		nsql_runs--;
 	pfree(run->database);
 	pfree(run->username);
 	pfree(run->command);

@@ -54,6 +54,7 @@
 #include "cronext.h"
 #include "job_cache.h"
 #include "ledger.h"
+#include "lock_timeout.h"
 #include "runs.h"
 #include "scheduler.h"
 #include "shared.h"
@@ -63,9 +64,6 @@
 
 /* how often to look again while the extension is not installed */
 #define EXTENSION_POLL_MS	1000
-
-/* longest wait for a lock on cron.job before keeping the cached jobs */
-#define RELOAD_LOCK_TIMEOUT	"200ms"
 
 /* how soon to retry reading cron.job when it was locked */
 #define RELOAD_RETRY_MS		500
@@ -491,53 +489,40 @@ current_job_relid(void)
 	return OidIsValid(nsp) ? get_relname_relid("job", nsp) : InvalidOid;
 }
 
+/* what reload_jobs reads, as a step of cron_with_lock_timeout */
+typedef struct ReloadStep
+{
+	const int64 *ids;			/* NULL: all jobs */
+	int			nids;
+	List	   *rows;
+} ReloadStep;
+
+static void
+reload_step(void *arg)
+{
+	ReloadStep *rs = arg;
+
+	if (rs->ids != NULL)
+		rs->rows = ledger_load_some_jobs(rs->ids, rs->nids, loop_cxt);
+	else
+		rs->rows = ledger_load_jobs(first_load, loop_cxt);
+}
+
 /*
  * Read cron.job into the cache: the given jobs, or all when ids is NULL.
- * A role that may write cron.job may also
- * lock it; so the read waits at most RELOAD_LOCK_TIMEOUT for its lock and,
- * if it cannot get it, keeps the jobs it knows and tries again shortly,
- * so that nobody's lock stalls everybody's jobs.  Returns false then.
+ * A role that may write cron.job may also lock it; so the read waits only
+ * briefly for its lock and, if it cannot get it, keeps the jobs it knows
+ * and tries again shortly, so that nobody's lock stalls everybody's jobs.
+ * Returns false then.
  */
 static bool
 reload_jobs(const int64 *ids, int nids)
 {
-	MemoryContext old = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
+	ReloadStep	rs = {ids, nids, NIL};
+	ErrorData  *edata = NULL;
 
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
+	if (!cron_with_lock_timeout(reload_step, &rs, &edata))
 	{
-		List	   *rows;
-		int			nestlevel = NewGUCNestLevel();
-
-		(void) set_config_option("lock_timeout", RELOAD_LOCK_TIMEOUT,
-								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-								 true, 0, false);
-		if (ids != NULL)
-			rows = ledger_load_some_jobs(ids, nids, loop_cxt);
-		else
-			rows = ledger_load_jobs(first_load, loop_cxt);
-		AtEOXact_GUC(true, nestlevel);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(old);
-		CurrentResourceOwner = owner;
-		if (ids != NULL)
-			job_cache_update(rows, ids, nids);
-		else
-			job_cache_reload(rows, first_load);
-		reload_warned = false;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(old);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(old);
-		CurrentResourceOwner = owner;
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 			ReThrowError(edata);
 		if (!reload_warned)
@@ -545,10 +530,14 @@ reload_jobs(const int64 *ids, int nids)
 					(errmsg("cronext could not read cron.job: %s", edata->message),
 					 errdetail("Jobs keep running as last read; the read is retried.")));
 		reload_warned = true;
-		ok = false;
+		return false;
 	}
-	PG_END_TRY();
-	return ok;
+	if (ids != NULL)
+		job_cache_update(rs.rows, ids, nids);
+	else
+		job_cache_reload(rs.rows, first_load);
+	reload_warned = false;
+	return true;
 }
 
 /* one pass: read changes, record reports, decide, claim, launch */

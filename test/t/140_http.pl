@@ -24,87 +24,20 @@ use IO::Socket::INET;
 use IPC::Run;
 use JSON::PP;
 use CronextTest;
+use HttpTestServer;
 
 my $far = '0 0 1 1 *';		# never due during the test: runs come from cron.run_job
 
 # ---------------------------------------------------------------------
 # the loopback HTTP server
 # ---------------------------------------------------------------------
-my $dir = PostgreSQL::Test::Utils::tempdir();
-my $port_file = "$dir/http_port";
-my $req_log = "$dir/http_requests.jsonl";
-my $python = -x '/usr/bin/python3' ? '/usr/bin/python3' : 'python3';
-my $server = IPC::Run::start([ $python, "$FindBin::Bin/http_server.py", $port_file, $req_log ],
-	'<', \undef, '>', "$dir/http_server.out", '2>', "$dir/http_server.err");
-
-sub stop_server
-{
-	return unless $server;
-	eval { $server->signal('TERM'); };
-	eval { $server->finish; } or eval { $server->kill_kill; };
-	undef $server;
-}
-END { stop_server(); }
-
-{
-	my $deadline = time() + 15;
-	usleep(50_000) while !-s $port_file && time() < $deadline && $server->pumpable;
-}
-BAIL_OUT('the HTTP test server did not start: ' . (slurp_file("$dir/http_server.err") // ''))
-  unless -s $port_file;
-my $port = slurp_file($port_file);
-chomp $port;
+my $port = start_server();
 my $base = "http://127.0.0.1:$port";
-note("HTTP test server at $base");
 
 # a port that is bound but not listening: connecting to it is refused
 my $closed = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp')
   or die "cannot bind a socket: $!";
 my $refused_port = $closed->sockport;
-
-# every request the server logged (optionally only those whose path starts
-# with $prefix), in arrival order
-sub requests
-{
-	my ($prefix) = @_;
-	my @r;
-	return @r unless -e $req_log;
-	for my $line (split /\n/, slurp_file($req_log))
-	{
-		my $r = eval { decode_json($line) } or next;    # a line still being written
-		push @r, $r if !defined $prefix || index($r->{path}, $prefix) == 0;
-	}
-	return @r;
-}
-
-# wait until at least $n requests with that path prefix arrived
-sub wait_requests
-{
-	my ($prefix, $n, $timeout) = @_;
-	my $deadline = time() + ($timeout // 10);
-	while (time() < $deadline)
-	{
-		return 1 if scalar(requests($prefix)) >= $n;
-		usleep(50_000);
-	}
-	diag("timed out waiting for $n requests to $prefix");
-	return 0;
-}
-
-# the values of a request header (name case-insensitive)
-sub header_values
-{
-	my ($req, $name) = @_;
-	return map { $_->[1] } grep { lc($_->[0]) eq lc($name) } @{ $req->{headers} };
-}
-
-# SQL literal
-sub lit
-{
-	my ($s) = @_;
-	$s =~ s/'/''/g;
-	return "'$s'";
-}
 
 # a Perl character string as the UTF-8 bytes psql prints
 sub utf8_bytes
@@ -114,13 +47,6 @@ sub utf8_bytes
 	return $s;
 }
 
-# a ledger row as a hash
-sub run_row
-{
-	my ($node, $runid) = @_;
-	my $json = q1($node, "SELECT row_to_json(d) FROM cron.job_run_details d WHERE runid = $runid");
-	return $json eq '' ? {} : decode_json($json);
-}
 
 # ---------------------------------------------------------------------
 # the node: the most talkative logging, so a leak would show
