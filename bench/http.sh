@@ -113,17 +113,7 @@ trap 'exit 130' INT TERM
 
 results="$work/results"
 : > "$results"
-put() { echo "$1=$2" >> "$results"; }
-get() { local v; v=$(grep "^$1=" "$results" | tail -n 1 | cut -d= -f2-); echo "${v:--}"; }
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-
-now() { date +%s.%N; }
-sleep_until() {
-	local d
-	d=$(awk -v t="$1" -v n="$(now)" 'BEGIN { d = t - n; if (d < 0) d = 0; printf "%.3f", d }')
-	sleep "$d"
-}
-fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
+. "$here/lib.sh"
 
 # ---------------------------------------------------------------- loopback server
 

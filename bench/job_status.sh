@@ -89,7 +89,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+. "$here/lib.sh"
 
 # psql on the cluster, database postgres, unaligned tuples only
 q() {
