@@ -13,6 +13,7 @@ OBJS = \
 	src/job_cache.o \
 	src/job_worker.o \
 	src/ledger.o \
+	src/lock_guard.o \
 	src/lock_timeout.o \
 	src/next_run.o \
 	src/runs.o \

@@ -80,6 +80,12 @@ CREATE TABLE cron.job (
 	http_headers jsonb,
 	http_body text,
 	http_expect_status integer[],
+	/*
+	 * The owner's role OID, set by the guard from username: a role dropped
+	 * and created again under the same name is another role, and neither
+	 * sees nor runs the old one's jobs.
+	 */
+	roleid oid,
 	CONSTRAINT job_pkey PRIMARY KEY (jobid),
 	CONSTRAINT jobname_username_uniq UNIQUE (username, jobname),
 	CONSTRAINT job_kind_check CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['sql'::text, 'http'::text])),
@@ -186,6 +192,8 @@ DECLARE
 	caller_is_superuser boolean;
 	target record;
 	is_insert boolean := TG_OP OPERATOR(pg_catalog.=) 'INSERT';
+	max_bytes bigint;
+	max_jobs bigint;
 BEGIN
 	SELECT r.rolsuper INTO caller_is_superuser
 	FROM pg_catalog.pg_roles r
@@ -318,8 +326,9 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Use queue, skip or allow.';
 	END IF;
-	IF NEW.catchup_window OPERATOR(pg_catalog.<) '0'::interval THEN
-		RAISE EXCEPTION 'catchup_window must not be negative'
+	IF NEW.catchup_window OPERATOR(pg_catalog.<) '0'::interval
+	   OR NEW.catchup_window OPERATOR(pg_catalog.>) '366 days'::interval THEN
+		RAISE EXCEPTION 'catchup_window must be between 0 and 366 days'
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = pg_catalog.format('catchup_window is %s.', NEW.catchup_window);
 	END IF;
@@ -329,14 +338,19 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = pg_catalog.format('max_retries is %s.', NEW.max_retries);
 	END IF;
-	IF NEW.retry_delay OPERATOR(pg_catalog.<) '0'::interval THEN
-		RAISE EXCEPTION 'retry_delay must not be negative'
+	IF NEW.retry_delay OPERATOR(pg_catalog.<) '0'::interval
+	   OR NEW.retry_delay OPERATOR(pg_catalog.>) '30 days'::interval THEN
+		RAISE EXCEPTION 'retry_delay must be between 0 and 30 days'
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = pg_catalog.format('retry_delay is %s.', NEW.retry_delay);
 	END IF;
 	/* a zero timeout means none, as for statement_timeout */
 	IF NEW.timeout OPERATOR(pg_catalog.=) '0'::interval THEN
 		NEW.timeout := NULL;
+	ELSIF NEW.timeout OPERATOR(pg_catalog.>) '0'::interval
+	   AND NEW.timeout OPERATOR(pg_catalog.<) '1 millisecond'::interval THEN
+		/* runs time out in whole milliseconds: never round down to none */
+		NEW.timeout := '1 millisecond'::interval;
 	ELSIF NEW.timeout OPERATOR(pg_catalog.<) '0'::interval
 	   OR NEW.timeout OPERATOR(pg_catalog.>) '24 days'::interval THEN
 		RAISE EXCEPTION 'timeout must be between 0 and 24 days'
@@ -350,7 +364,8 @@ BEGIN
 	 * so that a job whose role or database has gone can still be paused.
 	 */
 	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
-	   OR NEW.database IS DISTINCT FROM OLD.database THEN
+	   OR NEW.database IS DISTINCT FROM OLD.database
+	   OR NEW.kind IS DISTINCT FROM OLD.kind THEN
 		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
 					   WHERE d.datname OPERATOR(pg_catalog.=) NEW.database::pg_catalog.name) THEN
 			RAISE EXCEPTION 'database "%" does not exist', NEW.database
@@ -396,6 +411,45 @@ BEGIN
 	END IF;
 
 	/*
+	 * Limits a DBA sets for roles that share the server (superusers are not
+	 * limited): the size of what a job carries, and how many jobs a role
+	 * owns.  A role's concurrent transactions each see only their own new
+	 * rows, so the count can be passed by as many jobs as they create at
+	 * once.
+	 */
+	IF NOT caller_is_superuser THEN
+		max_bytes := pg_catalog.pg_size_bytes(pg_catalog.current_setting('cron.max_command_bytes'));
+		IF pg_catalog.octet_length(NEW.command) OPERATOR(pg_catalog.>) max_bytes
+		   OR pg_catalog.octet_length(NEW.http_url) OPERATOR(pg_catalog.>) max_bytes
+		   OR pg_catalog.octet_length(NEW.http_body) OPERATOR(pg_catalog.>) max_bytes
+		   OR pg_catalog.octet_length(NEW.http_headers::pg_catalog.text) OPERATOR(pg_catalog.>) max_bytes THEN
+			RAISE EXCEPTION 'the job is too large'
+				USING ERRCODE = 'program_limit_exceeded',
+					  DETAIL = pg_catalog.format('Its command, url, headers or body is longer than cron.max_command_bytes (%s bytes).', max_bytes),
+					  HINT = 'Put long code in a function or procedure and call it from the job.';
+		END IF;
+		max_jobs := pg_catalog.current_setting('cron.max_jobs_per_role')::pg_catalog.int8;
+		IF max_jobs OPERATOR(pg_catalog.>) 0
+		   AND (is_insert OR NEW.username IS DISTINCT FROM OLD.username)
+		   AND (SELECT pg_catalog.count(*) FROM cron.job j
+				WHERE j.username OPERATOR(pg_catalog.=) (NEW.username COLLATE pg_catalog."default"))
+			   OPERATOR(pg_catalog.>=) max_jobs THEN
+			RAISE EXCEPTION 'role "%" already has % jobs', NEW.username, max_jobs
+				USING ERRCODE = 'program_limit_exceeded',
+					  DETAIL = 'cron.max_jobs_per_role is the most jobs one role may own.',
+					  HINT = 'Unschedule jobs that are no longer needed, or ask an administrator to raise the limit.';
+		END IF;
+	END IF;
+
+	/* the owner's identity is the role's OID, never taken from the writer */
+	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username THEN
+		NEW.roleid := (SELECT r.oid FROM pg_catalog.pg_roles r
+					   WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name);
+	ELSE
+		NEW.roleid := OLD.roleid;
+	END IF;
+
+	/*
 	 * Ids come from the sequence only once the row is valid, so refused
 	 * writes use none (ids stay consecutive, as in pg_cron), and only a
 	 * superuser (pg_dump's restore) may choose one.
@@ -416,6 +470,10 @@ CREATE FUNCTION cron.job_changed()
 RETURNS trigger
 LANGUAGE C
 AS 'MODULE_PATHNAME', 'cron_job_changed';
+
+/* trigger functions fire whatever EXECUTE says; no role attaches them elsewhere */
+REVOKE EXECUTE ON FUNCTION cron.job_guard() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION cron.job_changed() FROM PUBLIC;
 
 CREATE TRIGGER job_changed AFTER INSERT OR UPDATE OR DELETE ON cron.job
 	FOR EACH ROW EXECUTE FUNCTION cron.job_changed();
@@ -456,8 +514,12 @@ $function$;
 ALTER TABLE cron.job ENABLE ROW LEVEL SECURITY;
 /* the default collation, so that the (username, jobname) index serves */
 CREATE POLICY job_owner ON cron.job
-	USING (username OPERATOR(pg_catalog.=) ((CURRENT_USER)::text COLLATE pg_catalog."default"))
-	WITH CHECK (username OPERATOR(pg_catalog.=) ((CURRENT_USER)::text COLLATE pg_catalog."default"));
+	USING (username OPERATOR(pg_catalog.=) ((CURRENT_USER)::text COLLATE pg_catalog."default")
+		   AND roleid OPERATOR(pg_catalog.=) (SELECT r.oid FROM pg_catalog.pg_roles r
+											  WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER))
+	WITH CHECK (username OPERATOR(pg_catalog.=) ((CURRENT_USER)::text COLLATE pg_catalog."default")
+				AND roleid OPERATOR(pg_catalog.=) (SELECT r.oid FROM pg_catalog.pg_roles r
+												   WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER));
 
 ALTER TABLE cron.job_run_details ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_run_details_owner ON cron.job_run_details
@@ -494,6 +556,7 @@ $function$;
 
 CREATE TRIGGER job_run_details_guard BEFORE DELETE ON cron.job_run_details
 	FOR EACH ROW EXECUTE FUNCTION cron.job_run_details_guard();
+REVOKE EXECUTE ON FUNCTION cron.job_run_details_guard() FROM PUBLIC;
 
 /* raise the error for a NULL argument that needs a value */
 CREATE FUNCTION cron._require(value anyelement, name text)

@@ -20,6 +20,7 @@
 #include "utils/guc.h"
 
 #include "cronext.h"
+#include "lock_guard.h"
 #include "schedule_pg.h"
 #include "shared.h"
 
@@ -37,6 +38,11 @@ char	   *cronext_host = NULL;
 int			cronext_history_retention = 30 * 24 * 3600;
 int			cronext_http_max_connections = 64;
 int			cronext_http_max_response_bytes = 64 * 1024;
+int			cronext_max_running_jobs_per_role = 16;
+int			cronext_http_max_connections_per_role = 16;
+int			cronext_http_max_timeout = 10 * 60;
+int			cronext_max_jobs_per_role = 1000;
+int			cronext_max_command_bytes = 1024 * 1024;
 
 void		_PG_init(void);
 
@@ -200,8 +206,59 @@ _PG_init(void)
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("cron.max_running_jobs_per_role",
+							"Most SQL runs of one role in progress at once.",
+							"Runs past it wait, so one role cannot take every worker; waiting runs are served round-robin across roles.",
+							&cronext_max_running_jobs_per_role,
+							16,
+							1, 10000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cron.http_max_connections_per_role",
+							"Most HTTP requests of one role in flight at once.",
+							"Requests past it wait, so one role cannot take every connection; waiting requests are served round-robin across roles.",
+							&cronext_http_max_connections_per_role,
+							16,
+							1, 1000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cron.http_max_timeout",
+							"Longest an HTTP request may take, whatever its job's timeout says.",
+							"Also the limit of HTTP jobs without a timeout.",
+							&cronext_http_max_timeout,
+							10 * 60,
+							1, 24 * 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cron.max_jobs_per_role",
+							"Most jobs one role may own; 0 means no limit.",
+							"Checked when a job is created or given to another role; superusers are not limited.",
+							&cronext_max_jobs_per_role,
+							1000,
+							0, INT_MAX,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cron.max_command_bytes",
+							"Longest command, HTTP URL, headers or body a job may have.",
+							"Superusers are not limited.",
+							&cronext_max_command_bytes,
+							1024 * 1024,
+							1024, 64 * 1024 * 1024,
+							PGC_SIGHUP,
+							GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("cron");
 
 	cron_shared_request();
+	cron_lock_guard_install();
 	register_scheduler();
 }

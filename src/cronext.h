@@ -21,5 +21,10 @@ extern char *cronext_host;
 extern int	cronext_history_retention;	/* seconds, 0 = keep all */
 extern int	cronext_http_max_connections;
 extern int	cronext_http_max_response_bytes;
+extern int	cronext_max_running_jobs_per_role;
+extern int	cronext_http_max_connections_per_role;
+extern int	cronext_http_max_timeout;	/* seconds */
+extern int	cronext_max_jobs_per_role;	/* 0 = no limit */
+extern int	cronext_max_command_bytes;
 
 #endif							/* CRONEXT_H */

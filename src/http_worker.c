@@ -26,6 +26,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include <sys/resource.h>
 
 #include <curl/curl.h>
@@ -91,6 +93,8 @@ static const char *const job_sql =
 "j.http_expect_status, "
 "COALESCE(pg_catalog.date_part('epoch', j.timeout) OPERATOR(pg_catalog.*) 1000, 0)::pg_catalog.float8, "
 "CASE WHEN r.oid IS NULL THEN pg_catalog.format('role \"%s\" does not exist', j.username) "
+"WHEN r.oid IS DISTINCT FROM j.roleid "
+"THEN pg_catalog.format('role \"%s\" is not the role that scheduled the job: that role was dropped', j.username) "
 "WHEN NOT cron._http_allowed(r.rolname) "
 "THEN pg_catalog.format('role \"%s\" may no longer schedule HTTP jobs (EXECUTE on cron.schedule_http was revoked)', j.username) "
 "END "
@@ -313,7 +317,14 @@ request_from_row(int slotno, HeapTuple tuple, TupleDesc desc)
 	}
 
 	d = SPI_getbinval(tuple, desc, 7, &isnull);
-	req->timeout_ms = (int) Min(DatumGetFloat8(d), (double) INT_MAX);
+	req->timeout_ms = (int) Min(ceil(DatumGetFloat8(d)), (double) INT_MAX);
+
+	/*
+	 * No request holds a connection longer than cron.http_max_timeout, so
+	 * no role can keep connections busy for ever (0 = the job has none).
+	 */
+	if (req->timeout_ms <= 0 || req->timeout_ms > cronext_http_max_timeout * 1000)
+		req->timeout_ms = cronext_http_max_timeout * 1000;
 	MemoryContextSwitchTo(old);
 	return req;
 }

@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -116,6 +118,20 @@ job_cache_reschedule(CronJob *job)
 	job->in_heap = true;
 }
 
+/*
+ * Seconds to microseconds, clamped to 0 .. 100 years: the guard trigger
+ * bounds these intervals, and no row can make the conversion overflow.
+ */
+static int64
+seconds_to_usecs(double secs)
+{
+	const double max = 100.0 * 366 * SECS_PER_DAY;
+
+	if (!(secs > 0))
+		return 0;
+	return (int64) (Min(secs, max) * USECS_PER_SEC);
+}
+
 /* copy a row's definition into the job and parse it */
 static void
 apply_row(CronJob *job, const CronJobRow *row)
@@ -124,19 +140,19 @@ apply_row(CronJob *job, const CronJobRow *row)
 
 	job->schedule_text = replace_string(job->schedule_text, row->schedule);
 	job->timezone = replace_string(job->timezone, row->timezone);
-	job->command = replace_string(job->command, row->command);
 	job->database = replace_string(job->database, row->database);
 	job->username = replace_string(job->username, row->username);
-	job->jobname = replace_string(job->jobname, row->jobname);
+	job->roleid = row->roleid;
 	job->active = row->active;
 	job->catchup = strcmp(row->catchup, "none") == 0 ? CATCHUP_NONE :
 		strcmp(row->catchup, "all") == 0 ? CATCHUP_ALL : CATCHUP_LATEST;
-	job->catchup_window = (int64) (row->catchup_window * USECS_PER_SEC);
+	job->catchup_window = seconds_to_usecs(row->catchup_window);
 	job->overlap = strcmp(row->overlap, "skip") == 0 ? OVERLAP_SKIP :
 		strcmp(row->overlap, "allow") == 0 ? OVERLAP_ALLOW : OVERLAP_QUEUE;
-	job->timeout_ms = (int) Min(row->timeout * 1000.0, (double) PG_INT32_MAX);
+	/* rounded up: a timeout under a millisecond is not "none" */
+	job->timeout_ms = (int) Min(ceil(row->timeout * 1000.0), (double) PG_INT32_MAX);
 	job->max_retries = row->max_retries;
-	job->retry_delay = (int64) (row->retry_delay * USECS_PER_SEC);
+	job->retry_delay = seconds_to_usecs(row->retry_delay);
 	job->changed_at = row->changed_at;
 	job->http = row->http;
 
@@ -161,9 +177,12 @@ apply_row(CronJob *job, const CronJobRow *row)
 						row->timezone ? row->timezone : cronext_timezone)));
 }
 
-/* add or refresh one job from its row */
+/*
+ * Add or refresh one job from its row.  with_ledger: the row carries the
+ * job's newest slot in the ledger, which is where its slots resume.
+ */
 static void
-upsert_row(const CronJobRow *row, bool first_load)
+upsert_row(const CronJobRow *row, bool with_ledger)
 {
 	CronJob    *job;
 	bool		found;
@@ -174,8 +193,25 @@ upsert_row(const CronJobRow *row, bool first_load)
 		memset(((char *) job) + sizeof(int64), 0,
 			   sizeof(CronJob) - sizeof(int64));
 		job->last_slot = row->changed_at;
-		if (first_load && row->has_last_slot && row->last_slot > job->last_slot)
+		if (with_ledger && row->has_last_slot && row->last_slot > job->last_slot)
 			job->last_slot = row->last_slot;
+	}
+	else if (with_ledger)
+	{
+		/*
+		 * Resynchronising after a pass that rolled back: the ledger says
+		 * which slots were decided.  Queued slots are decided again from
+		 * there (a slot already claimed is never claimed twice).
+		 */
+		job->last_slot = Max(row->changed_at,
+							 row->has_last_slot ? row->last_slot : row->changed_at);
+		if (job->in_ready)
+		{
+			dlist_delete(&job->ready_node);
+			job->in_ready = false;
+		}
+		job->npending = 0;
+		job->pending_stale = false;
 	}
 	else if (row->changed_at != job->changed_at)
 	{
@@ -203,10 +239,8 @@ remove_job(CronJob *job)
 		pfree(job->pending);
 	replace_string(job->schedule_text, NULL);
 	replace_string(job->timezone, NULL);
-	replace_string(job->command, NULL);
 	replace_string(job->database, NULL);
 	replace_string(job->username, NULL);
-	replace_string(job->jobname, NULL);
 	hash_search(jobs, &job->jobid, HASH_REMOVE, NULL);
 }
 

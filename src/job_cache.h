@@ -41,10 +41,9 @@ typedef struct CronJob
 	CronTz		tz;
 	char	   *schedule_text;
 	char	   *timezone;
-	char	   *command;
 	char	   *database;
 	char	   *username;
-	char	   *jobname;		/* NULL: unnamed */
+	Oid			roleid;			/* the owner's OID; InvalidOid if unknown */
 	bool		active;
 	CronCatchup catchup;
 	int64		catchup_window;	/* microseconds */

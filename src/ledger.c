@@ -28,14 +28,18 @@
 #include "ledger.h"
 #include "lock_timeout.h"
 
+/*
+ * What the scheduler keeps of a job: never its command (read when a run is
+ * claimed) nor its name, so its memory does not grow with what roles write.
+ */
 #define JOB_COLUMNS \
-	"SELECT j.jobid, j.schedule, j.command, j.database, j.username, " \
+	"SELECT j.jobid, j.schedule, j.roleid, j.database, j.username, " \
 	"j.timezone, j.active, j.catchup, " \
 	"pg_catalog.date_part('epoch', j.catchup_window), j.overlap, " \
 	"j.max_retries, pg_catalog.date_part('epoch', j.retry_delay), " \
 	"COALESCE(pg_catalog.date_part('epoch', j.timeout), 0), " \
 	"GREATEST(j.created_at, j.updated_at), " \
-	"j.kind OPERATOR(pg_catalog.=) 'http', j.jobname"
+	"j.kind OPERATOR(pg_catalog.=) 'http', NULL::pg_catalog.text"
 
 static const char *const load_jobs_sql =
 JOB_COLUMNS ", NULL::pg_catalog.timestamptz FROM cron.job j";
@@ -52,12 +56,14 @@ static const char *const load_some_jobs_sql =
 JOB_COLUMNS ", NULL::pg_catalog.timestamptz "
 "FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) ANY ($1)";
 
+/* the command is the job's as it is now: the scheduler does not keep it */
 static const char *const claim_sql =
 "INSERT INTO cron.job_run_details "
 "(jobid, database, username, command, status, return_message, "
 "scheduled_for, attempt, manual, start_time, end_time) "
-"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-"ON CONFLICT (jobid, scheduled_for) DO NOTHING RETURNING runid";
+"SELECT $1, $2, $3, (SELECT j.command FROM cron.job j "
+"WHERE j.jobid OPERATOR(pg_catalog.=) $1), $4, $5, $6, $7, $8, $9, $10 "
+"ON CONFLICT (jobid, scheduled_for) DO NOTHING RETURNING runid, command";
 
 static const char *const mark_running_sql =
 "UPDATE cron.job_run_details SET status = 'running', job_pid = $2, "
@@ -81,19 +87,16 @@ static const char *const retrying_sql =
 "return_message = $3 WHERE runid OPERATOR(pg_catalog.=) $1";
 
 /*
- * The payload must stay below NOTIFY's 8000 bytes whatever the job name and
- * message hold: JSON escaping can make a character six bytes long, so the
- * texts are cut, and a payload still too long goes without them.
+ * Any role, even one with no privilege on schema cron, can LISTEN on any
+ * channel, and any role can NOTIFY on it: so the payload carries only the
+ * runid, which tells nothing about the job; the listener reads the run
+ * through row-level security, which also tells a forged notification (no
+ * such failed run of its own) from a real one.
  */
 static const char *const notify_failed_sql =
 "SELECT pg_catalog.pg_notify('cron_job_failed', "
-"CASE WHEN pg_catalog.octet_length(p.full) OPERATOR(pg_catalog.<) 7900 THEN p.full "
-"ELSE pg_catalog.json_build_object('jobid', $1, 'runid', $2, 'scheduled_for', $3, "
-"'attempt', $4, 'return_message', 'the message is too long for a notification: see cron.job_run_details')::pg_catalog.text END) "
-"FROM (SELECT pg_catalog.json_build_object("
-"'jobid', $1, 'jobname', pg_catalog.left($6, 200), "
-"'runid', $2, 'scheduled_for', $3, 'attempt', $4, "
-"'return_message', pg_catalog.left($5, 1000))::pg_catalog.text AS full) p";
+"pg_catalog.json_build_object('runid', r.runid)::pg_catalog.text) "
+"FROM pg_catalog.unnest($1) AS r(runid)";
 
 /*
  * One batch of history older than the retention, never a run in progress
@@ -205,8 +208,7 @@ void
 ledger_prepare(void)
 {
 	Oid			claim_types[] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, TIMESTAMPTZOID, INT4OID, BOOLOID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID};
+		TIMESTAMPTZOID, INT4OID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	Oid			running_types[] = {INT8OID, INT4OID, TIMESTAMPTZOID};
 	Oid			finish_types[] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
 	TIMESTAMPTZOID, INT4OID, TEXTOID};
@@ -215,7 +217,7 @@ ledger_prepare(void)
 	Oid			some_types[] = {INT8ARRAYOID};
 	Oid			retrying_types[] = {INT8OID, INT4OID, TEXTOID};
 	Oid			prune_types[] = {TIMESTAMPTZOID, INT4OID};
-	Oid			notify_types[] = {INT8OID, INT8OID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID};
+	Oid			notify_types[] = {INT8ARRAYOID};
 
 	if (claim_plan != NULL)
 		return;
@@ -295,7 +297,9 @@ rows_to_jobs(int ret, MemoryContext cxt)
 
 		row->jobid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 		row->schedule = get_text(tuple, desc, 2, cxt);
-		row->command = get_text(tuple, desc, 3, cxt);
+		row->roleid = DatumGetObjectId(SPI_getbinval(tuple, desc, 3, &isnull));
+		if (isnull)
+			row->roleid = InvalidOid;
 		row->database = get_text(tuple, desc, 4, cxt);
 		row->username = get_text(tuple, desc, 5, cxt);
 		row->timezone = get_text(tuple, desc, 6, cxt);
@@ -308,7 +312,6 @@ rows_to_jobs(int ret, MemoryContext cxt)
 		row->timeout = DatumGetFloat8(SPI_getbinval(tuple, desc, 13, &isnull));
 		row->changed_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 14, &isnull));
 		row->http = DatumGetBool(SPI_getbinval(tuple, desc, 15, &isnull));
-		row->jobname = get_text(tuple, desc, 16, cxt);
 		row->last_slot = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 17, &isnull));
 		row->has_last_slot = !isnull;
 
@@ -324,10 +327,10 @@ rows_to_jobs(int ret, MemoryContext cxt)
  * the ledger: someone ran it, and it must not run again.
  */
 int64
-ledger_claim(const CronClaim *claim)
+ledger_claim(const CronClaim *claim, MemoryContext cxt, char **command)
 {
-	Datum		values[11];
-	char		nulls[11];
+	Datum		values[10];
+	char		nulls[10];
 	bool		skipped = strcmp(claim->status, "skipped") == 0;
 	TimestampTz now = GetCurrentTimestamp();
 	bool		isnull;
@@ -336,24 +339,27 @@ ledger_claim(const CronClaim *claim)
 	values[0] = Int64GetDatum(claim->jobid);
 	values[1] = CStringGetTextDatum(claim->database);
 	values[2] = CStringGetTextDatum(claim->username);
-	values[3] = CStringGetTextDatum(claim->command);
-	values[4] = CStringGetTextDatum(claim->status);
+	values[3] = CStringGetTextDatum(claim->status);
 	if (claim->message)
-		values[5] = CStringGetTextDatum(claim->message);
+		values[4] = CStringGetTextDatum(claim->message);
 	else
-		nulls[5] = 'n';
-	values[6] = TimestampTzGetDatum(claim->scheduled_for);
-	values[7] = Int32GetDatum(skipped ? 0 : 1);
-	values[8] = BoolGetDatum(claim->manual);
+		nulls[4] = 'n';
+	values[5] = TimestampTzGetDatum(claim->scheduled_for);
+	values[6] = Int32GetDatum(skipped ? 0 : 1);
+	values[7] = BoolGetDatum(claim->manual);
 	/* a skipped slot starts and ends when it is recorded */
+	values[8] = TimestampTzGetDatum(now);
 	values[9] = TimestampTzGetDatum(now);
-	values[10] = TimestampTzGetDatum(now);
 	if (!skipped)
-		nulls[9] = nulls[10] = 'n';
+		nulls[8] = nulls[9] = 'n';
 
 	run_plan(claim_plan, values, nulls, SPI_OK_INSERT_RETURNING, "claiming a slot");
+	if (command)
+		*command = NULL;
 	if (SPI_processed == 0)
 		return 0;
+	if (command)
+		*command = get_text(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, cxt);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -458,27 +464,22 @@ ledger_retrying(int64 runid, int next_attempt, const char *message)
 }
 
 /*
- * NOTIFY cron_job_failed with a JSON payload; delivered when the
- * scheduler's transaction commits, together with the outcome itself.
+ * NOTIFY cron_job_failed for each failed run, payload {"runid": N}.  The
+ * caller runs this in a transaction of its own, after the outcomes have
+ * committed: a full notification queue fails that commit, and must never
+ * take an outcome with it.
  */
 void
-ledger_notify_failed(int64 jobid, const char *jobname, int64 runid,
-					 TimestampTz scheduled_for, int attempt, const char *message)
+ledger_notify_failed(const int64 *runids, int n)
 {
-	Datum		values[6];
-	char		nulls[6];
+	Datum	   *elems = palloc(n * sizeof(Datum));
+	Datum		values[1];
 
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int64GetDatum(jobid);
-	values[1] = Int64GetDatum(runid);
-	values[2] = TimestampTzGetDatum(scheduled_for);
-	values[3] = Int32GetDatum(attempt);
-	values[4] = CStringGetTextDatum(message ? message : "");
-	if (jobname)
-		values[5] = CStringGetTextDatum(jobname);
-	else
-		nulls[5] = 'n';
-	run_plan(notify_failed_plan, values, nulls, SPI_OK_SELECT, "notifying a failure");
+	for (int i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(runids[i]);
+	values[0] = PointerGetDatum(construct_array(elems, n, INT8OID, 8,
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	run_plan(notify_failed_plan, values, NULL, SPI_OK_SELECT, "notifying failures");
 }
 
 /*

@@ -17,7 +17,7 @@ typedef struct CronJobRow
 {
 	int64		jobid;
 	char	   *schedule;
-	char	   *command;
+	Oid			roleid;			/* the owner; InvalidOid if unknown */
 	char	   *database;
 	char	   *username;
 	char	   *timezone;		/* NULL: cron.timezone */
@@ -30,7 +30,6 @@ typedef struct CronJobRow
 	double		timeout;		/* seconds, 0 = none */
 	TimestampTz changed_at;		/* created or last changed */
 	bool		http;			/* kind 'http' */
-	char	   *jobname;		/* NULL: unnamed */
 	bool		has_last_slot;
 	TimestampTz last_slot;		/* newest non-manual slot in the ledger */
 } CronJobRow;
@@ -41,7 +40,6 @@ typedef struct CronClaim
 	int64		jobid;
 	const char *database;
 	const char *username;
-	const char *command;
 	TimestampTz scheduled_for;
 	bool		manual;
 	const char *status;			/* 'starting' or 'skipped' */
@@ -52,7 +50,8 @@ extern void ledger_prepare(void);
 extern List *ledger_load_jobs(bool with_last_slots, MemoryContext cxt);
 extern List *ledger_load_some_jobs(const int64 *ids, int nids,
 								   MemoryContext cxt);
-extern int64 ledger_claim(const CronClaim *claim);
+extern int64 ledger_claim(const CronClaim *claim, MemoryContext cxt,
+						  char **command);
 extern void ledger_mark_running(int64 runid, int pid, TimestampTz start_time);
 extern void ledger_finish(int64 runid, bool succeeded, const char *message,
 						  TimestampTz start_time, TimestampTz end_time);
@@ -61,9 +60,7 @@ extern void ledger_finish_http(int64 runid, bool succeeded, const char *message,
 							   int http_status, const char *body);
 extern bool ledger_deactivate_jobs(const int64 *jobids, char **schedules, int n);
 extern void ledger_retrying(int64 runid, int next_attempt, const char *message);
-extern void ledger_notify_failed(int64 jobid, const char *jobname, int64 runid,
-								 TimestampTz scheduled_for, int attempt,
-								 const char *message);
+extern void ledger_notify_failed(const int64 *runids, int n);
 extern void ledger_forget_history(int64 jobid, int64 keep_runid);
 extern uint64 ledger_prune(TimestampTz before, int batch);
 extern uint64 ledger_close_orphans(void);

@@ -29,7 +29,8 @@ typedef struct CronRun
 	TimestampTz scheduled_for;
 	char	   *database;
 	char	   *username;
-	char	   *command;
+	Oid			roleid;			/* the job's owner, InvalidOid if unknown */
+	char	   *command;		/* SQL runs: read by the claim */
 	int			timeout_ms;
 	int			attempt;		/* 1 for the first */
 	bool		cancelled;		/* cron.cancel_run asked to stop it */
@@ -37,6 +38,7 @@ typedef struct CronRun
 	int64		retry_delay;	/* microseconds, before the first retry */
 	TimestampTz not_before;		/* a retry waits until then */
 	bool		marked_running;
+	bool		uncommitted;	/* claimed in the transaction not yet committed */
 	bool		hard_stopped;	/* its worker was terminated for the timeout */
 	struct CronWorker *worker;	/* serving it, or NULL while it waits */
 	bool		http;			/* an HTTP job's run */

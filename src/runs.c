@@ -17,6 +17,7 @@
 
 #include "common/pg_prng.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -50,12 +51,129 @@ static int64 *to_deactivate = NULL;	/* in run_cxt */
 static int	ndeactivate = 0;
 static int	maxdeactivate = 0;
 
+/*
+ * Runs whose outcome was written in the current transaction; if it rolls
+ * back, they are closed as failed in the next (their rows would otherwise
+ * stay 'running' with nobody to finish them).
+ */
+static int64 *finished_runids = NULL;	/* in run_cxt */
+static int	nfinished = 0;
+static int	maxfinished = 0;
+static int64 *lost_runids = NULL;	/* in run_cxt */
+static int	nlost = 0;
+static int	maxlost = 0;
+
+/* failed runs to announce once their outcome has committed */
+static int64 *failed_runids = NULL;	/* in run_cxt */
+static int	nfailed = 0;
+static int	maxfailed = 0;
+
 static int64 *
 grow_ids(int64 *array, int n)
 {
 	if (array == NULL)
 		return MemoryContextAlloc(run_cxt, n * sizeof(int64));
 	return repalloc(array, n * sizeof(int64));
+}
+
+static void
+note_finished(int64 runid)
+{
+	if (nfinished == maxfinished)
+	{
+		maxfinished = Max(16, maxfinished * 2);
+		finished_runids = grow_ids(finished_runids, maxfinished);
+	}
+	finished_runids[nfinished++] = runid;
+}
+
+/* the claims and outcomes of this pass committed */
+void
+runs_claims_committed(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, runs)
+		((CronRun *) lfirst(lc))->uncommitted = false;
+	nfinished = 0;
+}
+
+/*
+ * This pass's transaction rolled back: forget the runs it claimed (their
+ * claim is gone and they never started), drop their notifications, and
+ * keep the outcomes it wrote to be closed as failed by the next pass.
+ */
+void
+runs_claims_rolled_back(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+		CronJob    *job;
+
+		if (!run->uncommitted)
+			continue;
+		job = job_cache_lookup(run->jobid);
+		if (job)
+			job->waiting--;
+		if (!run->http)
+			nsql_runs--;
+		runs = foreach_delete_current(runs, lc);
+		pfree(run->database);
+		pfree(run->username);
+		pfree(run->command);
+		pfree(run);
+	}
+	for (int i = 0; i < nfinished; i++)
+	{
+		if (nlost == maxlost)
+		{
+			maxlost = Max(16, maxlost * 2);
+			lost_runids = grow_ids(lost_runids, maxlost);
+		}
+		lost_runids[nlost++] = finished_runids[i];
+	}
+	nfinished = 0;
+	nfailed = 0;
+}
+
+/* close the runs whose outcome a rolled-back pass lost (in a transaction) */
+void
+runs_close_lost(void)
+{
+	for (int i = 0; i < nlost; i++)
+		ledger_finish(lost_runids[i], false,
+					  "the run's outcome could not be recorded (see the server log)",
+					  0, GetCurrentTimestamp());
+	nlost = 0;
+}
+
+static void
+note_failed(int64 runid)
+{
+	if (nfailed == maxfailed)
+	{
+		maxfailed = Max(16, maxfailed * 2);
+		failed_runids = grow_ids(failed_runids, maxfailed);
+	}
+	failed_runids[nfailed++] = runid;
+}
+
+/*
+ * The runs that failed since the last call, for the failure notification
+ * (sent in a transaction of its own, after the outcomes committed).  The
+ * array stays valid until the next call.
+ */
+int
+runs_take_failed(const int64 **runids)
+{
+	int			n = nfailed;
+
+	*runids = failed_runids;
+	nfailed = 0;
+	return n;
 }
 static bool launch_blocked = false;
 
@@ -77,17 +195,37 @@ runs_count_sql(void)
 	return nsql_runs;
 }
 
-/* claim a slot of the job in the ledger with the given status */
+/* the SQL runs of one role claimed and not finished */
+int
+runs_count_sql_of(const char *username)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (!run->http && strcmp(run->username, username) == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Claim a slot of the job in the ledger with the given status.  With
+ * command, also returns the job's command (in run_cxt; NULL if the job is
+ * gone), read by the claim itself: the scheduler keeps no command text.
+ */
 static int64
 claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
-		   const char *message)
+		   const char *message, char **command)
 {
 	CronClaim	claim;
 
 	claim.jobid = job->jobid;
 	claim.database = job->database;
 	claim.username = job->username;
-	claim.command = job->command;
 	claim.scheduled_for = slot;
 	claim.manual = manual;
 	claim.status = status;
@@ -102,14 +240,14 @@ claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
 		}
 		to_deactivate[ndeactivate++] = job->jobid;
 	}
-	return ledger_claim(&claim);
+	return ledger_claim(&claim, run_cxt, command);
 }
 
 /* record a slot as skipped, with the reason */
 int64
 runs_record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why)
 {
-	return claim_slot(job, slot, manual, "skipped", why);
+	return claim_slot(job, slot, manual, "skipped", why, NULL);
 }
 
 /*
@@ -122,9 +260,11 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	CronRun    *run;
 	MemoryContext old;
 	char	   *problem;
+	char	   *command = NULL;
 	int64		runid;
 
-	runid = claim_slot(job, slot, manual, "starting", NULL);
+	runid = claim_slot(job, slot, manual, "starting", NULL,
+					   job->http ? NULL : &command);
 	if (runid == 0)
 	{
 		elog(DEBUG1, "cron job " INT64_FORMAT ": slot %s is already in the ledger, not running it again",
@@ -139,17 +279,21 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	run->scheduled_for = slot;
 	run->database = pstrdup(job->database);
 	run->username = pstrdup(job->username);
-	run->command = pstrdup(job->command);
+	run->command = command ? command : MemoryContextStrdup(run_cxt, "");
+	run->roleid = job->roleid;
 	run->timeout_ms = job->timeout_ms;
 	run->attempt = 1;
 	run->max_retries = job->max_retries;
 	run->retry_delay = job->retry_delay;
 	run->http = job->http;
 	run->http_slot = -1;
+	run->uncommitted = true;
 	MemoryContextSwitchTo(old);
 
 	/* an HTTP job opens no session; the HTTP worker checks its owner */
 	problem = run->http ? NULL : pool_run_problem(run);
+	if (problem == NULL && !run->http && command == NULL)
+		problem = pstrdup("the job was removed before its run could start");
 	if (problem)
 	{
 		ledger_finish(runid, false, problem, 0, GetCurrentTimestamp());
@@ -189,9 +333,9 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 
 	ledger_finish_http(run->runid, succeeded, message, start_time, end_time,
 					   http_status, body);
+	note_finished(run->runid);
 	if (!succeeded)
-		ledger_notify_failed(run->jobid, job ? job->jobname : NULL, run->runid,
-							 run->scheduled_for, run->attempt, message);
+		note_failed(run->runid);
 	if (!cronext_log_run)
 		ledger_forget_history(run->jobid, run->runid);
 	if (job)
@@ -413,56 +557,169 @@ runs_serve_cancels(void)
 	}
 }
 
+/* may this claimed run be launched now? */
+static bool
+run_may_launch(const CronRun *run, TimestampTz now)
+{
+	CronJob    *job;
+
+	if (run_launched(run) || run->not_before > now)
+		return false;			/* launched, or a retry not due yet */
+	job = job_cache_lookup(run->jobid);
+	/* a queued manual run waits its turn */
+	return !(job && job->overlap != OVERLAP_ALLOW && job->running > 0);
+}
+
+static void
+note_launched(CronRun *run)
+{
+	CronJob    *job = job_cache_lookup(run->jobid);
+
+	if (job)
+	{
+		job->waiting--;
+		job->running++;
+	}
+}
+
+/* HTTP requests of one role waiting for a connection */
+typedef struct HttpTurn
+{
+	char		username[NAMEDATALEN];	/* hash key */
+	int			in_flight;
+	List	   *runs;			/* CronRun *, oldest claim first */
+} HttpTurn;
+
+static char last_http_role[NAMEDATALEN] = "";
+
+static int
+http_turn_cmp(const void *a, const void *b)
+{
+	return strcmp((*(HttpTurn *const *) a)->username,
+				  (*(HttpTurn *const *) b)->username);
+}
+
+/*
+ * Post the HTTP runs that may start to the HTTP worker's queue.  Its
+ * connections (cron.http_max_connections) are shared round-robin across
+ * roles, starting after the role served last, and no role has more than
+ * cron.http_max_connections_per_role requests in flight: a role whose
+ * endpoint hangs holds only its own share, for at most
+ * cron.http_max_timeout.
+ */
+static void
+launch_http_runs(TimestampTz now)
+{
+	HASHCTL		ctl;
+	HTAB	   *roles;
+	HASH_SEQ_STATUS seq;
+	HttpTurn   *turn;
+	HttpTurn  **order;
+	int			nroles = 0;
+	int			first = 0;
+	bool		progress;
+	ListCell   *lc;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(HttpTurn);
+	ctl.hcxt = CurrentMemoryContext;
+	roles = hash_create("cronext http turns", 64, &ctl,
+						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+		char		key[NAMEDATALEN];
+		bool		found;
+		bool		waiting;
+
+		if (!run->http)
+			continue;
+		waiting = run_may_launch(run, now);
+		if (!waiting && run->http_slot < 0)
+			continue;
+		strlcpy(key, run->username, sizeof(key));
+		turn = hash_search(roles, key, HASH_ENTER, &found);
+		if (!found)
+		{
+			turn->in_flight = 0;
+			turn->runs = NIL;
+			nroles++;
+		}
+		if (run->http_slot >= 0)
+			turn->in_flight++;
+		else
+			turn->runs = lappend(turn->runs, run);
+	}
+	if (nroles == 0)
+		return;
+	order = palloc(nroles * sizeof(HttpTurn *));
+	nroles = 0;
+	hash_seq_init(&seq, roles);
+	while ((turn = hash_seq_search(&seq)) != NULL)
+		order[nroles++] = turn;
+	qsort(order, nroles, sizeof(HttpTurn *), http_turn_cmp);
+	while (first < nroles && strcmp(order[first]->username, last_http_role) <= 0)
+		first++;
+
+	do
+	{
+		progress = false;
+		for (int k = 0; k < nroles; k++)
+		{
+			HttpTurn   *t = order[(first + k) % nroles];
+			CronRun    *run;
+
+			if (t->runs == NIL)
+				continue;
+			if (t->in_flight >= cronext_http_max_connections_per_role)
+				continue;		/* its finishing request wakes us */
+			run = linitial(t->runs);
+			run->http_slot = http_post(run->runid, run->jobid,
+									   run->scheduled_for, run->attempt);
+			if (run->http_slot < 0)
+			{
+				/* every connection is busy: a finishing request wakes us */
+				launch_blocked = true;
+				return;
+			}
+			t->runs = list_delete_first(t->runs);
+			t->in_flight++;
+			note_launched(run);
+			strlcpy(last_http_role, t->username, sizeof(last_http_role));
+			progress = true;
+		}
+	} while (progress);
+}
+
 /*
  * Hand the claimed runs that may start to job workers or to the HTTP
  * worker (outside transactions).  SQL and HTTP runs wait for their own
  * resources: a full HTTP queue never holds up a SQL run, nor the reverse.
+ * SQL runs were given their places round-robin across roles when they
+ * were claimed (scheduler.c); HTTP runs get theirs here.
  */
 void
 runs_launch_claimed(void)
 {
 	ListCell   *lc;
-	bool		sql_blocked = false;
-	bool		http_blocked = false;
+	TimestampTz now = GetCurrentTimestamp();
 
 	launch_blocked = false;
 	foreach(lc, runs)
 	{
 		CronRun    *run = lfirst(lc);
-		CronJob    *job;
 
-		if (run_launched(run))
+		if (run->http || !run_may_launch(run, now))
 			continue;
-		if (run->not_before > GetCurrentTimestamp())
-			continue;			/* a retry, not due yet */
-		if (run->http ? http_blocked : sql_blocked)
-			continue;
-		job = job_cache_lookup(run->jobid);
-		if (job && job->overlap != OVERLAP_ALLOW && job->running > 0)
-			continue;			/* a queued manual run waits its turn */
-
-		if (run->http)
+		if (!pool_launch(run))
 		{
-			run->http_slot = http_post(run->runid, run->jobid,
-									   run->scheduled_for, run->attempt);
-			if (run->http_slot < 0)
-			{
-				/* every slot is busy: a finishing request wakes us */
-				http_blocked = launch_blocked = true;
-				continue;
-			}
+			launch_blocked = true;
+			break;
 		}
-		else if (!pool_launch(run))
-		{
-			sql_blocked = launch_blocked = true;
-			continue;
-		}
-		if (job)
-		{
-			job->waiting--;
-			job->running++;
-		}
+		note_launched(run);
 	}
+	launch_http_runs(now);
 }
 
 /*

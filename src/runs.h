@@ -14,6 +14,7 @@
 
 extern void runs_init(void);
 extern int	runs_count_sql(void);
+extern int	runs_count_sql_of(const char *username);
 extern int64 runs_claim(CronJob *job, TimestampTz slot, bool manual);
 extern int64 runs_record_skipped(CronJob *job, TimestampTz slot, bool manual,
 								 const char *why);
@@ -22,5 +23,9 @@ extern void runs_serve_cancels(void);
 extern void runs_launch_claimed(void);
 extern bool runs_next_deadline(TimestampTz *at);
 extern void runs_flush_deactivations(void);
+extern int	runs_take_failed(const int64 **runids);
+extern void runs_claims_committed(void);
+extern void runs_claims_rolled_back(void);
+extern void runs_close_lost(void);
 
 #endif							/* CRONEXT_RUNS_H */

@@ -44,7 +44,9 @@
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/elog.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -73,6 +75,9 @@
 #define PRUNE_INTERVAL		(60 * USECS_PER_SEC)
 #define PRUNE_CATCHUP		(100 * 1000)	/* after a full batch: 100 ms */
 
+/* after a pass that failed, wait this long before the next */
+#define ERROR_RETRY_MS		1000
+
 /* missed slots counted one by one at most; beyond, the count is a floor */
 #define MAX_MISSED_COUNT	100000
 
@@ -96,6 +101,18 @@ static TimestampTz capacity_warned_at = 0;
 static TimestampTz scheduler_started_at = 0;
 static bool reload_warned = false;
 static TimestampTz next_prune_at = 0;	/* 0 = at the next pass */
+
+/* after a failed pass: re-read every job's last slot from the ledger */
+static bool resync_pending = false;
+
+/* the last error of a pass, so that a repeated one is logged once a minute */
+static char last_error[256] = "";
+static TimestampTz last_error_at = 0;
+static int	repeated_errors = 0;
+
+/* failure notifications dropped since the last warning */
+static int	notify_dropped = 0;
+static TimestampTz notify_warned_at = 0;
 
 static void
 scheduler_detach_shared(int code, Datum arg)
@@ -226,12 +243,19 @@ decide_due(CronJob *job, TimestampTz now)
 								  "skipped: the previous run was still going (overlap = skip)");
 			continue;
 		}
-		/* queue: one waiting slot is enough unless every slot must run */
+		/*
+		 * queue: one waiting slot is enough unless every slot must run.  Say
+		 * truly what the older slot waited for: the job's previous run, or
+		 * a free place among the running jobs.
+		 */
 		if (job->overlap == OVERLAP_QUEUE && job->catchup != CATCHUP_ALL)
 		{
+			const char *why = job->running + job->waiting > 0 ?
+			"skipped: a later slot came due while this one waited for the previous run (overlap = queue)" :
+			"skipped: a later slot came due while this one waited for a free place to run (cron.max_running_jobs or cron.max_running_jobs_per_role)";
+
 			while (job->npending > 0)
-				(void) runs_record_skipped(job, job_pending_pop(job), false,
-									  "skipped: a later slot came due while this one waited for the previous run (overlap = queue)");
+				(void) runs_record_skipped(job, job_pending_pop(job), false, why);
 		}
 		job_pending_push(job, due[i]);
 	}
@@ -252,51 +276,163 @@ process_due(TimestampTz now)
 	}
 }
 
-/* claim the queued slots that may start now */
+/* the due SQL jobs of one role, waiting for their turn */
+typedef struct RoleTurn
+{
+	char		username[NAMEDATALEN];	/* hash key */
+	int			in_progress;	/* its SQL runs claimed and not finished */
+	List	   *jobs;			/* CronJob *, in ready-list order */
+} RoleTurn;
+
+static char last_served_role[NAMEDATALEN] = "";
+
+static int
+role_turn_cmp(const void *a, const void *b)
+{
+	return strcmp((*(RoleTurn *const *) a)->username,
+				  (*(RoleTurn *const *) b)->username);
+}
+
+/* warn that due runs wait for capacity: once per episode, at most once a minute */
+static void
+warn_capacity(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (!capacity_warned && now - capacity_warned_at >= 60 * USECS_PER_SEC)
+	{
+		ereport(WARNING,
+				(errmsg("cron.max_running_jobs (%d) runs are in progress; due runs wait for one to end",
+						cronext_max_running_jobs)));
+		capacity_warned_at = now;
+	}
+	capacity_warned = true;
+}
+
+/* may the job's next queued slot start as far as the job itself goes? */
+static bool
+job_may_start(const CronJob *job)
+{
+	return job->npending > 0 &&
+		(job->overlap == OVERLAP_ALLOW || job->running + job->waiting == 0);
+}
+
+/*
+ * Claim the queued slots that may start now.  HTTP runs are claimed at
+ * once (they wait for a connection at launch, see runs.c).  SQL runs take
+ * one of cron.max_running_jobs places each, shared round-robin across
+ * roles: each round gives every role with a due run one place, starting
+ * after the role served last, and no role holds more than
+ * cron.max_running_jobs_per_role.  So a role with many due runs holds back
+ * another role's next run by at most one run's turn.
+ */
 static void
 claim_ready(void)
 {
 	dlist_mutable_iter iter;
-	bool		sql_full = false;
+	HASHCTL		ctl;
+	HTAB	   *roles;
+	HASH_SEQ_STATUS seq;
+	RoleTurn   *turn;
+	RoleTurn  **order;
+	int			nroles = 0;
+	int			first = 0;
+	bool		progress;
+	bool		waited = false;
+	int			per_role = Min(cronext_max_running_jobs_per_role,
+							   cronext_max_running_jobs);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(RoleTurn);
+	ctl.hcxt = CurrentMemoryContext;
+	roles = hash_create("cronext role turns", 64, &ctl,
+						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
 	dlist_foreach_modify(iter, job_cache_ready_list())
 	{
 		CronJob    *job = dlist_container(CronJob, ready_node, iter.cur);
+		char		key[NAMEDATALEN];
+		bool		found;
 
 		if (job->pending_stale)
 		{
 			while (job->npending > 0)
 				(void) runs_record_skipped(job, job_pending_pop(job), false,
-									  "skipped: the job was changed or paused before this slot could start");
+										   "skipped: the job was changed or paused before this slot could start");
 			job->pending_stale = false;
 			continue;
 		}
-
-		while (job->npending > 0)
+		if (job->http)
 		{
-			if (job->overlap != OVERLAP_ALLOW && job->running + job->waiting > 0)
-				break;
-			if (!job->http && runs_count_sql() >= cronext_max_running_jobs)
-			{
-				TimestampTz now = GetCurrentTimestamp();
-
-				/* once per episode of saturation, and at most once a minute */
-				if (!capacity_warned &&
-					now - capacity_warned_at >= 60 * USECS_PER_SEC)
-				{
-					ereport(WARNING,
-							(errmsg("cron.max_running_jobs (%d) runs are in progress; due runs wait for one to end",
-									cronext_max_running_jobs)));
-					capacity_warned_at = now;
-				}
-				capacity_warned = true;
-				sql_full = true;
-				break;			/* HTTP jobs later in the list may still go */
-			}
-			(void) runs_claim(job, job_pending_pop(job), false);
+			while (job_may_start(job))
+				(void) runs_claim(job, job_pending_pop(job), false);
+			continue;
 		}
+		if (!job_may_start(job))
+			continue;
+		strlcpy(key, job->username, sizeof(key));
+		turn = hash_search(roles, key, HASH_ENTER, &found);
+		if (!found)
+		{
+			turn->in_progress = runs_count_sql_of(job->username);
+			turn->jobs = NIL;
+			nroles++;
+		}
+		turn->jobs = lappend(turn->jobs, job);
 	}
-	if (!sql_full)
+	if (nroles == 0)
+	{
+		capacity_warned = false;
+		return;
+	}
+
+	/* roles in name order, starting after the one served last */
+	order = palloc(nroles * sizeof(RoleTurn *));
+	nroles = 0;
+	hash_seq_init(&seq, roles);
+	while ((turn = hash_seq_search(&seq)) != NULL)
+		order[nroles++] = turn;
+	qsort(order, nroles, sizeof(RoleTurn *), role_turn_cmp);
+	while (first < nroles && strcmp(order[first]->username, last_served_role) <= 0)
+		first++;
+
+	do
+	{
+		progress = false;
+		for (int k = 0; k < nroles; k++)
+		{
+			RoleTurn   *t = order[(first + k) % nroles];
+			CronJob    *job = NULL;
+			ListCell   *lc;
+
+			foreach(lc, t->jobs)
+			{
+				if (job_may_start(lfirst(lc)))
+				{
+					job = lfirst(lc);
+					break;
+				}
+			}
+			if (job == NULL)
+				continue;
+			if (t->in_progress >= per_role)
+			{
+				waited = true;
+				continue;
+			}
+			if (runs_count_sql() >= cronext_max_running_jobs)
+			{
+				warn_capacity();
+				return;
+			}
+			if (runs_claim(job, job_pending_pop(job), false) != 0)
+				t->in_progress = runs_count_sql_of(t->username);
+			strlcpy(last_served_role, t->username, sizeof(last_served_role));
+			progress = true;
+		}
+	} while (progress);
+	if (!waited)
 		capacity_warned = false;
 }
 
@@ -505,7 +641,7 @@ reload_step(void *arg)
 	if (rs->ids != NULL)
 		rs->rows = ledger_load_some_jobs(rs->ids, rs->nids, loop_cxt);
 	else
-		rs->rows = ledger_load_jobs(first_load, loop_cxt);
+		rs->rows = ledger_load_jobs(first_load || resync_pending, loop_cxt);
 }
 
 /*
@@ -535,9 +671,102 @@ reload_jobs(const int64 *ids, int nids)
 	if (ids != NULL)
 		job_cache_update(rs.rows, ids, nids);
 	else
-		job_cache_reload(rs.rows, first_load);
+		job_cache_reload(rs.rows, first_load || resync_pending);
 	reload_warned = false;
 	return true;
+}
+
+/*
+ * NOTIFY cron_job_failed for the runs that failed in this pass, in a
+ * transaction of its own after their outcomes committed.  Any role can
+ * fill the notification queue (a listener that never reads, in an open
+ * transaction); then this commit fails: the notifications are dropped,
+ * with a warning at most once a minute, and the scheduler goes on.
+ */
+static void
+send_failure_notifications(void)
+{
+	const int64 *runids;
+	int			n = runs_take_failed(&runids);
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (n == 0)
+		return;
+	PG_TRY();
+	{
+		begin_iteration_xact();
+		ledger_notify_failed(runids, n);
+		end_iteration_xact();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		TimestampTz now = GetCurrentTimestamp();
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		notify_dropped += n;
+		if (now - notify_warned_at >= 60 * USECS_PER_SEC)
+		{
+			ereport(WARNING,
+					(errmsg("cronext dropped %d failure notification%s: %s",
+							notify_dropped, notify_dropped == 1 ? "" : "s",
+							edata->message),
+					 errdetail("The runs' outcomes are recorded in cron.job_run_details.")));
+			notify_warned_at = now;
+			notify_dropped = 0;
+		}
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * A pass failed: log the error (a repeated one at most once a minute),
+ * roll back, and make the in-memory state agree with what committed.
+ * Runs claimed in the rolled-back transaction are forgotten (they never
+ * started), and every job's last slot is read again from the ledger on
+ * the next pass, so that decisions that were rolled back are made again.
+ * Whatever a role did, the scheduler never exits for it.
+ */
+static void
+recover_from_error(MemoryContext cxt)
+{
+	ErrorData  *edata;
+	TimestampTz now = GetCurrentTimestamp();
+
+	HOLD_INTERRUPTS();
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	if (IsTransactionState() || IsAbortedTransactionBlockState())
+		AbortCurrentTransaction();
+	else
+		AbortOutOfAnyTransaction();
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	if (strcmp(edata->message ? edata->message : "", last_error) != 0 ||
+		now - last_error_at >= 60 * USECS_PER_SEC)
+	{
+		ereport(WARNING,
+				(errmsg("cronext scheduler: %s", edata->message ? edata->message : "unknown error"),
+				 repeated_errors > 0 ?
+				 errdetail("The same error happened %d more time%s in the last minute.",
+						   repeated_errors, repeated_errors == 1 ? "" : "s") : 0,
+				 errhint("The scheduler goes on; the work of the failed pass is retried.")));
+		strlcpy(last_error, edata->message ? edata->message : "", sizeof(last_error));
+		last_error_at = now;
+		repeated_errors = 0;
+	}
+	else
+		repeated_errors++;
+	FreeErrorData(edata);
+
+	runs_claims_rolled_back();
+	resync_pending = true;
+	RESUME_INTERRUPTS();
 }
 
 /* one pass: read changes, record reports, decide, claim, launch */
@@ -594,7 +823,8 @@ scheduler_iteration(void)
 	 * extension was dropped and created again); else only the changed ones.
 	 */
 	job_relid = current_job_relid();
-	if (reload_pending || first_load || job_relid != loaded_job_relid)
+	if (reload_pending || first_load || resync_pending ||
+		job_relid != loaded_job_relid)
 		nchanged = -1;
 	if (nchanged != 0)
 	{
@@ -604,11 +834,13 @@ scheduler_iteration(void)
 				loaded_job_relid = job_relid;
 			first_load = false;
 			reload_pending = false;
+			resync_pending = false;
 		}
 		else
 			reload_pending = true;	/* read all again, shortly */
 	}
 
+	runs_close_lost();
 	runs_collect_reports();
 	runs_serve_cancels();
 	prune_history();
@@ -617,8 +849,10 @@ scheduler_iteration(void)
 	claim_ready();
 	runs_flush_deactivations();
 	end_iteration_xact();
+	runs_claims_committed();
 
 	publish_answers(answers, nanswers);
+	send_failure_notifications();
 	runs_launch_claimed();
 }
 
@@ -654,6 +888,7 @@ cron_scheduler_main(Datum main_arg)
 	{
 		MemoryContext old;
 		long		ms;
+		volatile bool failed;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -667,12 +902,25 @@ cron_scheduler_main(Datum main_arg)
 		}
 
 		old = MemoryContextSwitchTo(loop_cxt);
-		scheduler_iteration();
+		failed = false;
+		PG_TRY();
+		{
+			scheduler_iteration();
+		}
+		PG_CATCH();
+		{
+			recover_from_error(loop_cxt);
+			failed = true;
+		}
+		PG_END_TRY();
 		MemoryContextSwitchTo(old);
 		/* nothing of this pass is needed while we sleep */
 		MemoryContextReset(loop_cxt);
 
 		ms = sleep_ms();
+		/* after a failure, no faster than once a second */
+		if (failed)
+			ms = ms < 0 ? ERROR_RETRY_MS : Max(ms, ERROR_RETRY_MS);
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (ms >= 0 ? WL_TIMEOUT : 0),
 						 ms, PG_WAIT_EXTENSION);

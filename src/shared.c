@@ -14,6 +14,9 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -149,6 +152,46 @@ note_changed_job(int64 jobid)
 	xact_changed[xact_nchanged++] = jobid;
 }
 
+/*
+ * cron.job_changed() reads the first column of the row as a job id and
+ * makes the scheduler re-read jobs, so it may only fire where that is
+ * true: AFTER, on cronext's own cron.job, per row for INSERT, UPDATE and
+ * DELETE, per statement for TRUNCATE.  Anywhere else (a role's own table,
+ * a zero-column table, another event) it refuses, so it can neither read a
+ * column that is not there nor make the scheduler reload in a loop.
+ */
+static void
+check_job_changed_context(TriggerData *trigdata)
+{
+	Relation	rel = trigdata->tg_relation;
+	TupleDesc	desc = RelationGetDescr(rel);
+	TriggerEvent ev = trigdata->tg_event;
+	Oid			nsp = get_namespace_oid("cron", true);
+	bool		row_event;
+
+	if (!OidIsValid(nsp) || RelationGetNamespace(rel) != nsp ||
+		strcmp(RelationGetRelationName(rel), "job") != 0 ||
+		rel->rd_rel->relkind != RELKIND_RELATION ||
+		desc->natts < 1 || TupleDescAttr(desc, 0)->attisdropped ||
+		TupleDescAttr(desc, 0)->atttypid != INT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cron.job_changed() fired on table \"%s\"",
+						RelationGetRelationName(rel)),
+				 errdetail("It is cronext's trigger on cron.job and works on no other table.")));
+
+	row_event = TRIGGER_FIRED_BY_INSERT(ev) || TRIGGER_FIRED_BY_UPDATE(ev) ||
+		TRIGGER_FIRED_BY_DELETE(ev);
+	if (!TRIGGER_FIRED_AFTER(ev) ||
+		(row_event && !TRIGGER_FIRED_FOR_ROW(ev)) ||
+		(TRIGGER_FIRED_BY_TRUNCATE(ev) && !TRIGGER_FIRED_FOR_STATEMENT(ev)) ||
+		(!row_event && !TRIGGER_FIRED_BY_TRUNCATE(ev)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cron.job_changed() fired for the wrong event"),
+				 errdetail("It must fire AFTER INSERT, UPDATE or DELETE FOR EACH ROW, or AFTER TRUNCATE FOR EACH STATEMENT.")));
+}
+
 PG_FUNCTION_INFO_V1(cron_job_changed);
 
 Datum
@@ -160,6 +203,7 @@ cron_job_changed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("cron.job_changed() must be called as a trigger")));
+	check_job_changed_context(trigdata);
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(job_changed_xact_callback, NULL);

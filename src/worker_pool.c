@@ -52,7 +52,10 @@ pool_run_problem(const CronRun *run)
 		return psprintf("role \"%s\" does not exist", run->username);
 	role = (Form_pg_authid) GETSTRUCT(tuple);
 	roleid = role->oid;
-	if (!role->rolcanlogin)
+	if (OidIsValid(run->roleid) && roleid != run->roleid)
+		problem = psprintf("role \"%s\" is not the role that scheduled the job: that role was dropped",
+						   run->username);
+	else if (!role->rolcanlogin)
 		problem = psprintf("role \"%s\" is not permitted to log in", run->username);
 	else if (role->rolsuper && !cronext_enable_superuser_jobs)
 		problem = psprintf("cron.enable_superuser_jobs is off: the job would run as superuser \"%s\"",
