@@ -6,6 +6,7 @@ MODULE_big = cronext
 OBJS = \
 	src/cronext.o \
 	src/exec_command.o \
+	src/fair_share.o \
 	src/http_check.o \
 	src/http_dispatch.o \
 	src/http_request.o \
@@ -15,6 +16,7 @@ OBJS = \
 	src/ledger.o \
 	src/lock_guard.o \
 	src/lock_timeout.o \
+	src/manual_runs.o \
 	src/next_run.o \
 	src/runs.o \
 	src/schedule.o \
@@ -22,6 +24,7 @@ OBJS = \
 	src/scheduler.o \
 	src/shared.o \
 	src/sql_api.o \
+	src/text_clip.o \
 	src/worker_pool.o
 
 EXTENSION = cronext

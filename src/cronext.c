@@ -46,13 +46,17 @@ int			cronext_max_command_bytes = 1024 * 1024;
 
 void		_PG_init(void);
 
-/* cron.timezone must name a zone PostgreSQL knows */
+/*
+ * cron.timezone must be a zone PostgreSQL would take for its own TimeZone
+ * setting (a POSIX specification too, unlike a job's zone; no leap-second
+ * zone)
+ */
 static bool
 check_cron_timezone(char **newval, void **extra, GucSource source)
 {
-	if (*newval == NULL || !cron_tz_is_valid(*newval))
+	if (!cron_tz_setting_is_valid(*newval))
 	{
-		GUC_check_errdetail("\"%s\" is not a time zone known to PostgreSQL.",
+		GUC_check_errdetail("\"%s\" is not a time zone PostgreSQL accepts.",
 							*newval ? *newval : "");
 		GUC_check_errhint("Use a name from pg_timezone_names, e.g. 'America/New_York' or 'GMT'.");
 		return false;

@@ -30,6 +30,7 @@
 #include "utils/timeout.h"
 
 #include "exec_command.h"
+#include "text_clip.h"
 
 /* the completion text psql would show for the last statement */
 static void
@@ -169,7 +170,8 @@ run_statements(const char *command, MemoryContext command_context,
  * Execute command with a time limit on the whole of it (0 = none).  Call
  * it outside any transaction, in a long-lived memory context.
  * Returns true on success; message receives the completion text or the
- * error message.  The error is also written to the server log.
+ * error message, cut on a character boundary to message_size.  The error
+ * is also written to the server log, whole.
  */
 bool
 cron_execute_command(const char *command, int timeout_ms, char *message,
@@ -200,8 +202,8 @@ cron_execute_command(const char *command, int timeout_ms, char *message,
 		EmitErrorReport();
 		FlushErrorState();
 		AbortOutOfAnyTransaction();
-		strlcpy(message, edata->message ? edata->message : "unknown error",
-				message_size);
+		cron_text_copy(message, edata->message ? edata->message : "unknown error",
+					   message_size);
 		FreeErrorData(edata);
 		ok = false;
 	}

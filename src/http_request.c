@@ -17,36 +17,14 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
-#include "mb/pg_wchar.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "http_request.h"
+#include "text_clip.h"
 
 /* longest Retry-After honoured, in seconds */
 #define HTTP_RETRY_AFTER_MAX	3600
-
-/*
- * Make the stored body valid text in the database encoding: bytes that are
- * not (binary bodies, NUL bytes, a character cut by the size cap) become
- * '?', so that recording the outcome can never fail.
- */
-static void
-sanitize_body(char *body, int len)
-{
-	int			i = 0;
-
-	while (i < len)
-	{
-		int			ok = pg_encoding_verifymbstr(GetDatabaseEncoding(),
-												 body + i, len - i);
-
-		i += ok;
-		if (i < len)
-			body[i++] = '?';
-	}
-	body[len] = '\0';
-}
 
 /* libcurl: a piece of the response body; keep what fits, then stop */
 static size_t
@@ -346,7 +324,7 @@ refuse(HttpRequest *req, long code, const char *message)
 	slot->succeeded = false;
 	slot->retryable = false;
 	slot->has_body = false;
-	strlcpy(slot->message, message, sizeof(slot->message));
+	cron_text_copy(slot->message, message, sizeof(slot->message));
 }
 
 /*
@@ -425,7 +403,7 @@ http_request_finish(HttpRequest *req, CURLcode rc)
 		{
 			if (follow_redirect(req, code, location))
 				return false;
-			sanitize_body(slot->body, 0);
+			slot->body_len = cron_text_make_valid(slot->body, 0, false);
 			return true;
 		}
 	}
@@ -457,8 +435,15 @@ http_request_finish(HttpRequest *req, CURLcode rc)
 		slot->succeeded = false;
 		slot->has_body = code > 0 && slot->body_len > 0;
 	}
-	sanitize_body(slot->body, slot->body_len);
-	strlcpy(slot->message, msg.data, sizeof(slot->message));
+
+	/*
+	 * The stored body must be valid text in the database encoding: bytes
+	 * that are not (binary bodies, NUL bytes) become '?', and a character
+	 * the size cap cut through is dropped, so recording can never fail.
+	 */
+	slot->body_len = cron_text_make_valid(slot->body, slot->body_len,
+										  req->truncated);
+	cron_text_copy(slot->message, msg.data, sizeof(slot->message));
 	pfree(msg.data);
 	return true;
 }

@@ -57,6 +57,7 @@
 #include "http_request.h"
 #include "lock_timeout.h"
 #include "shared.h"
+#include "text_clip.h"
 
 /* when to read cron.job again after its lock was not granted */
 #define HTTP_RETRY_READ_MS	100
@@ -128,7 +129,7 @@ report_not_started(CronHttpSlot *slot, const char *message)
 	slot->retryable = false;
 	slot->http_status = 0;
 	slot->has_body = false;
-	strlcpy(slot->message, message, sizeof(slot->message));
+	cron_text_copy(slot->message, message, sizeof(slot->message));
 	report(slot);
 }
 

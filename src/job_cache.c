@@ -158,18 +158,13 @@ apply_row(CronJob *job, const CronJobRow *row)
 
 	/*
 	 * cron.job's guard trigger validates every write, so this fails only if
-	 * the zone database changed underneath; such a job is left unscheduled,
-	 * alone, and said so once.
+	 * the zone database changed underneath or the row was written before a
+	 * check existed (a POSIX zone string); such a job is left unscheduled,
+	 * alone, and said so.  Only zones of the tz database are ever loaded.
 	 */
 	job->valid = cron_parse_schedule(row->schedule, &job->schedule, &error);
 	if (job->valid)
-	{
-		const char *zone = row->timezone ? row->timezone : cronext_timezone;
-
-		job->valid = cron_tz_is_valid(zone);
-		if (job->valid)
-			cron_tz_lookup_or_error(zone, &job->tz);
-	}
+		job->valid = cron_tz_lookup(row->timezone, &job->tz);	/* NULL: cron.timezone */
 	if (!job->valid)
 		ereport(WARNING,
 				(errmsg("cron job " INT64_FORMAT " is not scheduled: invalid schedule \"%s\" or time zone \"%s\"",

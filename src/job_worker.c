@@ -34,6 +34,7 @@
 
 #include "exec_command.h"
 #include "run_request.h"
+#include "text_clip.h"
 
 static CronMailbox *connecting_mailbox = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
@@ -54,8 +55,8 @@ capture_connect_error(ErrorData *edata)
 {
 	if (connecting_mailbox != NULL && edata->elevel >= ERROR &&
 		edata->message != NULL)
-		strlcpy(connecting_mailbox->message, edata->message,
-				sizeof(connecting_mailbox->message));
+		cron_text_copy(connecting_mailbox->message, edata->message,
+					   sizeof(connecting_mailbox->message));
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
 }

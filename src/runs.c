@@ -17,11 +17,11 @@
 
 #include "common/pg_prng.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "cronext.h"
+#include "fair_share.h"
 #include "http_dispatch.h"
 #include "ledger.h"
 #include "run_request.h"
@@ -582,114 +582,53 @@ note_launched(CronRun *run)
 	}
 }
 
-/* HTTP requests of one role waiting for a connection */
-typedef struct HttpTurn
-{
-	char		username[NAMEDATALEN];	/* hash key */
-	int			in_flight;
-	List	   *runs;			/* CronRun *, oldest claim first */
-} HttpTurn;
-
 static char last_http_role[NAMEDATALEN] = "";
 
-static int
-http_turn_cmp(const void *a, const void *b)
+/* one turn of a role's HTTP run: post it to the HTTP worker's queue */
+static CronTurnResult
+post_turn(void *item, void *arg)
 {
-	return strcmp((*(HttpTurn *const *) a)->username,
-				  (*(HttpTurn *const *) b)->username);
+	CronRun    *run = item;
+
+	run->http_slot = http_post(run->runid, run->jobid, run->scheduled_for,
+							   run->attempt);
+	if (run->http_slot < 0)
+	{
+		/* every connection is busy: a finishing request wakes us */
+		launch_blocked = true;
+		return CRON_TURN_STOP;
+	}
+	note_launched(run);
+	return CRON_TURN_SERVED_LAST;
 }
 
 /*
  * Post the HTTP runs that may start to the HTTP worker's queue.  Its
  * connections (cron.http_max_connections) are shared round-robin across
- * roles, starting after the role served last, and no role has more than
- * cron.http_max_connections_per_role requests in flight: a role whose
- * endpoint hangs holds only its own share, for at most
- * cron.http_max_timeout.
+ * roles (fair_share.c), with at most cron.http_max_connections_per_role
+ * requests of one role in flight: a role whose endpoint hangs holds only
+ * its own share, for at most cron.http_max_timeout.  A role at its cap is
+ * woken by its own requests' ends.
  */
 static void
 launch_http_runs(TimestampTz now)
 {
-	HASHCTL		ctl;
-	HTAB	   *roles;
-	HASH_SEQ_STATUS seq;
-	HttpTurn   *turn;
-	HttpTurn  **order;
-	int			nroles = 0;
-	int			first = 0;
-	bool		progress;
+	CronTurns  *turns = cron_turns_create();
 	ListCell   *lc;
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = NAMEDATALEN;
-	ctl.entrysize = sizeof(HttpTurn);
-	ctl.hcxt = CurrentMemoryContext;
-	roles = hash_create("cronext http turns", 64, &ctl,
-						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	foreach(lc, runs)
 	{
 		CronRun    *run = lfirst(lc);
-		char		key[NAMEDATALEN];
-		bool		found;
-		bool		waiting;
 
 		if (!run->http)
 			continue;
-		waiting = run_may_launch(run, now);
-		if (!waiting && run->http_slot < 0)
-			continue;
-		strlcpy(key, run->username, sizeof(key));
-		turn = hash_search(roles, key, HASH_ENTER, &found);
-		if (!found)
-		{
-			turn->in_flight = 0;
-			turn->runs = NIL;
-			nroles++;
-		}
 		if (run->http_slot >= 0)
-			turn->in_flight++;
-		else
-			turn->runs = lappend(turn->runs, run);
+			cron_turns_note_in_use(turns, run->username);
+		else if (run_may_launch(run, now))
+			cron_turns_add(turns, run->username, run, NULL);
 	}
-	if (nroles == 0)
-		return;
-	order = palloc(nroles * sizeof(HttpTurn *));
-	nroles = 0;
-	hash_seq_init(&seq, roles);
-	while ((turn = hash_seq_search(&seq)) != NULL)
-		order[nroles++] = turn;
-	qsort(order, nroles, sizeof(HttpTurn *), http_turn_cmp);
-	while (first < nroles && strcmp(order[first]->username, last_http_role) <= 0)
-		first++;
-
-	do
-	{
-		progress = false;
-		for (int k = 0; k < nroles; k++)
-		{
-			HttpTurn   *t = order[(first + k) % nroles];
-			CronRun    *run;
-
-			if (t->runs == NIL)
-				continue;
-			if (t->in_flight >= cronext_http_max_connections_per_role)
-				continue;		/* its finishing request wakes us */
-			run = linitial(t->runs);
-			run->http_slot = http_post(run->runid, run->jobid,
-									   run->scheduled_for, run->attempt);
-			if (run->http_slot < 0)
-			{
-				/* every connection is busy: a finishing request wakes us */
-				launch_blocked = true;
-				return;
-			}
-			t->runs = list_delete_first(t->runs);
-			t->in_flight++;
-			note_launched(run);
-			strlcpy(last_http_role, t->username, sizeof(last_http_role));
-			progress = true;
-		}
-	} while (progress);
+	(void) cron_turns_serve(turns, cronext_http_max_connections_per_role,
+							last_http_role, post_turn, NULL);
 }
 
 /*

@@ -11,11 +11,20 @@
  * The SQL functions and the scheduler both come through here, so they
  * report the same errors and compute the same slots.
  *
+ * A job's zone must be a name of the server's time zone database that
+ * PostgreSQL accepts (what pg_timezone_names lists): pg_tzset also takes
+ * POSIX specifications such as '<Z123>5', and keeps every zone it loads
+ * for the life of the process, so jobs free to name any of those could
+ * grow every process that loads them without bound.  Only cron.timezone,
+ * one value set by an administrator, may be such a specification.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "pgtime.h"
+#include "portability/instr_time.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "cronext.h"
@@ -81,35 +90,178 @@ pg_next_change(const CronTz *tz, int64 t, int64 *change)
 	return true;
 }
 
-/* is name a time zone PostgreSQL knows? */
-bool
-cron_tz_is_valid(const char *name)
+/*
+ * The names of the server's time zone database that PostgreSQL accepts,
+ * upper-cased as pg_tzset folds them, sorted; in TopMemoryContext, read
+ * once per process when a job's zone is first checked.
+ */
+static const char **tz_names = NULL;
+static int	tz_nnames = 0;
+
+/* name upper-cased as pg_tzset does; false if it is too long for a zone */
+static bool
+tz_fold(const char *name, char *upper)
 {
-	return name != NULL && name[0] != '\0' &&
-		strlen(name) <= TZ_STRLEN_MAX && pg_tzset(name) != NULL;
+	int			i;
+
+	if (strlen(name) > TZ_STRLEN_MAX)
+		return false;
+	for (i = 0; name[i] != '\0'; i++)
+		upper[i] = pg_toupper((unsigned char) name[i]);
+	upper[i] = '\0';
+	return true;
+}
+
+static int
+tz_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
 /*
- * Fill *tz for the named zone; NULL means the cron.timezone setting.
- * pg_tzset caches zones for the life of the process, so the pointer kept in
- * tz->arg stays valid.
+ * Read the zone names, as pg_timezone_names does: pg_tzenumerate_next
+ * loads each zone file of the tz database without caching it, and skips
+ * those PostgreSQL does not accept (leap-second zones such as right/UTC).
+ * Reading the files is the cost, paid once per process that checks a job's
+ * zone.  An error leaves nothing behind: the work is in a child of the
+ * caller's context, and tz_names is set only at the end.
  */
-void
-cron_tz_lookup_or_error(const char *name, CronTz *tz)
+static void
+tz_load_names(void)
+{
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext,
+												  "cronext time zone scan",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(scratch);
+	instr_time	start;
+	instr_time	elapsed;
+	pg_tzenum  *tzenum;
+	pg_tz	   *zone;
+	char	  **names;
+	int			nnames = 0;
+	int			capacity = 1024;
+	Size		bytes = 0;
+	char	   *text;
+	const char **sorted;
+
+	INSTR_TIME_SET_CURRENT(start);
+	names = palloc(sizeof(char *) * capacity);
+	tzenum = pg_tzenumerate_start();
+	while ((zone = pg_tzenumerate_next(tzenum)) != NULL)
+	{
+		char		upper[TZ_STRLEN_MAX + 1];
+
+		if (!tz_fold(pg_get_timezone_name(zone), upper))
+			continue;
+		if (nnames == capacity)
+		{
+			capacity *= 2;
+			names = repalloc(names, sizeof(char *) * capacity);
+		}
+		names[nnames++] = pstrdup(upper);
+		bytes += strlen(upper) + 1;
+	}
+	pg_tzenumerate_end(tzenum);
+
+	/* one array and one block of text, for the life of the process */
+	sorted = MemoryContextAlloc(TopMemoryContext,
+								sizeof(char *) * Max(nnames, 1));
+	text = MemoryContextAlloc(TopMemoryContext, Max(bytes, 1));
+	for (int i = 0; i < nnames; i++)
+	{
+		strcpy(text, names[i]);
+		sorted[i] = text;
+		text += strlen(text) + 1;
+	}
+	qsort(sorted, nnames, sizeof(char *), tz_name_cmp);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(scratch);
+	tz_names = sorted;
+	tz_nnames = nnames;
+
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	elog(DEBUG1, "cronext: read %d time zone names in %.1f ms",
+		 nnames, INSTR_TIME_GET_MILLISEC(elapsed));
+}
+
+/* is name, case-insensitively, a zone pg_timezone_names lists? */
+static bool
+tz_name_listed(const char *name)
+{
+	char		upper[TZ_STRLEN_MAX + 1];
+	const char *key = upper;
+
+	if (!tz_fold(name, upper))
+		return false;
+	if (tz_names == NULL)
+		tz_load_names();
+	return bsearch(&key, tz_names, tz_nnames, sizeof(char *),
+				   tz_name_cmp) != NULL;
+}
+
+/*
+ * May a job name this zone?  Only a name of the server's time zone
+ * database that PostgreSQL accepts, so that the zones a process loads are
+ * bounded by that database (see the file header).
+ */
+bool
+cron_tz_is_valid(const char *name)
+{
+	return name != NULL && name[0] != '\0' && tz_name_listed(name) &&
+		pg_tzset(name) != NULL;
+}
+
+/*
+ * May cron.timezone be this zone?  Anything PostgreSQL would take for its
+ * own TimeZone setting: a name of the tz database or a POSIX
+ * specification, but not a leap-second zone.
+ */
+bool
+cron_tz_setting_is_valid(const char *name)
 {
 	pg_tz	   *zone;
 
-	if (name == NULL)
-		name = cronext_timezone;
-	if (!cron_tz_is_valid(name))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid time zone \"%s\"", name),
-				 errhint("Use a name from pg_timezone_names, e.g. 'America/New_York' or 'UTC'.")));
+	if (name == NULL || name[0] == '\0' || strlen(name) > TZ_STRLEN_MAX)
+		return false;
 	zone = pg_tzset(name);
+	return zone != NULL && pg_tz_acceptable(zone);
+}
+
+/*
+ * Fill *tz for the named zone of a job, or for the cron.timezone setting
+ * if name is NULL; false (and *tz untouched) if the zone is not valid for
+ * that use.  pg_tzset caches zones for the life of the process, so the
+ * pointer kept in tz->arg stays valid.
+ */
+bool
+cron_tz_lookup(const char *name, CronTz *tz)
+{
+	bool		valid;
+
+	if (name == NULL)
+		valid = cron_tz_setting_is_valid(cronext_timezone);
+	else
+		valid = cron_tz_is_valid(name);
+	if (!valid)
+		return false;
 	tz->offset_at = pg_offset_at;
 	tz->next_change = pg_next_change;
-	tz->arg = zone;
+	tz->arg = pg_tzset(name ? name : cronext_timezone);
+	return true;
+}
+
+/* the same, raising an error if the zone is not valid */
+void
+cron_tz_lookup_or_error(const char *name, CronTz *tz)
+{
+	if (!cron_tz_lookup(name, tz))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid time zone \"%s\"",
+						name ? name : (cronext_timezone ? cronext_timezone : "")),
+				 errhint("Use a name from pg_timezone_names, e.g. 'America/New_York' or 'UTC'.")));
 }
 
 /* whole Unix seconds of a timestamp, rounding down */

@@ -46,7 +46,6 @@
 #include "utils/builtins.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -54,9 +53,11 @@
 #include "utils/timestamp.h"
 
 #include "cronext.h"
+#include "fair_share.h"
 #include "job_cache.h"
 #include "ledger.h"
 #include "lock_timeout.h"
+#include "manual_runs.h"
 #include "runs.h"
 #include "scheduler.h"
 #include "shared.h"
@@ -81,14 +82,6 @@
 /* missed slots counted one by one at most; beyond, the count is a floor */
 #define MAX_MISSED_COUNT	100000
 
-/* a processed cron.run_job request, answered after the claim commits */
-typedef struct ManualAnswer
-{
-	uint64		ticket;
-	int64		runid;
-	TimestampTz scheduled_for;
-	char		message[128];
-} ManualAnswer;
 
 static MemoryContext loop_cxt;
 
@@ -276,34 +269,27 @@ process_due(TimestampTz now)
 	}
 }
 
-/* the due SQL jobs of one role, waiting for their turn */
-typedef struct RoleTurn
-{
-	char		username[NAMEDATALEN];	/* hash key */
-	int			in_progress;	/* its SQL runs claimed and not finished */
-	List	   *jobs;			/* CronJob *, in ready-list order */
-} RoleTurn;
-
 static char last_served_role[NAMEDATALEN] = "";
 
-static int
-role_turn_cmp(const void *a, const void *b)
-{
-	return strcmp((*(RoleTurn *const *) a)->username,
-				  (*(RoleTurn *const *) b)->username);
-}
-
-/* warn that due runs wait for capacity: once per episode, at most once a minute */
+/*
+ * Warn that due runs wait for capacity, the whole server's or a role's
+ * share: once per episode, at most once a minute.
+ */
 static void
-warn_capacity(void)
+warn_capacity(bool role_share)
 {
 	TimestampTz now = GetCurrentTimestamp();
 
 	if (!capacity_warned && now - capacity_warned_at >= 60 * USECS_PER_SEC)
 	{
-		ereport(WARNING,
-				(errmsg("cron.max_running_jobs (%d) runs are in progress; due runs wait for one to end",
-						cronext_max_running_jobs)));
+		if (role_share)
+			ereport(WARNING,
+					(errmsg("a role has cron.max_running_jobs_per_role (%d) runs in progress; its due runs wait for one to end",
+							cronext_max_running_jobs_per_role)));
+		else
+			ereport(WARNING,
+					(errmsg("cron.max_running_jobs (%d) runs are in progress; due runs wait for one to end",
+							cronext_max_running_jobs)));
 		capacity_warned_at = now;
 	}
 	capacity_warned = true;
@@ -317,43 +303,41 @@ job_may_start(const CronJob *job)
 		(job->overlap == OVERLAP_ALLOW || job->running + job->waiting == 0);
 }
 
+/* one turn of a role's SQL job: claim its next queued slot */
+static CronTurnResult
+claim_turn(void *item, void *arg)
+{
+	CronJob    *job = item;
+	bool	   *full = arg;
+
+	if (!job_may_start(job))
+		return CRON_TURN_NEXT;
+	if (runs_count_sql() >= cronext_max_running_jobs)
+	{
+		*full = true;
+		return CRON_TURN_STOP;
+	}
+	(void) runs_claim(job, job_pending_pop(job), false);
+	return CRON_TURN_SERVED;
+}
+
 /*
  * Claim the queued slots that may start now.  HTTP runs are claimed at
  * once (they wait for a connection at launch, see runs.c).  SQL runs take
  * one of cron.max_running_jobs places each, shared round-robin across
- * roles: each round gives every role with a due run one place, starting
- * after the role served last, and no role holds more than
- * cron.max_running_jobs_per_role.  So a role with many due runs holds back
- * another role's next run by at most one run's turn.
+ * roles (fair_share.c) with at most cron.max_running_jobs_per_role each.
  */
 static void
 claim_ready(void)
 {
 	dlist_mutable_iter iter;
-	HASHCTL		ctl;
-	HTAB	   *roles;
-	HASH_SEQ_STATUS seq;
-	RoleTurn   *turn;
-	RoleTurn  **order;
-	int			nroles = 0;
-	int			first = 0;
-	bool		progress;
-	bool		waited = false;
-	int			per_role = Min(cronext_max_running_jobs_per_role,
-							   cronext_max_running_jobs);
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = NAMEDATALEN;
-	ctl.entrysize = sizeof(RoleTurn);
-	ctl.hcxt = CurrentMemoryContext;
-	roles = hash_create("cronext role turns", 64, &ctl,
-						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	CronTurns  *turns = cron_turns_create();
+	bool		full = false;
+	bool		capped;
 
 	dlist_foreach_modify(iter, job_cache_ready_list())
 	{
 		CronJob    *job = dlist_container(CronJob, ready_node, iter.cur);
-		char		key[NAMEDATALEN];
-		bool		found;
 
 		if (job->pending_stale)
 		{
@@ -367,155 +351,19 @@ claim_ready(void)
 		{
 			while (job_may_start(job))
 				(void) runs_claim(job, job_pending_pop(job), false);
-			continue;
 		}
-		if (!job_may_start(job))
-			continue;
-		strlcpy(key, job->username, sizeof(key));
-		turn = hash_search(roles, key, HASH_ENTER, &found);
-		if (!found)
-		{
-			turn->in_progress = runs_count_sql_of(job->username);
-			turn->jobs = NIL;
-			nroles++;
-		}
-		turn->jobs = lappend(turn->jobs, job);
+		else if (job_may_start(job))
+			cron_turns_add(turns, job->username, job, runs_count_sql_of);
 	}
-	if (nroles == 0)
-	{
+	/* a share as large as the whole is no share */
+	capped = cron_turns_serve(turns,
+							  cronext_max_running_jobs_per_role < cronext_max_running_jobs ?
+							  cronext_max_running_jobs_per_role : INT_MAX,
+							  last_served_role, claim_turn, &full);
+	if (full || capped)
+		warn_capacity(!full);
+	else
 		capacity_warned = false;
-		return;
-	}
-
-	/* roles in name order, starting after the one served last */
-	order = palloc(nroles * sizeof(RoleTurn *));
-	nroles = 0;
-	hash_seq_init(&seq, roles);
-	while ((turn = hash_seq_search(&seq)) != NULL)
-		order[nroles++] = turn;
-	qsort(order, nroles, sizeof(RoleTurn *), role_turn_cmp);
-	while (first < nroles && strcmp(order[first]->username, last_served_role) <= 0)
-		first++;
-
-	do
-	{
-		progress = false;
-		for (int k = 0; k < nroles; k++)
-		{
-			RoleTurn   *t = order[(first + k) % nroles];
-			CronJob    *job = NULL;
-			ListCell   *lc;
-
-			foreach(lc, t->jobs)
-			{
-				if (job_may_start(lfirst(lc)))
-				{
-					job = lfirst(lc);
-					break;
-				}
-			}
-			if (job == NULL)
-				continue;
-			if (t->in_progress >= per_role)
-			{
-				waited = true;
-				continue;
-			}
-			if (runs_count_sql() >= cronext_max_running_jobs)
-			{
-				warn_capacity();
-				return;
-			}
-			if (runs_claim(job, job_pending_pop(job), false) != 0)
-				t->in_progress = runs_count_sql_of(t->username);
-			strlcpy(last_served_role, t->username, sizeof(last_served_role));
-			progress = true;
-		}
-	} while (progress);
-	if (!waited)
-		capacity_warned = false;
-}
-
-/* answer cron.run_job requests: claim a manual slot for each */
-static int
-serve_manual_requests(ManualAnswer *answers)
-{
-	CronManualRequest requests[CRON_MAX_MANUAL_REQUESTS];
-	int			nrequests = 0;
-	int			i;
-
-	SpinLockAcquire(&cron_shared->mutex);
-	for (i = 0; i < CRON_MAX_MANUAL_REQUESTS; i++)
-	{
-		CronManualRequest *r = &cron_shared->requests[i];
-
-		if (r->jobid != 0 && r->runid == 0)
-			requests[nrequests++] = *r;
-	}
-	SpinLockRelease(&cron_shared->mutex);
-
-	for (i = 0; i < nrequests; i++)
-	{
-		CronJob    *job = job_cache_lookup(requests[i].jobid);
-		ManualAnswer *a = &answers[i];
-
-		memset(a, 0, sizeof(*a));
-		a->ticket = requests[i].ticket;
-		if (job == NULL)
-		{
-			a->runid = -1;
-			snprintf(a->message, sizeof(a->message),
-					 "job " INT64_FORMAT " is not known to the scheduler", requests[i].jobid);
-			continue;
-		}
-
-		/* a manual slot is the request time; nudge it if that slot is taken */
-		a->scheduled_for = GetCurrentTimestamp();
-		for (int attempt = 0; attempt < 3 && a->runid == 0; attempt++)
-		{
-			if (job->overlap == OVERLAP_SKIP && job->running + job->waiting > 0)
-				a->runid = runs_record_skipped(job, a->scheduled_for, true,
-										  "skipped: the previous run was still going (overlap = skip)");
-			else
-				a->runid = runs_claim(job, a->scheduled_for, true);
-			if (a->runid == 0)
-				a->scheduled_for += 1;
-		}
-		if (a->runid == 0)
-		{
-			a->runid = -1;
-			strlcpy(a->message, "could not claim a manual slot", sizeof(a->message));
-		}
-	}
-	return nrequests;
-}
-
-/* hand the answers to the waiting cron.run_job callers (after commit) */
-static void
-publish_answers(ManualAnswer *answers, int n)
-{
-	int			i;
-	int			j;
-
-	if (n == 0)
-		return;
-	SpinLockAcquire(&cron_shared->mutex);
-	for (i = 0; i < n; i++)
-	{
-		for (j = 0; j < CRON_MAX_MANUAL_REQUESTS; j++)
-		{
-			CronManualRequest *r = &cron_shared->requests[j];
-
-			if (r->jobid != 0 && r->ticket == answers[i].ticket)
-			{
-				r->runid = answers[i].runid;
-				r->scheduled_for = answers[i].scheduled_for;
-				strlcpy(r->message, answers[i].message, sizeof(r->message));
-			}
-		}
-	}
-	SpinLockRelease(&cron_shared->mutex);
-	ConditionVariableBroadcast(&cron_shared->requests_cv);
 }
 
 /* milliseconds from now until t, rounded up; 0 if t has passed */
@@ -844,14 +692,14 @@ scheduler_iteration(void)
 	runs_collect_reports();
 	runs_serve_cancels();
 	prune_history();
-	nanswers = serve_manual_requests(answers);
+	nanswers = manual_serve_requests(answers);
 	process_due(GetCurrentTimestamp());
 	claim_ready();
 	runs_flush_deactivations();
 	end_iteration_xact();
 	runs_claims_committed();
 
-	publish_answers(answers, nanswers);
+	manual_publish_answers(answers, nanswers);
 	send_failure_notifications();
 	runs_launch_claimed();
 }

@@ -29,6 +29,7 @@
 #include "job_cache.h"
 #include "ledger.h"
 #include "run_state.h"
+#include "text_clip.h"
 
 static List *workers = NIL;		/* CronWorker *, in run_cxt */
 static bool worker_warned = false;
@@ -80,6 +81,21 @@ pool_run_problem(const CronRun *run)
 		problem = psprintf("role \"%s\" does not have CONNECT privilege on database \"%s\"",
 						   run->username, run->database);
 	return problem;
+}
+
+/*
+ * A worker's message, valid in the ledger's encoding.  The worker cut it on
+ * a character boundary of its own database's encoding, which need not be
+ * the ledger's: a message of a database with another encoding has its
+ * invalid bytes replaced here, where it is recorded.
+ */
+static char *
+report_message(const CronMailbox *mb)
+{
+	char	   *message = pnstrdup(mb->message, sizeof(mb->message) - 1);
+
+	(void) cron_text_make_valid(message, strlen(message), false);
+	return message;
 }
 
 static void
@@ -137,8 +153,10 @@ pool_collect_reports(void)
 			}
 			if (state == MB_DONE)
 			{
-				if (mb->succeeded || !retry_run(run, mb->message, 0))
-					finish_run(run, mb->succeeded, mb->message,
+				char	   *message = report_message(mb);
+
+				if (mb->succeeded || !retry_run(run, message, 0))
+					finish_run(run, mb->succeeded, message,
 							   mb->start_time, mb->end_time);
 				if (!stopped)
 				{
@@ -157,7 +175,7 @@ pool_collect_reports(void)
 						   mb->start_time, GetCurrentTimestamp());
 			else if (stopped)
 				finish_run(run, false,
-						   mb->message[0] ? mb->message :
+						   mb->message[0] ? report_message(mb) :
 						   "the job worker exited before it could run the command (see the server log)",
 						   0, GetCurrentTimestamp());
 		}
@@ -217,8 +235,11 @@ start_worker(CronRun *run)
 	bgw.bgw_restart_time = BGW_NEVER_RESTART;
 	strlcpy(bgw.bgw_library_name, "cronext", BGW_MAXLEN);
 	strlcpy(bgw.bgw_function_name, "cron_job_worker_main", BGW_MAXLEN);
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "cronext job worker for %s in %s",
-			 run->username, run->database);
+	/* the name appears in the server log: cut it between characters */
+	cron_text_copy(bgw.bgw_name,
+				   psprintf("cronext job worker for %s in %s",
+							run->username, run->database),
+				   BGW_MAXLEN);
 	strlcpy(bgw.bgw_type, "cronext job", BGW_MAXLEN);
 	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
 	bgw.bgw_notify_pid = MyProcPid;

@@ -1,0 +1,106 @@
+/*-------------------------------------------------------------------------
+ *
+ * manual_runs.c
+ *	  The scheduler's side of cron.run_job: taking the requests backends
+ *	  queued in shared memory, claiming a manual slot for each, and handing
+ *	  the runids back once the claims have committed.
+ *
+ * A manual slot is the moment the scheduler takes the request; it honours
+ * the job's overlap policy like any slot.  The caller (sql_api.c) sleeps on
+ * a condition variable until its answer is published.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "storage/condition_variable.h"
+#include "storage/spin.h"
+#include "utils/timestamp.h"
+
+#include "job_cache.h"
+#include "manual_runs.h"
+#include "runs.h"
+#include "shared.h"
+
+/* answer cron.run_job requests: claim a manual slot for each */
+int
+manual_serve_requests(ManualAnswer *answers)
+{
+	CronManualRequest requests[CRON_MAX_MANUAL_REQUESTS];
+	int			nrequests = 0;
+	int			i;
+
+	SpinLockAcquire(&cron_shared->mutex);
+	for (i = 0; i < CRON_MAX_MANUAL_REQUESTS; i++)
+	{
+		CronManualRequest *r = &cron_shared->requests[i];
+
+		if (r->jobid != 0 && r->runid == 0)
+			requests[nrequests++] = *r;
+	}
+	SpinLockRelease(&cron_shared->mutex);
+
+	for (i = 0; i < nrequests; i++)
+	{
+		CronJob    *job = job_cache_lookup(requests[i].jobid);
+		ManualAnswer *a = &answers[i];
+
+		memset(a, 0, sizeof(*a));
+		a->ticket = requests[i].ticket;
+		if (job == NULL)
+		{
+			a->runid = -1;
+			snprintf(a->message, sizeof(a->message),
+					 "job " INT64_FORMAT " is not known to the scheduler", requests[i].jobid);
+			continue;
+		}
+
+		/* a manual slot is the request time; nudge it if that slot is taken */
+		a->scheduled_for = GetCurrentTimestamp();
+		for (int attempt = 0; attempt < 3 && a->runid == 0; attempt++)
+		{
+			if (job->overlap == OVERLAP_SKIP && job->running + job->waiting > 0)
+				a->runid = runs_record_skipped(job, a->scheduled_for, true,
+										  "skipped: the previous run was still going (overlap = skip)");
+			else
+				a->runid = runs_claim(job, a->scheduled_for, true);
+			if (a->runid == 0)
+				a->scheduled_for += 1;
+		}
+		if (a->runid == 0)
+		{
+			a->runid = -1;
+			strlcpy(a->message, "could not claim a manual slot", sizeof(a->message));
+		}
+	}
+	return nrequests;
+}
+
+/* hand the answers to the waiting cron.run_job callers (after commit) */
+void
+manual_publish_answers(ManualAnswer *answers, int n)
+{
+	int			i;
+	int			j;
+
+	if (n == 0)
+		return;
+	SpinLockAcquire(&cron_shared->mutex);
+	for (i = 0; i < n; i++)
+	{
+		for (j = 0; j < CRON_MAX_MANUAL_REQUESTS; j++)
+		{
+			CronManualRequest *r = &cron_shared->requests[j];
+
+			if (r->jobid != 0 && r->ticket == answers[i].ticket)
+			{
+				r->runid = answers[i].runid;
+				r->scheduled_for = answers[i].scheduled_for;
+				strlcpy(r->message, answers[i].message, sizeof(r->message));
+			}
+		}
+	}
+	SpinLockRelease(&cron_shared->mutex);
+	ConditionVariableBroadcast(&cron_shared->requests_cv);
+}
+
