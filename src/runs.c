@@ -46,46 +46,39 @@ static List *runs = NIL;		/* CronRun *, in run_cxt */
 MemoryContext run_cxt;
 static int	nsql_runs = 0;		/* runs that are not HTTP runs */
 
+/* a growing array of ids, in run_cxt */
+typedef struct IdArray
+{
+	int64	   *ids;
+	int			n;
+	int			max;
+} IdArray;
+
+static void
+ids_push(IdArray *a, int64 id)
+{
+	if (a->n == a->max)
+	{
+		a->max = Max(16, a->max * 2);
+		a->ids = a->ids ? repalloc(a->ids, a->max * sizeof(int64)) :
+			MemoryContextAlloc(run_cxt, a->max * sizeof(int64));
+	}
+	a->ids[a->n++] = id;
+}
+
 /* one-off jobs whose slot was decided, to be made inactive */
-static int64 *to_deactivate = NULL;	/* in run_cxt */
-static int	ndeactivate = 0;
-static int	maxdeactivate = 0;
+static IdArray to_deactivate;
 
 /*
  * Runs whose outcome was written in the current transaction; if it rolls
  * back, they are closed as failed in the next (their rows would otherwise
  * stay 'running' with nobody to finish them).
  */
-static int64 *finished_runids = NULL;	/* in run_cxt */
-static int	nfinished = 0;
-static int	maxfinished = 0;
-static int64 *lost_runids = NULL;	/* in run_cxt */
-static int	nlost = 0;
-static int	maxlost = 0;
+static IdArray finished;
+static IdArray lost;
 
 /* failed runs to announce once their outcome has committed */
-static int64 *failed_runids = NULL;	/* in run_cxt */
-static int	nfailed = 0;
-static int	maxfailed = 0;
-
-static int64 *
-grow_ids(int64 *array, int n)
-{
-	if (array == NULL)
-		return MemoryContextAlloc(run_cxt, n * sizeof(int64));
-	return repalloc(array, n * sizeof(int64));
-}
-
-static void
-note_finished(int64 runid)
-{
-	if (nfinished == maxfinished)
-	{
-		maxfinished = Max(16, maxfinished * 2);
-		finished_runids = grow_ids(finished_runids, maxfinished);
-	}
-	finished_runids[nfinished++] = runid;
-}
+static IdArray failed;
 
 /* the claims and outcomes of this pass committed */
 void
@@ -95,7 +88,7 @@ runs_claims_committed(void)
 
 	foreach(lc, runs)
 		((CronRun *) lfirst(lc))->uncommitted = false;
-	nfinished = 0;
+	finished.n = 0;
 }
 
 /*
@@ -126,39 +119,21 @@ runs_claims_rolled_back(void)
 		pfree(run->command);
 		pfree(run);
 	}
-	for (int i = 0; i < nfinished; i++)
-	{
-		if (nlost == maxlost)
-		{
-			maxlost = Max(16, maxlost * 2);
-			lost_runids = grow_ids(lost_runids, maxlost);
-		}
-		lost_runids[nlost++] = finished_runids[i];
-	}
-	nfinished = 0;
-	nfailed = 0;
+	for (int i = 0; i < finished.n; i++)
+		ids_push(&lost, finished.ids[i]);
+	finished.n = 0;
+	failed.n = 0;
 }
 
 /* close the runs whose outcome a rolled-back pass lost (in a transaction) */
 void
 runs_close_lost(void)
 {
-	for (int i = 0; i < nlost; i++)
-		ledger_finish(lost_runids[i], false,
+	for (int i = 0; i < lost.n; i++)
+		ledger_finish(lost.ids[i], false,
 					  "the run's outcome could not be recorded (see the server log)",
 					  0, GetCurrentTimestamp());
-	nlost = 0;
-}
-
-static void
-note_failed(int64 runid)
-{
-	if (nfailed == maxfailed)
-	{
-		maxfailed = Max(16, maxfailed * 2);
-		failed_runids = grow_ids(failed_runids, maxfailed);
-	}
-	failed_runids[nfailed++] = runid;
+	lost.n = 0;
 }
 
 /*
@@ -169,10 +144,10 @@ note_failed(int64 runid)
 int
 runs_take_failed(const int64 **runids)
 {
-	int			n = nfailed;
+	int			n = failed.n;
 
-	*runids = failed_runids;
-	nfailed = 0;
+	*runids = failed.ids;
+	failed.n = 0;
 	return n;
 }
 static bool launch_blocked = false;
@@ -233,12 +208,7 @@ claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
 	/* a one-off job's only slot is decided: the job is done (see below) */
 	if (!manual && job->schedule.kind == CRON_KIND_AT && job->active)
 	{
-		if (ndeactivate == maxdeactivate)
-		{
-			maxdeactivate = Max(16, maxdeactivate * 2);
-			to_deactivate = grow_ids(to_deactivate, maxdeactivate);
-		}
-		to_deactivate[ndeactivate++] = job->jobid;
+		ids_push(&to_deactivate, job->jobid);
 	}
 	return ledger_claim(&claim, run_cxt, command);
 }
@@ -333,9 +303,9 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 
 	ledger_finish_http(run->runid, succeeded, message, start_time, end_time,
 					   http_status, body);
-	note_finished(run->runid);
+	ids_push(&finished, run->runid);
 	if (!succeeded)
-		note_failed(run->runid);
+		ids_push(&failed, run->runid);
 	if (!cronext_log_run)
 		ledger_forget_history(run->jobid, run->runid);
 	if (job)
@@ -674,13 +644,13 @@ runs_flush_deactivations(void)
 	int64	   *ids;
 	int			n = 0;
 
-	if (ndeactivate == 0)
+	if (to_deactivate.n == 0)
 		return;
-	schedules = palloc(ndeactivate * sizeof(char *));
-	ids = palloc(ndeactivate * sizeof(int64));
-	for (int i = 0; i < ndeactivate; i++)
+	schedules = palloc(to_deactivate.n * sizeof(char *));
+	ids = palloc(to_deactivate.n * sizeof(int64));
+	for (int i = 0; i < to_deactivate.n; i++)
 	{
-		CronJob    *job = job_cache_lookup(to_deactivate[i]);
+		CronJob    *job = job_cache_lookup(to_deactivate.ids[i]);
 
 		if (job == NULL || !job->active || job->schedule.kind != CRON_KIND_AT)
 			continue;
@@ -688,7 +658,7 @@ runs_flush_deactivations(void)
 		schedules[n++] = job->schedule_text;
 	}
 	if (n == 0 || ledger_deactivate_jobs(ids, schedules, n))
-		ndeactivate = 0;
+		to_deactivate.n = 0;
 	pfree(schedules);
 	pfree(ids);
 }
@@ -708,7 +678,7 @@ runs_next_deadline(TimestampTz *at)
 		*at = GetCurrentTimestamp() + WORKER_RETRY_MS * 1000;
 		any = true;
 	}
-	else if (ndeactivate > 0)
+	else if (to_deactivate.n > 0)
 	{
 		*at = GetCurrentTimestamp() + USECS_PER_SEC;
 		any = true;
