@@ -65,6 +65,18 @@ static const char *const claim_sql =
 "WHERE j.jobid OPERATOR(pg_catalog.=) $1), $4, $5, $6, $7, $8, $9, $10 "
 "ON CONFLICT (jobid, scheduled_for) DO NOTHING RETURNING runid, command";
 
+/*
+ * The same without reading cron.job, for a pass in which a superuser's
+ * lock keeps cron.job unreadable: skipped slots and HTTP runs (whose
+ * request the HTTP worker reads itself) are recorded without a command.
+ */
+static const char *const claim_nocmd_sql =
+"INSERT INTO cron.job_run_details "
+"(jobid, database, username, command, status, return_message, "
+"scheduled_for, attempt, manual, start_time, end_time) "
+"SELECT $1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10 "
+"ON CONFLICT (jobid, scheduled_for) DO NOTHING RETURNING runid, command";
+
 static const char *const mark_running_sql =
 "UPDATE cron.job_run_details SET status = 'running', job_pid = $2, "
 "start_time = $3 WHERE runid OPERATOR(pg_catalog.=) $1";
@@ -129,6 +141,7 @@ static SPIPlanPtr load_jobs_plan;
 static SPIPlanPtr load_jobs_with_slots_plan;
 static SPIPlanPtr load_some_jobs_plan;
 static SPIPlanPtr claim_plan;
+static SPIPlanPtr claim_nocmd_plan;
 static SPIPlanPtr mark_running_plan;
 static SPIPlanPtr finish_plan;
 static SPIPlanPtr forget_plan;
@@ -203,6 +216,18 @@ prepare(const char *sql, int nargs, Oid *argtypes)
 	return plan;
 }
 
+/*
+ * Take ACCESS SHARE on cron.job for the rest of the transaction, as a step
+ * of cron_with_lock_timeout: once held, no statement of the pass waits for
+ * a lock on cron.job (only a superuser can hold one that conflicts).
+ */
+void
+ledger_lock_jobs(void *arg)
+{
+	if (SPI_execute("LOCK TABLE cron.job IN ACCESS SHARE MODE", false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "cronext: locking cron.job failed");
+}
+
 /* prepare the plans; call once, in a transaction with SPI connected */
 void
 ledger_prepare(void)
@@ -225,6 +250,7 @@ ledger_prepare(void)
 	load_jobs_with_slots_plan = prepare(load_jobs_with_slots_sql, 0, NULL);
 	load_some_jobs_plan = prepare(load_some_jobs_sql, 1, some_types);
 	claim_plan = prepare(claim_sql, lengthof(claim_types), claim_types);
+	claim_nocmd_plan = prepare(claim_nocmd_sql, lengthof(claim_types), claim_types);
 	mark_running_plan = prepare(mark_running_sql, lengthof(running_types),
 								running_types);
 	finish_plan = prepare(finish_sql, lengthof(finish_types), finish_types);
@@ -353,7 +379,8 @@ ledger_claim(const CronClaim *claim, MemoryContext cxt, char **command)
 	if (!skipped)
 		nulls[8] = nulls[9] = 'n';
 
-	run_plan(claim_plan, values, nulls, SPI_OK_INSERT_RETURNING, "claiming a slot");
+	run_plan(claim->read_command ? claim_plan : claim_nocmd_plan, values, nulls,
+			 SPI_OK_INSERT_RETURNING, "claiming a slot");
 	if (command)
 		*command = NULL;
 	if (SPI_processed == 0)

@@ -44,9 +44,11 @@ typedef struct CronClaim
 	bool		manual;
 	const char *status;			/* 'starting' or 'skipped' */
 	const char *message;		/* return_message, may be NULL */
+	bool		read_command;	/* record the job's command (reads cron.job) */
 } CronClaim;
 
 extern void ledger_prepare(void);
+extern void ledger_lock_jobs(void *arg);
 extern List *ledger_load_jobs(bool with_last_slots, MemoryContext cxt);
 extern List *ledger_load_some_jobs(const int64 *ids, int nids,
 								   MemoryContext cxt);

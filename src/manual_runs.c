@@ -55,6 +55,10 @@ manual_serve_requests(ManualAnswer *answers)
 			continue;
 		}
 
+		/* cron.job is locked this pass: a SQL run cannot read its command yet */
+		if (!job->http && !runs_job_table_readable())
+			continue;			/* runid 0: still pending, served next pass */
+
 		/* a manual slot is the request time; nudge it if that slot is taken */
 		a->scheduled_for = GetCurrentTimestamp();
 		for (int attempt = 0; attempt < 3 && a->runid == 0; attempt++)

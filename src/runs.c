@@ -66,6 +66,9 @@ ids_push(IdArray *a, int64 id)
 	a->ids[a->n++] = id;
 }
 
+/* this pass holds its lock on cron.job (see runs_set_job_table_readable) */
+static bool job_table_readable = true;
+
 /* one-off jobs whose slot was decided, to be made inactive */
 static IdArray to_deactivate;
 
@@ -160,6 +163,24 @@ runs_init(void)
 }
 
 /*
+ * Whether this pass could lock cron.job (scheduler.c): if a superuser's
+ * lock keeps it from reading it, claims do not read commands, so SQL runs
+ * (which need theirs) are not claimed until it can; skipped slots and HTTP
+ * runs are recorded as usual.
+ */
+void
+runs_set_job_table_readable(bool readable)
+{
+	job_table_readable = readable;
+}
+
+bool
+runs_job_table_readable(void)
+{
+	return job_table_readable;
+}
+
+/*
  * SQL runs claimed and not finished, waiting or running: what
  * cron.max_running_jobs bounds.  HTTP runs are bounded by the HTTP queue
  * instead, so that neither kind can hold up the other.
@@ -205,6 +226,7 @@ claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
 	claim.manual = manual;
 	claim.status = status;
 	claim.message = message;
+	claim.read_command = job_table_readable;
 	/* a one-off job's only slot is decided: the job is done (see below) */
 	if (!manual && job->schedule.kind == CRON_KIND_AT && job->active)
 	{

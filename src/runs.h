@@ -13,6 +13,8 @@
 #include "job_cache.h"
 
 extern void runs_init(void);
+extern void runs_set_job_table_readable(bool readable);
+extern bool runs_job_table_readable(void);
 extern int	runs_count_sql(void);
 extern int	runs_count_sql_of(const char *username);
 extern int64 runs_claim(CronJob *job, TimestampTz slot, bool manual);

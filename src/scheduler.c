@@ -352,7 +352,7 @@ claim_ready(void)
 			while (job_may_start(job))
 				(void) runs_claim(job, job_pending_pop(job), false);
 		}
-		else if (job_may_start(job))
+		else if (job_may_start(job) && runs_job_table_readable())
 			cron_turns_add(turns, job->username, job, runs_count_sql_of);
 	}
 	/* a share as large as the whole is no share */
@@ -617,6 +617,28 @@ recover_from_error(MemoryContext cxt)
 	RESUME_INTERRUPTS();
 }
 
+/*
+ * Hold ACCESS SHARE on cron.job for the pass, waiting at most briefly: then
+ * no statement of the pass can wait on cron.job.  Only a superuser can
+ * hold a lock that conflicts (lock_guard.c); while one does, the pass goes
+ * on without reading cron.job (outcomes, HTTP runs, skipped slots), and
+ * SQL runs wait for it.
+ */
+static void
+lock_job_table(void)
+{
+	ErrorData  *edata = NULL;
+
+	if (cron_with_lock_timeout(ledger_lock_jobs, NULL, &edata))
+	{
+		runs_set_job_table_readable(true);
+		return;
+	}
+	if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+		ReThrowError(edata);
+	runs_set_job_table_readable(false);
+}
+
 /* one pass: read changes, record reports, decide, claim, launch */
 static void
 scheduler_iteration(void)
@@ -646,6 +668,7 @@ scheduler_iteration(void)
 		return;
 	}
 	ledger_prepare();
+	lock_job_table();
 	if (!extension_ready)
 	{
 		extension_ready = true;
@@ -674,7 +697,9 @@ scheduler_iteration(void)
 	if (reload_pending || first_load || resync_pending ||
 		job_relid != loaded_job_relid)
 		nchanged = -1;
-	if (nchanged != 0)
+	if (nchanged != 0 && !runs_job_table_readable())
+		reload_pending = true;	/* cron.job is locked: read it shortly */
+	else if (nchanged != 0)
 	{
 		if (reload_jobs(nchanged > 0 ? changed : NULL, nchanged))
 		{
