@@ -623,33 +623,74 @@ launch_http_runs(TimestampTz now)
 							last_http_role, post_turn, NULL);
 }
 
-/*
- * Hand the claimed runs that may start to job workers or to the HTTP
- * worker (outside transactions).  SQL and HTTP runs wait for their own
- * resources: a full HTTP queue never holds up a SQL run, nor the reverse.
- * SQL runs were given their places round-robin across roles when they
- * were claimed (scheduler.c); HTTP runs get theirs here.
- */
-void
-runs_launch_claimed(void)
-{
-	ListCell   *lc;
-	TimestampTz now = GetCurrentTimestamp();
+static char last_sql_role[NAMEDATALEN] = "";
+static int	nsql_launched = 0;	/* SQL runs with a worker (this pass) */
 
-	launch_blocked = false;
+/* one turn of a role's SQL run: hand it to a job worker */
+static CronTurnResult
+start_turn(void *item, void *arg)
+{
+	CronRun    *run = item;
+
+	if (nsql_launched >= cronext_max_running_jobs)
+		return CRON_TURN_STOP;
+	if (!pool_launch(run))
+	{
+		/* no worker could be started: a run's end or the retry timer wakes us */
+		launch_blocked = true;
+		return CRON_TURN_STOP;
+	}
+	note_launched(run);
+	nsql_launched++;
+	return CRON_TURN_SERVED_LAST;
+}
+
+/*
+ * Hand the waiting SQL runs to job workers.  Scheduled slots were claimed
+ * within the limits already (scheduler.c), but manual runs (cron.run_job)
+ * are claimed at once, so the limits hold here too: at most
+ * cron.max_running_jobs runs with a worker, at most
+ * cron.max_running_jobs_per_role of one role, in turns across roles.
+ */
+static void
+launch_sql_runs(TimestampTz now)
+{
+	CronTurns  *turns = cron_turns_create();
+	ListCell   *lc;
+
+	nsql_launched = 0;
 	foreach(lc, runs)
 	{
 		CronRun    *run = lfirst(lc);
 
-		if (run->http || !run_may_launch(run, now))
+		if (run->http)
 			continue;
-		if (!pool_launch(run))
+		if (run_launched(run))
 		{
-			launch_blocked = true;
-			break;
+			cron_turns_note_in_use(turns, run->username);
+			nsql_launched++;
 		}
-		note_launched(run);
+		else if (run_may_launch(run, now))
+			cron_turns_add(turns, run->username, run, NULL);
 	}
+	(void) cron_turns_serve(turns,
+							cronext_max_running_jobs_per_role < cronext_max_running_jobs ?
+							cronext_max_running_jobs_per_role : INT_MAX,
+							last_sql_role, start_turn, NULL);
+}
+
+/*
+ * Hand the claimed runs that may start to job workers or to the HTTP
+ * worker (outside transactions).  SQL and HTTP runs wait for their own
+ * resources: a full HTTP queue never holds up a SQL run, nor the reverse.
+ */
+void
+runs_launch_claimed(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	launch_blocked = false;
+	launch_sql_runs(now);
 	launch_http_runs(now);
 }
 

@@ -335,35 +335,47 @@ like($sched_pid, qr/^\d+$/, "the scheduler runs (pid $sched_pid)");
 }
 
 # ---------------------------------------------------------------------
-# 7. a lock on cron.job held by a plain role does not stall the scheduler
-#    when runs fail (the failure notification used to read cron.job) nor
-#    when a one-off job comes due (its deactivation writes cron.job: it
-#    is retried once the lock is gone)
+# 7. a lock on cron.job (only a superuser can take one that conflicts
+#    with the scheduler's reads) does not stall the scheduler: the outcome
+#    of a run that started before it is recorded while it is held (the
+#    failure notification used to read cron.job); SQL runs, which read
+#    their command from cron.job when claimed, wait for it; a one-off job
+#    that came due meanwhile runs once afterwards and is made inactive
+#    (its deactivation writes cron.job)
 # ---------------------------------------------------------------------
 {
-	my $fail = q1($node, "SELECT cron.schedule('lock-fail', '1 seconds', 'SELECT 1/0')");
-	my $once = q1($node, "SELECT cron.schedule_at('lock-once', now() + interval '2 seconds', 'SELECT 7')");
-	ok(wait_for($node, "SELECT count(*) > 0 FROM cron.job_run_details WHERE jobid = $fail AND status = 'failed'", 10),
-		'a failing 1-second job runs');
+	my $slow = q1($node, q{SELECT cron.schedule('lock-slow', '0 0 1 1 *', 'SELECT pg_sleep(1.5); SELECT 1/0')});
 	my $sched_pid = q1($node, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'cronext scheduler'");
+	my $r_slow = q1($node, "SELECT cron.run_job($slow)");
+	ok(wait_for($node, "SELECT status = 'running' FROM cron.job_run_details WHERE runid = $r_slow", 10),
+		'a 1.5 s run that will fail has started');
 	my $locker = $node->background_psql('postgres', extra_params => [ '-U', 'locker' ]);
 	$locker->query_safe('BEGIN; LOCK TABLE cron.job IN ACCESS EXCLUSIVE MODE');
 	my $t0 = q1($node, "SELECT extract(epoch FROM clock_timestamp())");
-	# while locked: failures keep being recorded, and the one-off job runs
-	ok(wait_for($node, "SELECT count(*) >= 3 FROM cron.job_run_details
-		WHERE jobid = $fail AND status = 'failed' AND end_time > to_timestamp($t0)", 8),
-		'while cron.job is locked: failing runs are still recorded (3 within 8 s)');
-	ok(wait_for($node, "SELECT count(*) = 1 FROM cron.job_run_details WHERE jobid = $once AND status = 'succeeded'", 8),
-		'... and the one-off job came due and ran');
-	is(q1($node, "SELECT extract(epoch FROM clock_timestamp()) - $t0 < 9"), 't', '... all while the lock was held');
+	# created by a session that waits for the lock: a one-off job 2 s on
+	my $creator = $node->background_psql('postgres');
+	$creator->query_until(qr/go/, q{\echo go
+SELECT cron.schedule_at('lock-once', now() + interval '2 seconds', 'SELECT 7');
+});
+	ok(wait_for($node, "SELECT status = 'failed' AND return_message = 'division by zero'
+		FROM cron.job_run_details WHERE runid = $r_slow", 8),
+		'while cron.job is locked: the failure of the run in progress is recorded');
+	is(q1($node, "SELECT extract(epoch FROM clock_timestamp()) - $t0 < 8"), 't', '... while the lock was held');
+	# hold the lock for about 4 s in all
+	$locker->query_safe("SELECT pg_sleep(greatest(0, 4 - (extract(epoch FROM clock_timestamp()) - $t0)))");
 	$locker->query_safe('ROLLBACK');
 	$locker->quit;
+	$creator->quit;
+	my $once = q1($node, "SELECT jobid FROM cron.job WHERE jobname = 'lock-once'");
+	like($once, qr/^\d+$/, 'the one-off job was created once the lock was gone');
+	ok(wait_for($node, "SELECT count(*) = 1 FROM cron.job_run_details WHERE jobid = $once AND status = 'succeeded'", 10),
+		'... it came due and ran');
 	ok(wait_for($node, "SELECT NOT active FROM cron.job WHERE jobid = $once", 10),
-		'after the lock: the one-off job is made inactive');
+		'... and was made inactive');
 	is(q1($node, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'cronext scheduler'"), $sched_pid,
 		'the scheduler is the same process');
 	is(q1($node, "SELECT count(*) FROM cron.job_run_details WHERE jobid = $once"), '1', 'the one-off job ran once');
-	$node->safe_psql('postgres', "SELECT cron.unschedule($fail)");
+	$node->safe_psql('postgres', "SELECT cron.unschedule($slow); SELECT cron.unschedule($once)");
 }
 
 $node->stop('immediate');
