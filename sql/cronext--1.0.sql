@@ -285,6 +285,12 @@ BEGIN
 				  HINT = 'Schedule HTTP jobs with cron.schedule_http.';
 	END IF;
 
+	/* the (username, jobname) index could not hold much more anyway */
+	IF pg_catalog.octet_length(NEW.jobname) OPERATOR(pg_catalog.>) 1000 THEN
+		RAISE EXCEPTION 'job name is too long'
+			USING ERRCODE = 'program_limit_exceeded',
+				  DETAIL = pg_catalog.format('A job name has at most 1000 bytes; this one has %s.', pg_catalog.octet_length(NEW.jobname));
+	END IF;
 	IF NEW.jobname OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'job name must not be empty'
 			USING ERRCODE = 'invalid_parameter_value',

@@ -89,6 +89,20 @@ cron_turns_note_in_use(CronTurns *turns, const char *role)
 	role_turn(turns, role, NULL)->in_progress++;
 }
 
+/* the units in use, each role's counted up to per_role_cap */
+int
+cron_turns_places(CronTurns *turns, int per_role_cap)
+{
+	HASH_SEQ_STATUS seq;
+	RoleTurn   *turn;
+	int			places = 0;
+
+	hash_seq_init(&seq, turns->roles);
+	while ((turn = hash_seq_search(&seq)) != NULL)
+		places += Min(turn->in_progress, per_role_cap);
+	return places;
+}
+
 static int
 role_turn_cmp(const void *a, const void *b)
 {

@@ -17,6 +17,7 @@
 #include "storage/spin.h"
 #include "utils/timestamp.h"
 
+#include "cronext.h"
 #include "job_cache.h"
 #include "manual_runs.h"
 #include "runs.h"
@@ -52,6 +53,22 @@ manual_serve_requests(ManualAnswer *answers)
 			a->runid = -1;
 			snprintf(a->message, sizeof(a->message),
 					 "job " INT64_FORMAT " is not known to the scheduler", requests[i].jobid);
+			continue;
+		}
+
+		/*
+		 * Manual runs are claimed at once and wait for a place at launch;
+		 * a role may have at most cron.max_running_jobs SQL runs claimed,
+		 * so that cron.run_job in a loop cannot pile up runs (each holds
+		 * its command) without bound.
+		 */
+		if (!job->http &&
+			runs_count_sql_of(job->username) >= cronext_max_running_jobs)
+		{
+			a->runid = -1;
+			snprintf(a->message, sizeof(a->message),
+					 "role has %d SQL runs in progress or waiting (cron.max_running_jobs)",
+					 cronext_max_running_jobs);
 			continue;
 		}
 

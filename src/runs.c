@@ -44,7 +44,6 @@ static void enforce_timeouts(void);
 
 static List *runs = NIL;		/* CronRun *, in run_cxt */
 MemoryContext run_cxt;
-static int	nsql_runs = 0;		/* runs that are not HTTP runs */
 
 /* a growing array of ids, in run_cxt */
 typedef struct IdArray
@@ -114,8 +113,6 @@ runs_claims_rolled_back(void)
 		job = job_cache_lookup(run->jobid);
 		if (job)
 			job->waiting--;
-		if (!run->http)
-			nsql_runs--;
 		runs = foreach_delete_current(runs, lc);
 		pfree(run->database);
 		pfree(run->username);
@@ -181,14 +178,28 @@ runs_job_table_readable(void)
 }
 
 /*
- * SQL runs claimed and not finished, waiting or running: what
- * cron.max_running_jobs bounds.  HTTP runs are bounded by the HTTP queue
- * instead, so that neither kind can hold up the other.
+ * The places of cron.max_running_jobs (SQL runs only: HTTP runs are
+ * bounded by the HTTP queue, so that neither kind can hold up the other)
+ * that SQL runs hold or are sure to get: each role's runs claimed
+ * and not finished, but no more than its share
+ * (cron.max_running_jobs_per_role), since runs past it wait for the
+ * role's own runs and take no place from others.  Scheduled slots are
+ * claimed while this is below cron.max_running_jobs.
  */
 int
-runs_count_sql(void)
+runs_count_sql_places(void)
 {
-	return nsql_runs;
+	CronTurns  *turns = cron_turns_create();
+	ListCell   *lc;
+
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (!run->http)
+			cron_turns_note_in_use(turns, run->username);
+	}
+	return cron_turns_places(turns, cronext_max_running_jobs_per_role);
 }
 
 /* the SQL runs of one role claimed and not finished */
@@ -302,8 +313,6 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	old = MemoryContextSwitchTo(run_cxt);
 	runs = lappend(runs, run);
 	MemoryContextSwitchTo(old);
-	if (!run->http)
-		nsql_runs++;
 	job->waiting++;
 	return runid;
 }
@@ -340,8 +349,6 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 	if (run->worker)
 		run->worker->run = NULL;
 	runs = list_delete_ptr(runs, run);
-	if (!run->http)
-		nsql_runs--;
 	pfree(run->database);
 	pfree(run->username);
 	pfree(run->command);

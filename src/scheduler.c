@@ -303,21 +303,29 @@ job_may_start(const CronJob *job)
 		(job->overlap == OVERLAP_ALLOW || job->running + job->waiting == 0);
 }
 
+/* the places of cron.max_running_jobs, for claim_turn */
+typedef struct ClaimPlaces
+{
+	int			used;
+	bool		full;
+} ClaimPlaces;
+
 /* one turn of a role's SQL job: claim its next queued slot */
 static CronTurnResult
 claim_turn(void *item, void *arg)
 {
 	CronJob    *job = item;
-	bool	   *full = arg;
+	ClaimPlaces *places = arg;
 
 	if (!job_may_start(job))
 		return CRON_TURN_NEXT;
-	if (runs_count_sql() >= cronext_max_running_jobs)
+	if (places->used >= cronext_max_running_jobs)
 	{
-		*full = true;
+		places->full = true;
 		return CRON_TURN_STOP;
 	}
-	(void) runs_claim(job, job_pending_pop(job), false);
+	if (runs_claim(job, job_pending_pop(job), false) != 0)
+		places->used++;
 	return CRON_TURN_SERVED;
 }
 
@@ -332,7 +340,7 @@ claim_ready(void)
 {
 	dlist_mutable_iter iter;
 	CronTurns  *turns = cron_turns_create();
-	bool		full = false;
+	ClaimPlaces places = {runs_count_sql_places(), false};
 	bool		capped;
 
 	dlist_foreach_modify(iter, job_cache_ready_list())
@@ -359,9 +367,9 @@ claim_ready(void)
 	capped = cron_turns_serve(turns,
 							  cronext_max_running_jobs_per_role < cronext_max_running_jobs ?
 							  cronext_max_running_jobs_per_role : INT_MAX,
-							  last_served_role, claim_turn, &full);
-	if (full || capped)
-		warn_capacity(!full);
+							  last_served_role, claim_turn, &places);
+	if (places.full || capped)
+		warn_capacity(!places.full);
 	else
 		capacity_warned = false;
 }

@@ -100,6 +100,65 @@ static bool xact_changed_all = false;
 static bool job_changed_in_xact = false;
 static bool xact_callback_registered = false;
 
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* sort the noted ids and drop repeats; returns how many are left */
+static int
+unique_changed(void)
+{
+	int			n = 0;
+
+	qsort(xact_changed, xact_nchanged, sizeof(int64), int64_cmp);
+	for (int i = 0; i < xact_nchanged; i++)
+		if (n == 0 || xact_changed[n - 1] != xact_changed[i])
+			xact_changed[n++] = xact_changed[i];
+	return n;
+}
+
+/*
+ * Add this transaction's changed jobs to the shared list (spinlock held).
+ * A few ids (the usual edit) are skipped when already listed, so that a
+ * role committing edits of its own job in a tight loop cannot overflow
+ * the list and force a re-read of every job; past that the ids are added,
+ * and a list that cannot take them means "re-read all".
+ */
+static void
+publish_changed(void)
+{
+	int			nshared = cron_shared->nchanged;
+
+	if (xact_changed_all)
+	{
+		cron_shared->changed_overflow = true;
+		return;
+	}
+	for (int i = 0; i < xact_nchanged; i++)
+	{
+		bool		listed = false;
+
+		if (xact_nchanged <= 8)
+		{
+			for (int j = 0; j < nshared && !listed; j++)
+				listed = cron_shared->changed_jobs[j] == xact_changed[i];
+		}
+		if (listed)
+			continue;
+		if (cron_shared->nchanged >= CRON_MAX_CHANGED_JOBS)
+		{
+			cron_shared->changed_overflow = true;
+			return;
+		}
+		cron_shared->changed_jobs[cron_shared->nchanged++] = xact_changed[i];
+	}
+}
+
 static void
 job_changed_xact_callback(XactEvent event, void *arg)
 {
@@ -110,15 +169,7 @@ job_changed_xact_callback(XactEvent event, void *arg)
 			if (job_changed_in_xact && cron_shared != NULL)
 			{
 				SpinLockAcquire(&cron_shared->mutex);
-				if (xact_changed_all ||
-					cron_shared->nchanged + xact_nchanged > CRON_MAX_CHANGED_JOBS)
-					cron_shared->changed_overflow = true;
-				else
-				{
-					memcpy(cron_shared->changed_jobs + cron_shared->nchanged,
-						   xact_changed, xact_nchanged * sizeof(int64));
-					cron_shared->nchanged += xact_nchanged;
-				}
+				publish_changed();
 				SpinLockRelease(&cron_shared->mutex);
 				cron_wake_scheduler();
 			}
@@ -144,6 +195,11 @@ note_changed_job(int64 jobid)
 	if (xact_changed == NULL)
 		xact_changed = MemoryContextAlloc(TopMemoryContext,
 										  CRON_MAX_CHANGED_JOBS * sizeof(int64));
+	/* the same job changed again and again counts once */
+	if (xact_nchanged > 0 && xact_changed[xact_nchanged - 1] == jobid)
+		return;
+	if (xact_nchanged >= CRON_MAX_CHANGED_JOBS)
+		xact_nchanged = unique_changed();
 	if (xact_nchanged >= CRON_MAX_CHANGED_JOBS)
 	{
 		xact_changed_all = true;

@@ -286,7 +286,9 @@ cron_run_job(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("could not run job " INT64_FORMAT ": %s", jobid, message),
-				 errhint("A job scheduled in this transaction can be run once it has committed.")));
+				 strstr(message, "not known") ?
+				 errhint("A job scheduled in this transaction can be run once it has committed.") :
+				 errhint("Try again when a run has ended.")));
 	PG_RETURN_INT64(runid);
 }
 
