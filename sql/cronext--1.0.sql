@@ -126,6 +126,7 @@ CREATE TABLE cron.job_run_details (
 	manual boolean NOT NULL DEFAULT false,
 	http_status integer,
 	response_body text,
+	roleid oid,					/* the job owner's OID (see cron.job.roleid) */
 	CONSTRAINT job_run_details_pkey PRIMARY KEY (runid),
 	CONSTRAINT job_run_details_slot_uniq UNIQUE (jobid, scheduled_for),
 	CONSTRAINT job_run_details_status_check CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['starting'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'skipped'::text])),
@@ -447,8 +448,13 @@ BEGIN
 		END IF;
 	END IF;
 
-	/* the owner's identity is the role's OID, never taken from the writer */
-	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username THEN
+	/*
+	 * The owner's identity is the role's OID, never taken from the writer.
+	 * A superuser gives the jobs of a dropped role to the new role of the
+	 * same name by setting roleid to NULL (only a superuser sees them).
+	 */
+	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
+	   OR NEW.roleid IS NULL THEN
 		NEW.roleid := (SELECT r.oid FROM pg_catalog.pg_roles r
 					   WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name);
 	ELSE
@@ -528,8 +534,12 @@ CREATE POLICY job_owner ON cron.job
 												   WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER));
 
 ALTER TABLE cron.job_run_details ENABLE ROW LEVEL SECURITY;
+/* rows the scheduler did not write (restored, imported) may lack a roleid */
 CREATE POLICY job_run_details_owner ON cron.job_run_details
-	USING (username OPERATOR(pg_catalog.=) (CURRENT_USER)::text);
+	USING (username OPERATOR(pg_catalog.=) (CURRENT_USER)::text
+		   AND (roleid IS NULL
+				OR roleid OPERATOR(pg_catalog.=) (SELECT r.oid FROM pg_catalog.pg_roles r
+												  WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)));
 
 /*
  * Roles with USAGE on schema cron (granted by an administrator) may manage
@@ -663,6 +673,7 @@ AS $function$
 DECLARE
 	v_username text := COALESCE(p_username, (CURRENT_USER)::text);
 	v_jobid bigint;
+	v_conflicts integer := 0;
 BEGIN
 	PERFORM cron._require(p_jobname, 'job_name');
 	PERFORM cron._require(p_schedule, 'schedule');
@@ -710,8 +721,19 @@ BEGIN
 			RETURNING jobid INTO v_jobid;
 			RETURN v_jobid;
 		EXCEPTION WHEN unique_violation THEN
-			/* a concurrent call created the same name: update it instead */
-			NULL;
+			/*
+			 * A concurrent call created the same name: update it instead.
+			 * If the name is still taken by a row this role cannot see, it
+			 * belongs to a dropped role of the same name.
+			 */
+			v_conflicts := v_conflicts OPERATOR(pg_catalog.+) 1;
+			IF v_conflicts OPERATOR(pg_catalog.>=) 3 THEN
+				RAISE EXCEPTION 'job name "%" is taken by a job of an earlier role named "%"',
+					p_jobname, v_username
+					USING ERRCODE = 'duplicate_object',
+						  DETAIL = 'That role was dropped; its jobs do not pass to a new role of the same name.',
+						  HINT = 'Use another job name, or ask a superuser to unschedule that job or give it to this role (UPDATE cron.job SET roleid = NULL).';
+			END IF;
 		END;
 	END LOOP;
 END

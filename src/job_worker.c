@@ -184,6 +184,19 @@ cron_job_worker_main(Datum main_arg)
 	emit_log_hook = prev_emit_log_hook;
 	connecting_mailbox = NULL;
 
+	/*
+	 * The name may have passed to another role since the scheduler checked
+	 * (dropped and created again, renamed): never run as that one.
+	 */
+	if (OidIsValid(mb->roleid) && GetUserId() != mb->roleid)
+	{
+		cron_text_copy(mb->message,
+					   psprintf("role \"%s\" is not the role that scheduled the job: that role was dropped",
+								mb->username),
+					   sizeof(mb->message));
+		proc_exit(1);
+	}
+
 	mb->worker_procno = MyProc->pgprocno;
 	mb->pid = MyProcPid;
 	MemoryContextSwitchTo(TopMemoryContext);

@@ -60,9 +60,9 @@ JOB_COLUMNS ", NULL::pg_catalog.timestamptz "
 static const char *const claim_sql =
 "INSERT INTO cron.job_run_details "
 "(jobid, database, username, command, status, return_message, "
-"scheduled_for, attempt, manual, start_time, end_time) "
+"scheduled_for, attempt, manual, start_time, end_time, roleid) "
 "SELECT $1, $2, $3, (SELECT j.command FROM cron.job j "
-"WHERE j.jobid OPERATOR(pg_catalog.=) $1), $4, $5, $6, $7, $8, $9, $10 "
+"WHERE j.jobid OPERATOR(pg_catalog.=) $1), $4, $5, $6, $7, $8, $9, $10, $11 "
 "ON CONFLICT (jobid, scheduled_for) DO NOTHING RETURNING runid, command";
 
 /*
@@ -73,8 +73,8 @@ static const char *const claim_sql =
 static const char *const claim_nocmd_sql =
 "INSERT INTO cron.job_run_details "
 "(jobid, database, username, command, status, return_message, "
-"scheduled_for, attempt, manual, start_time, end_time) "
-"SELECT $1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10 "
+"scheduled_for, attempt, manual, start_time, end_time, roleid) "
+"SELECT $1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11 "
 "ON CONFLICT (jobid, scheduled_for) DO NOTHING RETURNING runid, command";
 
 static const char *const mark_running_sql =
@@ -233,7 +233,7 @@ void
 ledger_prepare(void)
 {
 	Oid			claim_types[] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TIMESTAMPTZOID, INT4OID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+		TIMESTAMPTZOID, INT4OID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, OIDOID};
 	Oid			running_types[] = {INT8OID, INT4OID, TIMESTAMPTZOID};
 	Oid			finish_types[] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
 	TIMESTAMPTZOID, INT4OID, TEXTOID};
@@ -355,8 +355,8 @@ rows_to_jobs(int ret, MemoryContext cxt)
 int64
 ledger_claim(const CronClaim *claim, MemoryContext cxt, char **command)
 {
-	Datum		values[10];
-	char		nulls[10];
+	Datum		values[11];
+	char		nulls[11];
 	bool		skipped = strcmp(claim->status, "skipped") == 0;
 	TimestampTz now = GetCurrentTimestamp();
 	bool		isnull;
@@ -378,6 +378,9 @@ ledger_claim(const CronClaim *claim, MemoryContext cxt, char **command)
 	values[9] = TimestampTzGetDatum(now);
 	if (!skipped)
 		nulls[8] = nulls[9] = 'n';
+	values[10] = ObjectIdGetDatum(claim->roleid);
+	if (!OidIsValid(claim->roleid))
+		nulls[10] = 'n';
 
 	run_plan(claim->read_command ? claim_plan : claim_nocmd_plan, values, nulls,
 			 SPI_OK_INSERT_RETURNING, "claiming a slot");

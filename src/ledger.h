@@ -40,6 +40,7 @@ typedef struct CronClaim
 	int64		jobid;
 	const char *database;
 	const char *username;
+	Oid			roleid;			/* the job's owner, InvalidOid if unknown */
 	TimestampTz scheduled_for;
 	bool		manual;
 	const char *status;			/* 'starting' or 'skipped' */

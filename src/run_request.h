@@ -71,6 +71,7 @@ typedef struct CronMailbox
 	/* fixed for the worker's life, set by the scheduler */
 	char		database[NAMEDATALEN];
 	char		username[NAMEDATALEN];
+	Oid			roleid;			/* the role's OID, InvalidOid if unknown */
 	int			scheduler_procno;	/* whose latch to set */
 	Size		command_capacity;	/* bytes available in command[] */
 

@@ -53,6 +53,7 @@ typedef struct CronWorker
 	BackgroundWorkerHandle *handle;
 	char		database[NAMEDATALEN];
 	char		username[NAMEDATALEN];
+	Oid			roleid;			/* the role it is connected as */
 	CronRun    *run;			/* the run it serves, or NULL when idle */
 } CronWorker;
 

@@ -233,6 +233,7 @@ claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
 	claim.jobid = job->jobid;
 	claim.database = job->database;
 	claim.username = job->username;
+	claim.roleid = job->roleid;
 	claim.scheduled_for = slot;
 	claim.manual = manual;
 	claim.status = status;

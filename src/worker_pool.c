@@ -224,6 +224,7 @@ start_worker(CronRun *run)
 	memset(mb, 0, offsetof(CronMailbox, command));
 	strlcpy(mb->database, run->database, sizeof(mb->database));
 	strlcpy(mb->username, run->username, sizeof(mb->username));
+	mb->roleid = run->roleid;
 	mb->scheduler_procno = MyProc->pgprocno;
 	mb->command_capacity = capacity;
 	fill_request(mb, run);
@@ -260,13 +261,18 @@ start_worker(CronRun *run)
 	w->handle = handle;
 	strlcpy(w->database, run->database, sizeof(w->database));
 	strlcpy(w->username, run->username, sizeof(w->username));
+	w->roleid = run->roleid;
 	w->run = run;
 	run->worker = w;
 	workers = lappend(workers, w);
 	return true;
 }
 
-/* hand a run to an idle worker of the same database and role, if any */
+/*
+ * Hand a run to an idle worker of the same database and role, if any: the
+ * same role by OID, not only by name, since a role renamed or dropped and
+ * created again under the name is another role.
+ */
 static bool
 reuse_worker(CronRun *run)
 {
@@ -280,7 +286,8 @@ reuse_worker(CronRun *run)
 
 		if (w->run != NULL || len > w->mb->command_capacity ||
 			strcmp(w->database, run->database) != 0 ||
-			strcmp(w->username, run->username) != 0)
+			strcmp(w->username, run->username) != 0 ||
+			w->roleid != run->roleid)
 			continue;
 		if (!pg_atomic_compare_exchange_u32(&w->mb->state, &expected, MB_RESERVED))
 			continue;			/* it is leaving */
