@@ -425,7 +425,9 @@ BEGIN
 	 * once.
 	 */
 	IF NOT caller_is_superuser THEN
-		max_bytes := pg_catalog.pg_size_bytes(pg_catalog.current_setting('cron.max_command_bytes'));
+		/* shown as '5000B', '64kB' or '1MB'; pg_size_bytes says 'bytes' for B */
+		max_bytes := pg_catalog.pg_size_bytes(pg_catalog.regexp_replace(
+			pg_catalog.current_setting('cron.max_command_bytes'), '^([0-9]+)B$', '\1 bytes'));
 		IF pg_catalog.octet_length(NEW.command) OPERATOR(pg_catalog.>) max_bytes
 		   OR pg_catalog.octet_length(NEW.http_url) OPERATOR(pg_catalog.>) max_bytes
 		   OR pg_catalog.octet_length(NEW.http_body) OPERATOR(pg_catalog.>) max_bytes

@@ -65,6 +65,11 @@ static const char *const claim_sql =
 "WHERE j.jobid OPERATOR(pg_catalog.=) $1), $4, $5, $6, $7, $8, $9, $10, $11 "
 "ON CONFLICT (jobid, scheduled_for) DO NOTHING RETURNING runid, command";
 
+/* the commands of runs about to start, as their claims recorded them */
+static const char *const run_commands_sql =
+"SELECT d.runid, d.command FROM cron.job_run_details d "
+"WHERE d.runid OPERATOR(pg_catalog.=) ANY ($1)";
+
 /*
  * The same without reading cron.job, for a pass in which a superuser's
  * lock keeps cron.job unreadable: skipped slots and HTTP runs (whose
@@ -137,11 +142,15 @@ static const char *const close_orphans_sql =
 "end_time = pg_catalog.now() "
 "WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
 
+static char *get_text(HeapTuple tuple, TupleDesc desc, int col,
+					  MemoryContext cxt);
+
 static SPIPlanPtr load_jobs_plan;
 static SPIPlanPtr load_jobs_with_slots_plan;
 static SPIPlanPtr load_some_jobs_plan;
 static SPIPlanPtr claim_plan;
 static SPIPlanPtr claim_nocmd_plan;
+static SPIPlanPtr run_commands_plan;
 static SPIPlanPtr mark_running_plan;
 static SPIPlanPtr finish_plan;
 static SPIPlanPtr forget_plan;
@@ -217,6 +226,33 @@ prepare(const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
+ * The commands of the given runs, from their ledger rows, into commands[]
+ * (same order as runids; NULL where none), allocated in cxt.
+ */
+void
+ledger_run_commands(const int64 *runids, int n, MemoryContext cxt, char **commands)
+{
+	Datum	   *elems = palloc(n * sizeof(Datum));
+	Datum		values[1];
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(runids[i]);
+	values[0] = PointerGetDatum(construct_array(elems, n, INT8OID, 8,
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	run_plan(run_commands_plan, values, NULL, SPI_OK_SELECT, "reading run commands");
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		int64		runid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
+														SPI_tuptable->tupdesc, 1, &isnull));
+
+		for (int i = 0; i < n; i++)
+			if (runids[i] == runid && commands[i] == NULL)
+				commands[i] = get_text(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, cxt);
+	}
+}
+
+/*
  * Take ACCESS SHARE on cron.job for the rest of the transaction, as a step
  * of cron_with_lock_timeout: once held, no statement of the pass waits for
  * a lock on cron.job (only a superuser can hold one that conflicts).
@@ -251,6 +287,7 @@ ledger_prepare(void)
 	load_some_jobs_plan = prepare(load_some_jobs_sql, 1, some_types);
 	claim_plan = prepare(claim_sql, lengthof(claim_types), claim_types);
 	claim_nocmd_plan = prepare(claim_nocmd_sql, lengthof(claim_types), claim_types);
+	run_commands_plan = prepare(run_commands_sql, 1, some_types);
 	mark_running_plan = prepare(mark_running_sql, lengthof(running_types),
 								running_types);
 	finish_plan = prepare(finish_sql, lengthof(finish_types), finish_types);

@@ -50,6 +50,8 @@ typedef struct CronClaim
 
 extern void ledger_prepare(void);
 extern void ledger_lock_jobs(void *arg);
+extern void ledger_run_commands(const int64 *runids, int n, MemoryContext cxt,
+								char **commands);
 extern List *ledger_load_jobs(bool with_last_slots, MemoryContext cxt);
 extern List *ledger_load_some_jobs(const int64 *ids, int nids,
 								   MemoryContext cxt);

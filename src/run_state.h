@@ -30,7 +30,7 @@ typedef struct CronRun
 	char	   *database;
 	char	   *username;
 	Oid			roleid;			/* the job's owner, InvalidOid if unknown */
-	char	   *command;		/* SQL runs: read by the claim */
+	char	   *command;		/* SQL runs: only while being started */
 	int			timeout_ms;
 	int			attempt;		/* 1 for the first */
 	bool		cancelled;		/* cron.cancel_run asked to stop it */

@@ -65,6 +65,16 @@ ids_push(IdArray *a, int64 id)
 	a->ids[a->n++] = id;
 }
 
+static void
+free_run(CronRun *run)
+{
+	pfree(run->database);
+	pfree(run->username);
+	if (run->command)
+		pfree(run->command);
+	pfree(run);
+}
+
 /* this pass holds its lock on cron.job (see runs_set_job_table_readable) */
 static bool job_table_readable = true;
 
@@ -114,10 +124,7 @@ runs_claims_rolled_back(void)
 		if (job)
 			job->waiting--;
 		runs = foreach_delete_current(runs, lc);
-		pfree(run->database);
-		pfree(run->username);
-		pfree(run->command);
-		pfree(run);
+		free_run(run);
 	}
 	for (int i = 0; i < finished.n; i++)
 		ids_push(&lost, finished.ids[i]);
@@ -283,7 +290,7 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	run->scheduled_for = slot;
 	run->database = pstrdup(job->database);
 	run->username = pstrdup(job->username);
-	run->command = command ? command : MemoryContextStrdup(run_cxt, "");
+	run->command = NULL;		/* read from the ledger when it starts */
 	run->roleid = job->roleid;
 	run->timeout_ms = job->timeout_ms;
 	run->attempt = 1;
@@ -298,16 +305,15 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	problem = run->http ? NULL : pool_run_problem(run);
 	if (problem == NULL && !run->http && command == NULL)
 		problem = pstrdup("the job was removed before its run could start");
+	if (command)
+		pfree(command);			/* kept in the ledger row, not here */
 	if (problem)
 	{
 		ledger_finish(runid, false, problem, 0, GetCurrentTimestamp());
 		ereport(LOG,
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " failed: %s",
 						job->jobid, runid, problem)));
-		pfree(run->database);
-		pfree(run->username);
-		pfree(run->command);
-		pfree(run);
+		free_run(run);
 		return runid;
 	}
 
@@ -350,10 +356,7 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 	if (run->worker)
 		run->worker->run = NULL;
 	runs = list_delete_ptr(runs, run);
-	pfree(run->database);
-	pfree(run->username);
-	pfree(run->command);
-	pfree(run);
+	free_run(run);
 }
 
 /* write a run's outcome and forget the run */
@@ -632,41 +635,43 @@ launch_http_runs(TimestampTz now)
 }
 
 static char last_sql_role[NAMEDATALEN] = "";
-static int	nsql_launched = 0;	/* SQL runs with a worker (this pass) */
 
-/* one turn of a role's SQL run: hand it to a job worker */
-static CronTurnResult
-start_turn(void *item, void *arg)
+/* what pick_turn counts and collects */
+typedef struct LaunchPick
 {
-	CronRun    *run = item;
+	int			places_used;	/* SQL runs with a worker, and picked */
+	List	   *picked;
+} LaunchPick;
 
-	if (nsql_launched >= cronext_max_running_jobs)
+/* one turn of a role's SQL run: pick it to be handed to a job worker */
+static CronTurnResult
+pick_turn(void *item, void *arg)
+{
+	LaunchPick *pick = arg;
+
+	if (pick->places_used >= cronext_max_running_jobs)
 		return CRON_TURN_STOP;
-	if (!pool_launch(run))
-	{
-		/* no worker could be started: a run's end or the retry timer wakes us */
-		launch_blocked = true;
-		return CRON_TURN_STOP;
-	}
-	note_launched(run);
-	nsql_launched++;
+	pick->picked = lappend(pick->picked, item);
+	pick->places_used++;
 	return CRON_TURN_SERVED_LAST;
 }
 
 /*
- * Hand the waiting SQL runs to job workers.  Scheduled slots were claimed
- * within the limits already (scheduler.c), but manual runs (cron.run_job)
- * are claimed at once, so the limits hold here too: at most
- * cron.max_running_jobs runs with a worker, at most
- * cron.max_running_jobs_per_role of one role, in turns across roles.
+ * Which waiting SQL runs start now (no I/O; the list is in the caller's
+ * context).  Scheduled slots were claimed within the limits already
+ * (scheduler.c), but manual runs (cron.run_job) are claimed at once, so
+ * the limits hold here too: at most cron.max_running_jobs runs with a
+ * worker, at most cron.max_running_jobs_per_role of one role, in turns
+ * across roles.
  */
-static void
-launch_sql_runs(TimestampTz now)
+List *
+runs_pick_sql_launches(void)
 {
 	CronTurns  *turns = cron_turns_create();
+	LaunchPick	pick = {0, NIL};
+	TimestampTz now = GetCurrentTimestamp();
 	ListCell   *lc;
 
-	nsql_launched = 0;
 	foreach(lc, runs)
 	{
 		CronRun    *run = lfirst(lc);
@@ -676,7 +681,7 @@ launch_sql_runs(TimestampTz now)
 		if (run_launched(run))
 		{
 			cron_turns_note_in_use(turns, run->username);
-			nsql_launched++;
+			pick.places_used++;
 		}
 		else if (run_may_launch(run, now))
 			cron_turns_add(turns, run->username, run, NULL);
@@ -684,22 +689,75 @@ launch_sql_runs(TimestampTz now)
 	(void) cron_turns_serve(turns,
 							cronext_max_running_jobs_per_role < cronext_max_running_jobs ?
 							cronext_max_running_jobs_per_role : INT_MAX,
-							last_sql_role, start_turn, NULL);
+							last_sql_role, pick_turn, &pick);
+	return pick.picked;
 }
 
 /*
- * Hand the claimed runs that may start to job workers or to the HTTP
- * worker (outside transactions).  SQL and HTTP runs wait for their own
- * resources: a full HTTP queue never holds up a SQL run, nor the reverse.
+ * Read the commands of the runs about to start from their ledger rows (in
+ * a transaction).  The scheduler holds a command only from here until it
+ * is in the job worker's mailbox, so its memory does not grow with the
+ * commands of runs that wait.  A run whose row lost its command fails.
  */
 void
-runs_launch_claimed(void)
+runs_fetch_commands(List **starting)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	int64	   *ids;
+	char	  **commands;
+	int			n = 0;
+	ListCell   *lc;
+
+	if (*starting == NIL)
+		return;
+	ids = palloc(list_length(*starting) * sizeof(int64));
+	commands = palloc0(list_length(*starting) * sizeof(char *));
+	foreach(lc, *starting)
+		ids[n++] = ((CronRun *) lfirst(lc))->runid;
+	ledger_run_commands(ids, n, run_cxt, commands);
+	n = 0;
+	foreach(lc, *starting)
+	{
+		CronRun    *run = lfirst(lc);
+
+		run->command = commands[n++];
+		if (run->command == NULL)
+		{
+			finish_run(run, false, "the run's command could not be read from its ledger row", 0,
+					   GetCurrentTimestamp());
+			*starting = foreach_delete_current(*starting, lc);
+		}
+	}
+}
+
+/*
+ * Hand the runs to job workers (the SQL runs picked and given their
+ * command) or to the HTTP worker, outside transactions.  SQL and HTTP runs
+ * wait for their own resources: a full HTTP queue never holds up a SQL
+ * run, nor the reverse.
+ */
+void
+runs_launch_claimed(List *starting)
+{
+	ListCell   *lc;
+	bool		blocked = false;
 
 	launch_blocked = false;
-	launch_sql_runs(now);
-	launch_http_runs(now);
+	foreach(lc, starting)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (!blocked && pool_launch(run))
+			note_launched(run);
+		else
+		{
+			/* no worker could be started: a run's end or the retry timer wakes us */
+			blocked = launch_blocked = true;
+		}
+		/* the mailbox has it now; a retry reads it again */
+		pfree(run->command);
+		run->command = NULL;
+	}
+	launch_http_runs(GetCurrentTimestamp());
 }
 
 /*

@@ -22,7 +22,9 @@ extern int64 runs_record_skipped(CronJob *job, TimestampTz slot, bool manual,
 								 const char *why);
 extern void runs_collect_reports(void);
 extern void runs_serve_cancels(void);
-extern void runs_launch_claimed(void);
+extern List *runs_pick_sql_launches(void);
+extern void runs_fetch_commands(List **starting);
+extern void runs_launch_claimed(List *starting);
 extern bool runs_next_deadline(TimestampTz *at);
 extern void runs_flush_deactivations(void);
 extern int	runs_take_failed(const int64 **runids);

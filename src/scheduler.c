@@ -134,6 +134,8 @@ end_iteration_xact(void)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	/* the commit leaves TopMemoryContext current: back to this pass's */
+	MemoryContextSwitchTo(loop_cxt);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
@@ -653,6 +655,7 @@ scheduler_iteration(void)
 {
 	ManualAnswer answers[CRON_MAX_MANUAL_REQUESTS];
 	int			nanswers = 0;
+	List	   *starting;
 	Oid			job_relid;
 	int64		changed[CRON_MAX_CHANGED_JOBS];
 	int			nchanged;
@@ -734,7 +737,16 @@ scheduler_iteration(void)
 
 	manual_publish_answers(answers, nanswers);
 	send_failure_notifications();
-	runs_launch_claimed();
+
+	/* the SQL runs that start now read their commands, then start */
+	starting = runs_pick_sql_launches();
+	if (starting != NIL)
+	{
+		begin_iteration_xact();
+		runs_fetch_commands(&starting);
+		end_iteration_xact();
+	}
+	runs_launch_claimed(starting);
 }
 
 void
