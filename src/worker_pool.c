@@ -264,7 +264,9 @@ start_worker(CronRun *run)
 	w->roleid = run->roleid;
 	w->run = run;
 	run->worker = w;
+	old = MemoryContextSwitchTo(run_cxt);
 	workers = lappend(workers, w);
+	MemoryContextSwitchTo(old);
 	return true;
 }
 
