@@ -195,6 +195,7 @@ DECLARE
 	is_insert boolean := TG_OP OPERATOR(pg_catalog.=) 'INSERT';
 	max_bytes bigint;
 	max_jobs bigint;
+	njobs bigint;
 BEGIN
 	SELECT r.rolsuper INTO caller_is_superuser
 	FROM pg_catalog.pg_roles r
@@ -439,13 +440,14 @@ BEGIN
 		END IF;
 		max_jobs := pg_catalog.current_setting('cron.max_jobs_per_role')::pg_catalog.int8;
 		IF max_jobs OPERATOR(pg_catalog.>) 0
-		   AND (is_insert OR NEW.username IS DISTINCT FROM OLD.username)
-		   AND (SELECT pg_catalog.count(*) FROM cron.job j
-				WHERE j.username OPERATOR(pg_catalog.=) (NEW.username COLLATE pg_catalog."default"))
-			   OPERATOR(pg_catalog.>=) max_jobs THEN
-			RAISE EXCEPTION 'role "%" already has % jobs', NEW.username, max_jobs
+		   AND (is_insert OR NEW.username IS DISTINCT FROM OLD.username) THEN
+			SELECT pg_catalog.count(*) INTO njobs FROM cron.job j
+			WHERE j.username OPERATOR(pg_catalog.=) (NEW.username COLLATE pg_catalog."default");
+		END IF;
+		IF njobs OPERATOR(pg_catalog.>=) max_jobs THEN
+			RAISE EXCEPTION 'role "%" already has % jobs', NEW.username, njobs
 				USING ERRCODE = 'program_limit_exceeded',
-					  DETAIL = 'cron.max_jobs_per_role is the most jobs one role may own.',
+					  DETAIL = pg_catalog.format('cron.max_jobs_per_role (%s) is the most jobs one role may own.', max_jobs),
 					  HINT = 'Unschedule jobs that are no longer needed, or ask an administrator to raise the limit.';
 		END IF;
 	END IF;

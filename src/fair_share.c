@@ -29,6 +29,7 @@ typedef struct RoleTurn
 {
 	char		role[NAMEDATALEN];	/* hash key */
 	int			in_progress;	/* the role's share in use */
+	int			cap;			/* the most it may have in use */
 	List	   *items;			/* its waiting work, in the order added */
 } RoleTurn;
 
@@ -55,7 +56,8 @@ cron_turns_create(void)
 
 /* the role's entry; in_progress is asked of the caller the first time */
 static RoleTurn *
-role_turn(CronTurns *turns, const char *role, int (*in_progress) (const char *role))
+role_turn(CronTurns *turns, const char *role, int cap,
+		  int (*in_progress) (const char *role))
 {
 	char		key[NAMEDATALEN];
 	RoleTurn   *turn;
@@ -66,32 +68,36 @@ role_turn(CronTurns *turns, const char *role, int (*in_progress) (const char *ro
 	if (!found)
 	{
 		turn->in_progress = in_progress ? in_progress(role) : 0;
+		turn->cap = cap;
 		turn->items = NIL;
 		turns->nroles++;
 	}
 	return turn;
 }
 
-/* add one piece of the role's waiting work */
+/*
+ * Add one piece of the role's waiting work.  cap is the most of the
+ * resource the role may use at once.
+ */
 void
-cron_turns_add(CronTurns *turns, const char *role, void *item,
+cron_turns_add(CronTurns *turns, const char *role, int cap, void *item,
 			   int (*in_progress) (const char *role))
 {
-	RoleTurn   *turn = role_turn(turns, role, in_progress);
+	RoleTurn   *turn = role_turn(turns, role, cap, in_progress);
 
 	turn->items = lappend(turn->items, item);
 }
 
 /* count one unit of the role's share as in use (work that is not waiting) */
 void
-cron_turns_note_in_use(CronTurns *turns, const char *role)
+cron_turns_note_in_use(CronTurns *turns, const char *role, int cap)
 {
-	role_turn(turns, role, NULL)->in_progress++;
+	role_turn(turns, role, cap, NULL)->in_progress++;
 }
 
-/* the units in use, each role's counted up to per_role_cap */
+/* the units in use, each role's counted up to its cap */
 int
-cron_turns_places(CronTurns *turns, int per_role_cap)
+cron_turns_places(CronTurns *turns)
 {
 	HASH_SEQ_STATUS seq;
 	RoleTurn   *turn;
@@ -99,7 +105,7 @@ cron_turns_places(CronTurns *turns, int per_role_cap)
 
 	hash_seq_init(&seq, turns->roles);
 	while ((turn = hash_seq_search(&seq)) != NULL)
-		places += Min(turn->in_progress, per_role_cap);
+		places += Min(turn->in_progress, turn->cap);
 	return places;
 }
 
@@ -114,10 +120,10 @@ role_turn_cmp(const void *a, const void *b)
  * Serve the waiting work in turns until serve() says the resource is
  * exhausted or no role can go on.  last_served (NAMEDATALEN bytes, kept by
  * the caller across calls) is where the next call starts.  Returns true if
- * some role was passed over because it was at per_role_cap.
+ * some role was passed over because it was at its cap.
  */
 bool
-cron_turns_serve(CronTurns *turns, int per_role_cap, char *last_served,
+cron_turns_serve(CronTurns *turns, char *last_served,
 				 CronTurnResult (*serve) (void *item, void *arg), void *arg)
 {
 	HASH_SEQ_STATUS seq;
@@ -148,7 +154,7 @@ cron_turns_serve(CronTurns *turns, int per_role_cap, char *last_served,
 
 			while (t->items != NIL && !served)
 			{
-				if (t->in_progress >= per_role_cap)
+				if (t->in_progress >= t->cap)
 				{
 					capped = true;
 					break;

@@ -22,12 +22,11 @@ typedef enum CronTurnResult
 typedef struct CronTurns CronTurns;
 
 extern CronTurns *cron_turns_create(void);
-extern void cron_turns_add(CronTurns *turns, const char *role, void *item,
-						   int (*in_progress) (const char *role));
-extern void cron_turns_note_in_use(CronTurns *turns, const char *role);
-extern int	cron_turns_places(CronTurns *turns, int per_role_cap);
-extern bool cron_turns_serve(CronTurns *turns, int per_role_cap,
-							 char *last_served,
+extern void cron_turns_add(CronTurns *turns, const char *role, int cap,
+						   void *item, int (*in_progress) (const char *role));
+extern void cron_turns_note_in_use(CronTurns *turns, const char *role, int cap);
+extern int	cron_turns_places(CronTurns *turns);
+extern bool cron_turns_serve(CronTurns *turns, char *last_served,
 							 CronTurnResult (*serve) (void *item, void *arg),
 							 void *arg);
 

@@ -230,8 +230,6 @@ remove_job(CronJob *job)
 		pairingheap_remove(heap, &job->heap_node);
 	if (job->in_ready)
 		dlist_delete(&job->ready_node);
-	if (job->pending)
-		pfree(job->pending);
 	replace_string(job->schedule_text, NULL);
 	replace_string(job->timezone, NULL);
 	replace_string(job->database, NULL);
@@ -317,21 +315,14 @@ job_cache_count(void)
 	return hash_get_num_entries(jobs);
 }
 
-/* queue a due slot for the job; it is claimed when it can start */
+/* queue a due slot (later than any queued); it is claimed when it can start */
 void
 job_pending_push(CronJob *job, TimestampTz slot)
 {
-	if (job->npending == job->pending_cap)
-	{
-		job->pending_cap = Max(4, job->pending_cap * 2);
-		if (job->pending)
-			job->pending = repalloc(job->pending,
-									job->pending_cap * sizeof(TimestampTz));
-		else
-			job->pending = MemoryContextAlloc(cache_cxt,
-											  job->pending_cap * sizeof(TimestampTz));
-	}
-	job->pending[job->npending++] = slot;
+	if (job->npending == 0)
+		job->pending_first = slot;
+	job->pending_last = slot;
+	job->npending++;
 	if (!job->in_ready)
 	{
 		dlist_push_tail(&ready_list, &job->ready_node);
@@ -339,21 +330,51 @@ job_pending_push(CronJob *job, TimestampTz slot)
 	}
 }
 
-/* take the oldest queued slot; the caller checks npending first */
-TimestampTz
-job_pending_pop(CronJob *job)
+static void
+leave_ready_list(CronJob *job)
 {
-	TimestampTz slot = job->pending[0];
-
-	Assert(job->npending > 0);
-	job->npending--;
-	memmove(job->pending, job->pending + 1, job->npending * sizeof(TimestampTz));
-	if (job->npending == 0 && job->in_ready)
+	if (job->in_ready)
 	{
 		dlist_delete(&job->ready_node);
 		job->in_ready = false;
 	}
+}
+
+/*
+ * Take the oldest queued slot; the caller checks npending first.  The next
+ * one is the schedule's next slot: queued slots are consecutive slots of
+ * the job's schedule (a changed job's queue is cleared, not popped).
+ */
+TimestampTz
+job_pending_pop(CronJob *job)
+{
+	TimestampTz slot = job->pending_first;
+	TimestampTz next;
+
+	Assert(job->npending > 0 && !job->pending_stale);
+	job->npending--;
+	if (job->npending > 0 &&
+		(!job_cache_slot_after(job, slot, &next) || next > job->pending_last))
+		job->npending = 0;		/* cannot happen with an unchanged schedule */
+	if (job->npending > 0)
+		job->pending_first = next;
+	else
+		leave_ready_list(job);
 	return slot;
+}
+
+/* empty the queue, returning how many slots it held and the first and last */
+int64
+job_pending_clear(CronJob *job, TimestampTz *first, TimestampTz *last)
+{
+	int64		n = job->npending;
+
+	*first = job->pending_first;
+	*last = job->pending_last;
+	job->npending = 0;
+	job->pending_stale = false;
+	leave_ready_list(job);
+	return n;
 }
 
 /* jobs with queued slots, in the order their first slot was queued */

@@ -62,10 +62,15 @@ typedef struct CronJob
 	pairingheap_node heap_node;
 	int			running;		/* runs launched and not finished */
 	int			waiting;		/* runs claimed, waiting for a worker */
-	/* due slots not yet claimed, oldest first */
-	TimestampTz *pending;
-	int			npending;
-	int			pending_cap;
+	/*
+	 * Due slots not yet claimed: npending consecutive slots of the job's
+	 * schedule from pending_first to pending_last.  A range, not a list,
+	 * so that a job whose slots wait (catchup = all, overlap = allow) costs
+	 * no memory per slot however long it waits.
+	 */
+	int64		npending;
+	TimestampTz pending_first;
+	TimestampTz pending_last;
 	bool		in_ready;		/* in the ready list (npending > 0) */
 	bool		pending_stale;	/* job changed: its queued slots no longer count */
 	dlist_node	ready_node;
@@ -82,6 +87,8 @@ extern bool job_cache_slot_after(CronJob *job, TimestampTz after,
 extern long job_cache_count(void);
 extern void job_pending_push(CronJob *job, TimestampTz slot);
 extern TimestampTz job_pending_pop(CronJob *job);
+extern int64 job_pending_clear(CronJob *job, TimestampTz *first,
+							   TimestampTz *last);
 extern dlist_head *job_cache_ready_list(void);
 
 #endif							/* CRONEXT_JOB_CACHE_H */

@@ -30,6 +30,7 @@ typedef struct CronRun
 	char	   *database;
 	char	   *username;
 	Oid			roleid;			/* the job's owner, InvalidOid if unknown */
+	bool		superuser;		/* the owner was a superuser when claimed */
 	char	   *command;		/* SQL runs: only while being started */
 	int			timeout_ms;
 	int			attempt;		/* 1 for the first */

@@ -16,6 +16,7 @@
 #include <signal.h>
 
 #include "common/pg_prng.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -185,6 +186,40 @@ runs_job_table_readable(void)
 }
 
 /*
+ * The share of one role: cron.max_running_jobs_per_role SQL runs and
+ * cron.http_max_connections_per_role requests, unless the role is a
+ * superuser (trusted with the whole server, as in pg_cron, where jobs are
+ * usually a superuser's).  A share as large as the whole is no share.
+ */
+int
+runs_sql_cap(bool superuser)
+{
+	if (superuser || cronext_max_running_jobs_per_role >= cronext_max_running_jobs)
+		return INT_MAX;
+	return cronext_max_running_jobs_per_role;
+}
+
+int
+runs_http_cap(bool superuser)
+{
+	if (superuser || cronext_http_max_connections_per_role >= cronext_http_max_connections)
+		return INT_MAX;
+	return cronext_http_max_connections_per_role;
+}
+
+static int
+run_sql_cap(const CronRun *run)
+{
+	return runs_sql_cap(run->superuser);
+}
+
+static int
+run_http_cap(const CronRun *run)
+{
+	return runs_http_cap(run->superuser);
+}
+
+/*
  * The places of cron.max_running_jobs (SQL runs only: HTTP runs are
  * bounded by the HTTP queue, so that neither kind can hold up the other)
  * that SQL runs hold or are sure to get: each role's runs claimed
@@ -204,9 +239,26 @@ runs_count_sql_places(void)
 		CronRun    *run = lfirst(lc);
 
 		if (!run->http)
-			cron_turns_note_in_use(turns, run->username);
+			cron_turns_note_in_use(turns, run->username, run_sql_cap(run));
 	}
-	return cron_turns_places(turns, cronext_max_running_jobs_per_role);
+	return cron_turns_places(turns);
+}
+
+/* the HTTP runs of one role claimed and not finished */
+int
+runs_count_http_of(const char *username)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (run->http && strcmp(run->username, username) == 0)
+			n++;
+	}
+	return n;
 }
 
 /* the SQL runs of one role claimed and not finished */
@@ -292,6 +344,7 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	run->username = pstrdup(job->username);
 	run->command = NULL;		/* read from the ledger when it starts */
 	run->roleid = job->roleid;
+	run->superuser = superuser_arg(job->roleid);
 	run->timeout_ms = job->timeout_ms;
 	run->attempt = 1;
 	run->max_retries = job->max_retries;
@@ -626,12 +679,11 @@ launch_http_runs(TimestampTz now)
 		if (!run->http)
 			continue;
 		if (run->http_slot >= 0)
-			cron_turns_note_in_use(turns, run->username);
+			cron_turns_note_in_use(turns, run->username, run_http_cap(run));
 		else if (run_may_launch(run, now))
-			cron_turns_add(turns, run->username, run, NULL);
+			cron_turns_add(turns, run->username, run_http_cap(run), run, NULL);
 	}
-	(void) cron_turns_serve(turns, cronext_http_max_connections_per_role,
-							last_http_role, post_turn, NULL);
+	(void) cron_turns_serve(turns, last_http_role, post_turn, NULL);
 }
 
 static char last_sql_role[NAMEDATALEN] = "";
@@ -680,16 +732,13 @@ runs_pick_sql_launches(void)
 			continue;
 		if (run_launched(run))
 		{
-			cron_turns_note_in_use(turns, run->username);
+			cron_turns_note_in_use(turns, run->username, run_sql_cap(run));
 			pick.places_used++;
 		}
 		else if (run_may_launch(run, now))
-			cron_turns_add(turns, run->username, run, NULL);
+			cron_turns_add(turns, run->username, run_sql_cap(run), run, NULL);
 	}
-	(void) cron_turns_serve(turns,
-							cronext_max_running_jobs_per_role < cronext_max_running_jobs ?
-							cronext_max_running_jobs_per_role : INT_MAX,
-							last_sql_role, pick_turn, &pick);
+	(void) cron_turns_serve(turns, last_sql_role, pick_turn, &pick);
 	return pick.picked;
 }
 

@@ -146,6 +146,27 @@ catchup_name(CronCatchup c)
 }
 
 /*
+ * A job changed or paused while slots of it were queued: they no longer
+ * count.  They are recorded as one skipped row, at the newest of them.
+ */
+static void
+flush_stale(CronJob *job)
+{
+	TimestampTz first;
+	TimestampTz last;
+	int64		n = job_pending_clear(job, &first, &last);
+
+	if (n == 1)
+		(void) runs_record_skipped(job, last, false,
+								   "skipped: the job was changed or paused before this slot could start");
+	else if (n > 1)
+		(void) runs_record_skipped(job, last, false,
+								   psprintf("skipped: " INT64_FORMAT " slots from %s to %s: the job was changed or paused before they could start",
+											n, pstrdup(timestamptz_to_str(first)),
+											pstrdup(timestamptz_to_str(last))));
+}
+
+/*
  * Decide the due slots of one job: which run, which are missed, and queue
  * the ones to run (they are claimed when they may start).
  */
@@ -163,6 +184,9 @@ decide_due(CronJob *job, TimestampTz now)
 	TimestampTz first_missed = 0;
 	TimestampTz last_missed = 0;
 	int			i;
+
+	if (job->pending_stale)
+		flush_stale(job);
 
 	if (job->schedule.kind == CRON_KIND_REBOOT)
 		window = PG_INT64_MAX / 2;	/* once per start, however late */
@@ -351,25 +375,29 @@ claim_ready(void)
 
 		if (job->pending_stale)
 		{
-			while (job->npending > 0)
-				(void) runs_record_skipped(job, job_pending_pop(job), false,
-										   "skipped: the job was changed or paused before this slot could start");
-			job->pending_stale = false;
+			flush_stale(job);
 			continue;
 		}
 		if (job->http)
 		{
-			while (job_may_start(job))
+			/*
+			 * Claimed HTTP runs wait for a connection at launch; a role has
+			 * no more claimed than its share of connections, so slots that
+			 * pile up (overlap = allow against an endpoint that hangs) stay
+			 * queued, which costs nothing per slot.
+			 */
+			int			cap = Min(runs_http_cap(superuser_arg(job->roleid)),
+								  cronext_http_max_connections);
+
+			while (job_may_start(job) && runs_count_http_of(job->username) < cap)
 				(void) runs_claim(job, job_pending_pop(job), false);
 		}
 		else if (job_may_start(job) && runs_job_table_readable())
-			cron_turns_add(turns, job->username, job, runs_count_sql_of);
+			cron_turns_add(turns, job->username,
+						   runs_sql_cap(superuser_arg(job->roleid)),
+						   job, runs_count_sql_of);
 	}
-	/* a share as large as the whole is no share */
-	capped = cron_turns_serve(turns,
-							  cronext_max_running_jobs_per_role < cronext_max_running_jobs ?
-							  cronext_max_running_jobs_per_role : INT_MAX,
-							  last_served_role, claim_turn, &places);
+	capped = cron_turns_serve(turns, last_served_role, claim_turn, &places);
 	if (places.full || capped)
 		warn_capacity(!places.full);
 	else
@@ -760,6 +788,8 @@ cron_scheduler_main(Datum main_arg)
 	pgstat_report_appname("cronext scheduler");
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET,
 					PGC_S_OVERRIDE);
+	/* its reads of 100 000 jobs would be JIT-compiled: memory for nothing */
+	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
 	SpinLockAcquire(&cron_shared->mutex);
 	cron_shared->scheduler_procno = MyProc->pgprocno;
