@@ -93,11 +93,23 @@ static const char *const finish_sql =
 "WHERE runid OPERATOR(pg_catalog.=) $1";
 
 /* one-off jobs (@at) that ran or were skipped: they are done (unless changed since) */
+/*
+ * A job row its owner holds locked (an open transaction that edits it) is
+ * skipped, not waited for, so that nobody's lock delays anyone else's
+ * one-off jobs; the statement returns those jobs, to be tried again.
+ */
 static const char *const deactivate_sql =
-"UPDATE cron.job j SET active = false "
-"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS d(jobid, schedule) "
+"WITH d AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS d(jobid, schedule)), "
+"l AS (SELECT j.jobid FROM cron.job j, d "
 "WHERE j.jobid OPERATOR(pg_catalog.=) d.jobid "
-"AND j.schedule OPERATOR(pg_catalog.=) d.schedule AND j.active";
+"AND j.schedule OPERATOR(pg_catalog.=) d.schedule AND j.active "
+"FOR UPDATE OF j SKIP LOCKED), "
+"u AS (UPDATE cron.job j SET active = false FROM l "
+"WHERE j.jobid OPERATOR(pg_catalog.=) l.jobid RETURNING j.jobid) "
+"SELECT d.jobid FROM d "
+"WHERE d.jobid OPERATOR(pg_catalog.<>) ALL (ARRAY(SELECT u.jobid FROM u)) "
+"AND EXISTS (SELECT 1 FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) d.jobid "
+"AND j.schedule OPERATOR(pg_catalog.=) d.schedule AND j.active)";
 
 static const char *const retrying_sql =
 "UPDATE cron.job_run_details SET status = 'starting', attempt = $2, "
@@ -477,16 +489,42 @@ ledger_finish_http(int64 runid, bool succeeded, const char *message,
 	run_plan(finish_plan, values, nulls, SPI_OK_UPDATE, "recording a run outcome");
 }
 
+/* the deactivation, as a step of cron_with_lock_timeout */
+typedef struct DeactivateStep
+{
+	Datum	   *values;
+	int64	   *jobids;			/* out: the jobs still to do */
+	int			left;
+} DeactivateStep;
+
+static void
+deactivate_step(void *arg)
+{
+	DeactivateStep *ds = arg;
+
+	run_plan(deactivate_plan, ds->values, NULL, SPI_OK_SELECT, "deactivating one-off jobs");
+	ds->left = 0;
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+
+		ds->jobids[ds->left++] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
+															 SPI_tuptable->tupdesc, 1, &isnull));
+	}
+}
+
 /*
  * Mark one-off jobs inactive (in one statement), unless changed meanwhile.
- * Returns false if cron.job is locked: the caller tries again later.
+ * Returns how many are left to do (jobids[] holds them now): those whose
+ * row was locked, or all if cron.job was; the caller tries again later.
  */
-bool
-ledger_deactivate_jobs(const int64 *jobids, char **schedules, int n)
+int
+ledger_deactivate_jobs(int64 *jobids, char **schedules, int n)
 {
 	Datum	   *ids = palloc(n * sizeof(Datum));
 	Datum	   *texts = palloc(n * sizeof(Datum));
 	Datum		values[2];
+	DeactivateStep ds;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -497,8 +535,11 @@ ledger_deactivate_jobs(const int64 *jobids, char **schedules, int n)
 												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	values[1] = PointerGetDatum(construct_array(texts, n, TEXTOID, -1,
 												false, TYPALIGN_INT));
-	return run_plan_nowait(deactivate_plan, values, NULL, SPI_OK_UPDATE,
-						   "deactivating one-off jobs", NULL);
+	ds.values = values;
+	ds.jobids = jobids;
+	ds.left = n;				/* if cron.job stays locked: all of them */
+	(void) cron_with_lock_timeout(deactivate_step, &ds, NULL);
+	return ds.left;
 }
 
 /* delete up to batch rows of history older than before; returns how many */

@@ -63,7 +63,7 @@ extern void ledger_finish(int64 runid, bool succeeded, const char *message,
 extern void ledger_finish_http(int64 runid, bool succeeded, const char *message,
 							   TimestampTz start_time, TimestampTz end_time,
 							   int http_status, const char *body);
-extern bool ledger_deactivate_jobs(const int64 *jobids, char **schedules, int n);
+extern int	ledger_deactivate_jobs(int64 *jobids, char **schedules, int n);
 extern void ledger_retrying(int64 runid, int next_attempt, const char *message);
 extern void ledger_notify_failed(const int64 *runids, int n);
 extern void ledger_forget_history(int64 jobid, int64 keep_runid);

@@ -13,6 +13,13 @@
  * SELECT takes, and pg_dump asks for) on a relation in schema cron, also
  * when it is reached through a view, which LOCK follows to its tables.
  *
+ * Some statements take their lock on a table before they check that the
+ * role may use it: CREATE RULE (ACCESS EXCLUSIVE), CREATE TABLE ... PARTITION
+ * OF, CREATE TRIGGER and a foreign key's REFERENCES (SHARE ROW EXCLUSIVE).
+ * A role that may not run them would still queue that lock behind its own
+ * open transaction, and everyone else behind it.  Those are refused here
+ * first, on cron relations, to roles that do not own them.
+ *
  * What a role can still hold is harmless to others: ACCESS SHARE, and the
  * ROW SHARE / ROW EXCLUSIVE locks of its own DML, which conflict with none
  * of the scheduler's or other roles' statements, plus row locks on its own
@@ -30,20 +37,18 @@
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "lock_guard.h"
-
-/* views within views are followed this deep, as a guard against cycles */
-#define MAX_VIEW_DEPTH	32
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 
 typedef struct LockWalk
 {
 	Oid			cron_nsp;
-	int			depth;
+	List	   *visited;		/* views already followed */
 	Oid			found;			/* a cron relation reached, or InvalidOid */
 } LockWalk;
 
@@ -68,12 +73,18 @@ lock_walker(Node *node, LockWalk *walk)
 	return expression_tree_walker(node, lock_walker, walk);
 }
 
-/* does LOCK on relid reach a relation of schema cron? */
+/*
+ * Does LOCK on relid reach a relation of schema cron?  LOCK follows a view
+ * to every relation its query names, through views of views however deep:
+ * so does this, each view once (a view's query names the view itself, as
+ * its OLD and NEW entries, and chains may share views).
+ */
 static void
 check_relation(Oid relid, LockWalk *walk)
 {
 	Relation	rel;
 
+	CHECK_FOR_INTERRUPTS();
 	if (OidIsValid(walk->found))
 		return;
 	if (get_rel_namespace(relid) == walk->cron_nsp)
@@ -81,13 +92,13 @@ check_relation(Oid relid, LockWalk *walk)
 		walk->found = relid;
 		return;
 	}
-	if (get_rel_relkind(relid) != RELKIND_VIEW || walk->depth >= MAX_VIEW_DEPTH)
+	if (get_rel_relkind(relid) != RELKIND_VIEW ||
+		list_member_oid(walk->visited, relid))
 		return;
+	walk->visited = lappend_oid(walk->visited, relid);
 	rel = relation_open(relid, AccessShareLock);
-	walk->depth++;
 	(void) lock_walker((Node *) get_view_query(rel), walk);
-	walk->depth--;
-	relation_close(rel, AccessShareLock);
+	relation_close(rel, NoLock);
 }
 
 static const char *
@@ -116,11 +127,17 @@ check_lock_stmt(LockStmt *stmt)
 	foreach(lc, stmt->relations)
 	{
 		RangeVar   *rv = lfirst_node(RangeVar, lc);
-		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+		/*
+		 * Hold ACCESS SHARE on what the name means now (harmless to
+		 * anyone), so that it cannot be renamed or replaced between this
+		 * check and LOCK's own lookup.
+		 */
+		Oid			relid = RangeVarGetRelid(rv, AccessShareLock, true);
 
 		if (!OidIsValid(relid))
 			continue;			/* LOCK itself reports it */
-		walk.depth = 0;
+		walk.visited = NIL;
 		walk.found = InvalidOid;
 		check_relation(relid, &walk);
 		if (OidIsValid(walk.found))
@@ -133,6 +150,89 @@ check_lock_stmt(LockStmt *stmt)
 	}
 }
 
+/*
+ * Refuse, before it queues a lock, a statement that needs to own (or hold
+ * REFERENCES on) a relation of schema cron, unless the role does.
+ */
+static void
+check_owner(RangeVar *rv, const char *what)
+{
+	Oid			nsp;
+	Oid			relid;
+
+	if (rv == NULL || superuser())
+		return;
+	nsp = get_namespace_oid("cron", true);
+	if (!OidIsValid(nsp))
+		return;
+	relid = RangeVarGetRelid(rv, AccessShareLock, true);
+	if (!OidIsValid(relid) || get_rel_namespace(relid) != nsp ||
+		pg_class_ownercheck(relid, GetUserId()))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to %s cron.%s", what, get_rel_name(relid)),
+			 errdetail("Only the owner of cronext's tables may; the statement would otherwise wait for a lock that stalls the scheduler and other roles first.")));
+}
+
+/* foreign keys among a list of constraints (or column definitions) */
+static void
+check_constraints(List *elts)
+{
+	ListCell   *lc;
+
+	foreach(lc, elts)
+	{
+		Node	   *n = lfirst(lc);
+
+		if (IsA(n, ColumnDef))
+			check_constraints(((ColumnDef *) n)->constraints);
+		else if (IsA(n, Constraint) &&
+				 ((Constraint *) n)->contype == CONSTR_FOREIGN)
+			check_owner(((Constraint *) n)->pktable, "reference");
+	}
+}
+
+static void
+check_ddl(Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_CreateTrigStmt:
+			check_owner(((CreateTrigStmt *) stmt)->relation, "create a trigger on");
+			break;
+		case T_RuleStmt:
+			check_owner(((RuleStmt *) stmt)->relation, "create a rule on");
+			break;
+		case T_CreateStmt:
+			{
+				CreateStmt *cs = (CreateStmt *) stmt;
+
+				foreach(lc, cs->inhRelations)
+					check_owner(lfirst_node(RangeVar, lc),
+								cs->partbound ? "create a partition of" : "inherit from");
+				check_constraints(cs->tableElts);
+				check_constraints(cs->constraints);
+			}
+			break;
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+			{
+				AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+				if (cmd->def && (IsA(cmd->def, Constraint) || IsA(cmd->def, ColumnDef)))
+					check_constraints(list_make1(cmd->def));
+				else if (cmd->subtype == AT_AddInherit && cmd->def)
+					check_owner((RangeVar *) cmd->def, "inherit from");
+			}
+			break;
+		default:
+			break;
+	}
+}
+
 static void
 cron_process_utility(PlannedStmt *pstmt, const char *queryString,
 					 bool readOnlyTree, ProcessUtilityContext context,
@@ -141,6 +241,8 @@ cron_process_utility(PlannedStmt *pstmt, const char *queryString,
 {
 	if (IsA(pstmt->utilityStmt, LockStmt))
 		check_lock_stmt((LockStmt *) pstmt->utilityStmt);
+	else
+		check_ddl(pstmt->utilityStmt);
 
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context,

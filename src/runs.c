@@ -811,9 +811,10 @@ runs_launch_claimed(List *starting)
 
 /*
  * Make the one-off jobs whose slot this pass decided inactive, in one
- * statement (in a transaction).  If cron.job is locked, they stay listed
- * and the next pass tries again; jobs gone, inactive or changed since need
- * nothing.  Their slot is in the ledger either way, so none runs twice.
+ * statement (in a transaction).  Those whose row is locked (or all, if
+ * cron.job is) stay listed and the next pass tries again; jobs gone,
+ * inactive or changed since need nothing.  Their slot is in the ledger
+ * either way, so none runs twice.
  */
 void
 runs_flush_deactivations(void)
@@ -835,8 +836,14 @@ runs_flush_deactivations(void)
 		ids[n] = job->jobid;
 		schedules[n++] = job->schedule_text;
 	}
-	if (n == 0 || ledger_deactivate_jobs(ids, schedules, n))
-		to_deactivate.n = 0;
+	to_deactivate.n = 0;
+	if (n > 0)
+	{
+		/* the jobs whose row was locked stay listed for the next pass */
+		n = ledger_deactivate_jobs(ids, schedules, n);
+		for (int i = 0; i < n; i++)
+			ids_push(&to_deactivate, ids[i]);
+	}
 	pfree(schedules);
 	pfree(ids);
 }

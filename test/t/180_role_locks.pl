@@ -1,0 +1,641 @@
+
+# 180_role_locks.pl
+#	  No lock a role can take delays anyone else.  Role alice (USAGE on
+#	  schema cron and the HTTP privilege, as any tenant of a shared server)
+#	  tries to stall role bob and the scheduler with locks on cronext's
+#	  relations:
+#	  1. every LOCK mode on every relation of schema cron (tables, the view
+#	     cron.job_status, sequences, indexes), directly and through views of
+#	     her own over cron.job (plain, nested, a sublink, a CTE, over the
+#	     ledger, over cron.job_status), plus the other ways to lock (LOCK in
+#	     PL/pgSQL, several tables at once, FOR UPDATE/SHARE on the ledger
+#	     and on cron.job_status, DML, TRUNCATE, REINDEX on the ledger):
+#	     ACCESS SHARE succeeds, everything stronger is refused with 42501
+#	     ("permission denied to lock cron.job in ... mode");
+#	  2. for 30 s she holds at once every lock she can obtain: ACCESS SHARE
+#	     on every cron relation (and her views), ROW EXCLUSIVE through
+#	     uncommitted UPDATE, DELETE, INSERT, cron.schedule, cron.alter_job
+#	     and cron.unschedule of her own jobs, row locks (FOR UPDATE, FOR
+#	     SHARE, FOR KEY SHARE) on her own jobs, among them a running
+#	     '1 seconds' job and a one-off due during the hold, and a REPEATABLE
+#	     READ snapshot.  Meanwhile bob's '1 seconds' SQL job and '1 seconds'
+#	     HTTP job (loopback server) run every slot on time, bob's
+#	     cron.schedule, cron.schedule_http, cron.alter_job, cron.run_job,
+#	     cron.unschedule and SELECT FROM cron.job_status each take < 1 s, and
+#	     bob's one-off due in the same second as alice's locked one-off is
+#	     marked done as usual;
+#	  3. lock requests that PostgreSQL queues before it checks privileges
+#	     (CREATE RULE, CREATE TABLE ... PARTITION OF, CREATE TRIGGER, a
+#	     foreign key): they must be refused at once, not wait behind her own
+#	     ACCESS SHARE / ROW EXCLUSIVE locks while every other session queues
+#	     behind them; bob's calls and jobs go on meanwhile;
+#	  4. the LOCK guard itself: LOCK on a view of her own that does not
+#	     reach schema cron works (and promptly); a chain of 40 views over
+#	     cron.job is refused; a view renamed and replaced by one over
+#	     cron.job while LOCK waits for it is refused; no LOCK leaves a
+#	     backend that pg_terminate_backend cannot end.
+#	  The postmaster never restarts and the scheduler is the same process
+#	  throughout.
+#
+# Uses the loopback server test/t/http_server.py.  Every wait is bounded;
+# statements that could hang run with statement or lock timeouts, or in
+# psql processes with a deadline.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::Bin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time usleep);
+use POSIX qw(ceil floor);
+use IPC::Run;
+use CronextTest;
+use HttpTestServer;
+
+my $t_file = time();
+my $far = '0 0 1 1 *';    # never due during the test
+
+my $port = start_server();
+my $base = "http://127.0.0.1:$port";
+
+my $node = cron_node('rolelocks', q{
+cron.log_statement = off
+});
+my $pm_start = q1($node, 'SELECT pg_postmaster_start_time()');
+my $sched_pid = q1($node, q{SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+	WHERE backend_type = 'cronext scheduler'});
+like($sched_pid, qr/^\d+$/, "the scheduler runs (pid $sched_pid)");
+
+# ---------------------------------------------------------------------
+# roles, objects, jobs
+# ---------------------------------------------------------------------
+$node->safe_psql('postgres', q{
+CREATE ROLE alice LOGIN;
+CREATE ROLE bob LOGIN;
+GRANT USAGE ON SCHEMA cron TO alice, bob;
+GRANT EXECUTE ON FUNCTION cron.schedule_http TO alice, bob;
+CREATE SCHEMA a AUTHORIZATION alice;
+CREATE TABLE public.b_eff (at timestamptz DEFAULT clock_timestamp());
+GRANT SELECT, INSERT ON public.b_eff TO bob;
+});
+
+sub as_alice { return $node->safe_psql('postgres', $_[0], extra_params => [ '-U', 'alice' ]); }
+sub as_bob { return $node->safe_psql('postgres', $_[0], extra_params => [ '-U', 'bob' ]); }
+
+# alice's views over cronext's relations, and objects of her own
+my $chain = join "\n", 'CREATE VIEW a.d1 AS SELECT jobid FROM cron.job;',
+  map { "CREATE VIEW a.d$_ AS SELECT jobid FROM a.d" . ($_ - 1) . ';' } 2 .. 40;
+as_alice(qq{
+CREATE TABLE a.own (x int);
+CREATE VIEW a.own_v AS SELECT x FROM a.own;
+CREATE VIEW a.jv AS SELECT * FROM cron.job;
+CREATE VIEW a.jv2 AS SELECT jobid, jobname FROM a.jv;
+CREATE VIEW a.jv3 AS SELECT jobid FROM a.jv2;
+CREATE VIEW a.subv AS SELECT 1 AS one WHERE EXISTS (SELECT 1 FROM cron.job);
+CREATE VIEW a.ctev AS WITH j AS (SELECT jobid FROM cron.job) SELECT jobid FROM j;
+CREATE VIEW a.rdv AS SELECT runid FROM cron.job_run_details;
+CREATE VIEW a.stv AS SELECT jobid FROM cron.job_status;
+CREATE VIEW a.v AS SELECT x FROM a.own;
+$chain
+});
+
+# alice's jobs: one running every second, an HTTP job, and rows to lock
+as_alice(qq{
+SELECT cron.schedule('a-tick', '1 seconds', 'SELECT 1');
+SELECT cron.schedule_http('a-http', '2 seconds', '$base/echo/a-http');
+SELECT cron.schedule(n, '$far', 'SELECT 1')
+FROM unnest(ARRAY['a-upd', 'a-del', 'a-lock', 'a-upd2', 'a-del2', 'a-share', 'a-keyshare', 'a-p2']) n;
+});
+my $a_upd2 = as_alice(q{SELECT jobid FROM cron.job WHERE jobname = 'a-upd2'});
+
+# bob's jobs
+my $b_sql = as_bob(q{SELECT cron.schedule('b-sql', '1 seconds', 'INSERT INTO public.b_eff DEFAULT VALUES')});
+my $b_http = as_bob(qq{SELECT cron.schedule_http('b-http', '1 seconds', '$base/echo/b-http')});
+my $b_alter = as_bob(qq{SELECT cron.schedule('b-alter', '$far', 'SELECT 1')});
+my $b_run = as_bob(qq{SELECT cron.schedule('b-run', '$far', 'SELECT 42')});
+ok(wait_for($node, "SELECT count(*) >= 2 FROM cron.job_run_details WHERE jobid = $b_sql AND status = 'succeeded'", 10)
+	  && wait_for($node, "SELECT count(*) >= 2 FROM cron.job_run_details WHERE jobid = $b_http AND status = 'succeeded'", 10),
+	"bob's '1 seconds' SQL and HTTP jobs run");
+
+# two one-off jobs due in the same second a few seconds from now, one
+# alice's (she will row-lock it), one bob's
+my $once_at = ceil(time()) + 5;
+as_alice("SELECT cron.schedule_at('a-once', to_timestamp($once_at), 'SELECT 1')");
+my $b_once = as_bob("SELECT cron.schedule_at('b-once', to_timestamp($once_at), 'SELECT 1')");
+
+# ---------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------
+
+# a psql session in the background with a per-query time limit
+sub session
+{
+	my ($user, $secs) = @_;
+	my $s = $node->background_psql('postgres', on_error_stop => 0,
+		timeout => $secs // 120, extra_params => [ '-U', $user ]);
+	$s->{query_timer_restart} = 1;
+	$s->query('\set VERBOSITY verbose');
+	$s->query("SET lock_timeout = '5s'");
+	$s->{stderr} = '';
+	return $s;
+}
+
+# run $sql in session $s: (stdout, stderr, seconds)
+sub run_in
+{
+	my ($s, $sql) = @_;
+	$s->{stderr} = '';
+	my $t0 = time();
+	my $out = eval { $s->query($sql) };
+	my $err = $@ ? "timed out: $@" : $s->{stderr};
+	$s->{stderr} = '';
+	return ($out // '', $err, time() - $t0);
+}
+
+sub sqlstate
+{
+	my ($err) = @_;
+	return 'ok' if $err eq '';
+	return $1 if $err =~ /ERROR:\s+([0-9A-Z]{5}):/;
+	return 'timeout' if $err =~ /^timed out/;
+	return 'error';
+}
+
+# psql with a script, as a process of its own (no wait)
+sub start_script
+{
+	my ($user, $sql) = @_;
+	my %h = (out => '', err => '', t0 => time(), in => "\\set VERBOSITY verbose\n$sql\n\\q\n");
+	$h{run} = IPC::Run::start(
+		[ $node->installed_command('psql'), '-XAtq', '-d', $node->connstr('postgres') . " user=$user" ],
+		'<', \$h{in}, '>', \$h{out}, '2>', \$h{err});
+	# hand psql the whole script now (IPC::Run writes it only when pumped)
+	my $deadline = time() + 5;
+	while ($h{in} ne '' && $h{run}->pumpable && time() < $deadline)
+	{
+		$h{run}->pump_nb;
+		usleep(1_000) if $h{in} ne '';
+	}
+	return \%h;
+}
+
+# has the script ended (then record when)?
+sub script_done
+{
+	my ($h) = @_;
+	return 1 if defined $h->{t1};
+	$h->{run}->pump_nb if $h->{run}->pumpable;
+	return 0 if $h->{run}->pumpable;
+	$h->{run}->finish;
+	$h->{t1} = time();
+	return 1;
+}
+
+# wait for scripts until $deadline; kill the psql of those still going
+sub wait_scripts
+{
+	my ($deadline, @hs) = @_;
+	while (time() < $deadline && grep { !script_done($_) } @hs)
+	{
+		usleep(20_000);
+	}
+	for my $h (@hs)
+	{
+		next if script_done($h);
+		$h->{hung} = 1;
+		eval { $h->{run}->kill_kill; };
+	}
+}
+
+sub script_result
+{
+	my ($h) = @_;
+	return 'no answer within ' . sprintf('%.1f', time() - $h->{t0}) . ' s' if $h->{hung};
+	my $st = sqlstate($h->{err});
+	return sprintf('%s after %.1f s', $st, $h->{t1} - $h->{t0});
+}
+
+# slots of job $jobid whose whole second is in [$s0, $s1] that were not
+# run, not succeeded, or started $late s or more after the slot
+sub bad_slots
+{
+	my ($jobid, $s0, $s1, $late) = @_;
+	return q1($node, qq{
+		SELECT coalesce(string_agg(to_char(to_timestamp(g), 'HH24:MI:SS') || ' '
+			|| coalesce(d.status || ' +' || round(extract(epoch FROM d.start_time - d.scheduled_for)::numeric, 2), 'not in the ledger'),
+			', ' ORDER BY g), '')
+		FROM generate_series(${s0}::bigint, ${s1}::bigint) g
+		LEFT JOIN cron.job_run_details d ON d.jobid = $jobid AND d.scheduled_for = to_timestamp(g)
+		WHERE d.runid IS NULL OR d.status <> 'succeeded' OR d.start_time IS NULL
+		   OR d.start_time - d.scheduled_for >= interval '$late seconds'});
+}
+
+sub max_gap
+{
+	my (@t) = sort { $a <=> $b } @_;
+	my $gap = 0;
+	for my $i (1 .. $#t)
+	{
+		$gap = $t[$i] - $t[ $i - 1 ] if $t[$i] - $t[ $i - 1 ] > $gap;
+	}
+	return $gap;
+}
+
+my @modes = ('ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE',
+	'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE');
+
+# ---------------------------------------------------------------------
+# 2. (started first, so that section 1 runs during it) alice holds every
+#    lock she can obtain, in two sessions
+# ---------------------------------------------------------------------
+my $s1 = session('alice');
+my $s2 = session('alice');
+my @hold1 = (
+	'BEGIN',
+	'LOCK TABLE cron.job IN ACCESS SHARE MODE',
+	'LOCK TABLE cron.job_run_details IN ACCESS SHARE MODE',
+	'LOCK TABLE cron.job_status IN ACCESS SHARE MODE',
+	'LOCK TABLE a.jv, a.rdv, a.stv, a.subv IN ACCESS SHARE MODE',
+	'SELECT count(*) FROM cron.job_status',
+	q{UPDATE cron.job SET schedule = '0 0 2 1 *' WHERE jobname = 'a-upd'},
+	q{DELETE FROM cron.job WHERE jobname = 'a-del'},
+	qq{INSERT INTO cron.job (jobname, schedule, command) VALUES ('shared-name', '$far', 'SELECT 1')},
+	qq{UPDATE cron.job SET http_url = '$base/echo/a-http-changed' WHERE jobname = 'a-http'},
+	q{SELECT count(*) FROM (SELECT jobid FROM cron.job WHERE jobname IN ('a-lock', 'a-tick', 'a-once') FOR UPDATE) s},
+);
+my @hold2 = (
+	'BEGIN ISOLATION LEVEL REPEATABLE READ',
+	'SELECT count(*) FROM cron.job_run_details',
+	'LOCK TABLE a.ctev, a.jv3 IN ACCESS SHARE MODE',
+	qq{SELECT cron.schedule('a-new', '$far', 'SELECT 2')},
+	qq{SELECT cron.alter_job($a_upd2, schedule => '0 0 3 1 *')},
+	q{SELECT cron.unschedule('a-del2')},
+	qq{SELECT cron.schedule_http('a-http-new', '$far', '$base/echo/a-http-new')},
+	q{SELECT count(*) FROM (SELECT jobid FROM a.jv WHERE jobname = 'a-share' FOR SHARE) s},
+	q{SELECT count(*) FROM (SELECT jobid FROM cron.job WHERE jobname = 'a-keyshare' FOR KEY SHARE) s},
+);
+my @hold_errors;
+for my $p ([ $s1, \@hold1 ], [ $s2, \@hold2 ])
+{
+	for my $sql (@{ $p->[1] })
+	{
+		my ($out, $err) = run_in($p->[0], $sql);
+		push @hold_errors, "$sql: $err" if $err ne '';
+	}
+}
+my $t_held = time();
+is(join("\n", @hold_errors), '', 'alice obtained every lock of the hold (no statement refused)');
+my $s1_pid = $s1->query_safe('SELECT pg_backend_pid()');
+my $s2_pid = $s2->query_safe('SELECT pg_backend_pid()');
+
+# what she holds, as pg_locks shows it
+my $locks_sql = qq{
+	SELECT string_agg(DISTINCT c.relname || ':' || l.mode, ' ' ORDER BY c.relname || ':' || l.mode)
+	FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+	WHERE l.pid IN ($s1_pid, $s2_pid) AND l.granted
+	  AND c.relnamespace = 'cron'::regnamespace AND c.relkind IN ('r', 'v')};
+my $held = q1($node, $locks_sql);
+is($held, 'job:AccessShareLock job:RowExclusiveLock job:RowShareLock job_run_details:AccessShareLock job_status:AccessShareLock',
+	'alice holds ACCESS SHARE on all cron tables and views, ROW EXCLUSIVE and ROW SHARE on cron.job');
+like(q1($node, "SELECT string_agg(DISTINCT locktype || ':' || mode, ' ') FROM pg_locks
+	WHERE pid IN ($s1_pid, $s2_pid) AND granted AND locktype IN ('transactionid', 'tuple')"),
+	qr/transactionid:ExclusiveLock/, '... and row locks on her own jobs (her transactions are open)');
+
+# ---------------------------------------------------------------------
+# 1. the LOCK matrix (during the hold)
+# ---------------------------------------------------------------------
+my $s3 = session('alice');
+run_in($s3, "SET lock_timeout = '2s'");
+my @rels = map { [ split /\|/ ] } qcol($node, q{
+	SELECT c.relname, c.relkind FROM pg_class c
+	WHERE c.relnamespace = 'cron'::regnamespace ORDER BY c.relkind DESC, c.relname});
+ok(scalar(grep { $_->[1] eq 'S' } @rels) >= 2 && scalar(grep { $_->[1] eq 'r' } @rels) >= 2,
+	'schema cron has the tables and sequences expected: ' . join(' ', map { "$_->[0]($_->[1])" } @rels));
+
+# $target: the cron relation a refusal must name (undef: any or none)
+sub lock_matrix
+{
+	my ($rel, $target, $lockable) = @_;
+	my (@got, @exp, @bad_msg);
+	for my $mode (@modes)
+	{
+		my ($out, $err, $secs) = run_in($s3, "BEGIN;\nLOCK TABLE $rel IN $mode MODE;\nROLLBACK;");
+		my $st = sqlstate($err);
+		$st .= sprintf('(%.1fs)', $secs) if $secs > 1;
+		push @got, "$mode:$st";
+		if (!$lockable)
+		{
+			# a sequence or an index: LOCK refuses it either way
+			push @exp, "$mode:" . ($st =~ /^(42501|42809)$/ ? $st : 'refused');
+		}
+		elsif ($mode eq 'ACCESS SHARE')
+		{
+			push @exp, "$mode:ok";
+		}
+		else
+		{
+			push @exp, "$mode:42501";
+			push @bad_msg, "$mode: $err"
+			  if $st eq '42501' && defined $target
+			  && $err !~ /permission denied to lock cron\.\Q$target\E in \Q$mode\E mode/;
+		}
+	}
+	is(join(', ', @got), join(', ', @exp), "LOCK $rel: ACCESS SHARE " . ($lockable ? 'succeeds' : 'refused too') . ', stronger modes refused');
+	is(join("\n", @bad_msg), '', "... refusals of $rel say \"permission denied to lock cron.$target in <mode> mode\"")
+	  if $lockable && defined $target;
+}
+
+for my $r (@rels)
+{
+	my ($name, $kind) = @$r;
+	lock_matrix("cron.$name", $name, $kind eq 'r' || $kind eq 'v');
+}
+for my $v ([ 'a.jv', 'job' ], [ 'a.jv2', 'job' ], [ 'a.jv3', 'job' ], [ 'a.subv', 'job' ],
+	[ 'a.ctev', 'job' ], [ 'a.rdv', 'job_run_details' ], [ 'a.stv', 'job_status' ])
+{
+	lock_matrix($v->[0], $v->[1], 1);
+}
+# her own table: every mode works (the guard only concerns schema cron)
+{
+	my @got = map { my ($o, $e) = run_in($s3, "BEGIN;\nLOCK TABLE a.own IN $_ MODE;\nROLLBACK;"); "$_:" . sqlstate($e) } @modes;
+	is(join(', ', @got), join(', ', map { "$_:ok" } @modes), 'LOCK on her own table: every mode succeeds');
+}
+
+# the other ways to lock cronext's relations
+my @refused = (
+	[ 'LOCK TABLE cron.job', '42501' ],
+	[ 'LOCK TABLE ONLY cron.job IN EXCLUSIVE MODE', '42501' ],
+	[ 'LOCK TABLE a.own, cron.job_run_details IN SHARE MODE', '42501' ],
+	[ 'LOCK TABLE cron.job IN ROW EXCLUSIVE MODE NOWAIT', '42501' ],
+	[ q{DO $$ BEGIN LOCK TABLE cron.job IN SHARE MODE; END $$}, '42501' ],
+	[ q{DO $$ BEGIN EXECUTE 'LOCK TABLE a.jv IN EXCLUSIVE MODE'; END $$}, '42501' ],
+	[ 'SELECT runid FROM cron.job_run_details FOR UPDATE', '42501' ],
+	[ 'SELECT runid FROM cron.job_run_details FOR NO KEY UPDATE', '42501' ],
+	[ 'SELECT runid FROM cron.job_run_details FOR SHARE', '42501' ],
+	[ 'SELECT runid FROM cron.job_run_details FOR KEY SHARE', '42501' ],
+	[ 'SELECT runid FROM a.rdv FOR UPDATE', '42501' ],
+	[ 'SELECT jobid FROM cron.job_status FOR UPDATE', '42501|0A000' ],
+	[ 'SELECT jobid FROM cron.job_status FOR KEY SHARE', '42501|0A000' ],
+	[ 'DELETE FROM cron.job_run_details', '42501' ],
+	[ q{UPDATE cron.job_run_details SET status = status}, '42501' ],
+	[ 'TRUNCATE cron.job', '42501' ],
+	[ 'TRUNCATE cron.job_run_details', '42501' ],
+	[ 'REINDEX TABLE cron.job_run_details', '42501' ],
+	[ 'CLUSTER cron.job USING job_pkey', '42501' ],
+	[ 'ALTER TABLE cron.job ADD COLUMN x int', '42501' ],
+);
+for my $c (@refused)
+{
+	my ($sql, $want) = @$c;
+	my ($out, $err, $secs) = run_in($s3, "BEGIN;\n$sql;\nROLLBACK;");
+	my $st = sqlstate($err);
+	like($st, qr/^(?:$want)$/, "refused: $sql ($want)") or diag($err);
+	cmp_ok($secs, '<', 1, '... at once') if $st =~ /^(?:$want)$/;
+}
+
+# ---------------------------------------------------------------------
+# 2. (continued) while alice holds her locks for 30 s: bob's calls, jobs
+# ---------------------------------------------------------------------
+my $bob = session('bob');
+run_in($bob, "SET statement_timeout = '5s'");
+my (%lat, @bob_errors, @b_runids);
+my $b_once_done_at;
+my $round = 0;
+my @sched_lock_waits;
+my @run_job_log;    # when (relative to the one-offs' slot) and how long
+my $t_hold_end = $t_held + 30;
+while (time() < $t_hold_end)
+{
+	my $t_round = time();
+	$round++;
+	my $m = $round % 60;
+	for my $call (
+		[ 'cron.schedule',      qq{SELECT cron.schedule('b-new-$round', '$far', 'SELECT $round')} ],
+		[ 'cron.schedule (name alice has uncommitted)', qq{SELECT cron.schedule('shared-name', '$m 1 1 1 *', 'SELECT 1')} ],
+		[ 'cron.schedule_http', qq{SELECT cron.schedule_http('b-h-$round', '$far', '$base/echo/b-h')} ],
+		[ 'cron.alter_job',     qq{SELECT cron.alter_job($b_alter, schedule => '$m 2 1 1 *')} ],
+		[ 'cron.run_job',       qq{SELECT cron.run_job($b_run)} ],
+		[ 'cron.unschedule',    qq{SELECT cron.unschedule('b-new-$round') AND cron.unschedule('b-h-$round')} ],
+		[ 'SELECT FROM cron.job_status', q{SELECT count(*) || ' ' || count(next_run) FROM cron.job_status} ])
+	{
+		my ($what, $sql) = @$call;
+		my ($out, $err, $secs) = run_in($bob, $sql);
+		push @{ $lat{$what} }, $secs;
+		push @bob_errors, "$what: $err" if $err ne '';
+		push @b_runids, $out if $what eq 'cron.run_job' && $out =~ /^\d+$/;
+		push @run_job_log, sprintf('%+.1f s: %.3f s', time() - $once_at, $secs) if $what eq 'cron.run_job';
+	}
+	# the scheduler and the HTTP worker never wait for a lock of hers
+	push @sched_lock_waits, qcol($node, q{
+		SELECT backend_type || ' waits on ' || wait_event FROM pg_stat_activity
+		WHERE backend_type IN ('cronext scheduler', 'cronext http') AND wait_event_type = 'Lock'});
+	if (!defined $b_once_done_at && time() > $once_at
+		&& q1($node, "SELECT NOT active FROM cron.job WHERE jobid = $b_once") eq 't')
+	{
+		$b_once_done_at = time();
+	}
+	my $next = $t_round + 1.5;
+	usleep(int(($next - time()) * 1e6)) if time() < $next && $next < $t_hold_end;
+}
+# her locks are still held at the end of the 30 s
+is(q1($node, $locks_sql), $held, 'after 30 s alice still holds the same locks');
+is(q1($node, "SELECT string_agg(state, ',' ORDER BY pid) FROM pg_stat_activity WHERE pid IN ($s1_pid, $s2_pid)"),
+	'idle in transaction,idle in transaction', '... in her two open transactions');
+my $t_release = time();
+cmp_ok($t_release - $t_held, '>=', 30, sprintf('alice held her locks for %.1f s', $t_release - $t_held));
+$s1->query_safe('ROLLBACK');
+$s2->query_safe('ROLLBACK');
+eval { $s3->quit; };
+
+is(join("\n", @bob_errors), '', "bob's calls all succeeded during the hold ($round rounds)");
+for my $what (sort keys %lat)
+{
+	my ($max) = sort { $b <=> $a } @{ $lat{$what} };
+	cmp_ok($max, '<', 1.0, sprintf("bob's %s took at most %.3f s (%d calls) during the hold", $what, $max, scalar @{ $lat{$what} }));
+}
+note("bob's cron.run_job during the hold, relative to the one-offs' slot: " . join(', ', @run_job_log));
+# sampled, so only reported: a wait seen here is bounded by the
+# scheduler's 200 ms lock timeout
+note("the scheduler or HTTP worker was seen waiting on a lock:\n" . join("\n", @sched_lock_waits)) if @sched_lock_waits;
+
+# bob's jobs: every slot of the hold ran, on time
+my ($w0, $w1) = (ceil($t_held), floor($t_release) - 1);
+ok(wait_for($node, qq{SELECT count(*) = 0 FROM cron.job_run_details WHERE jobid IN ($b_sql, $b_http)
+	AND scheduled_for <= to_timestamp($w1) AND status IN ('starting', 'running')}, 10)
+	  && wait_for($node, "SELECT count(*) > 0 FROM cron.job_run_details WHERE jobid = $b_sql AND scheduled_for > to_timestamp($w1)", 10),
+	'the ledger has the outcomes of the hold');
+is(bad_slots($b_sql, $w0, $w1, 2), '', "every slot of bob's '1 seconds' SQL job during the hold succeeded, started < 2 s late");
+is(bad_slots($b_http, $w0, $w1, 2), '', "every slot of bob's '1 seconds' HTTP job during the hold succeeded, started < 2 s late");
+my @eff = qcol($node, "SELECT extract(epoch FROM at) FROM public.b_eff WHERE at BETWEEN to_timestamp($t_held) AND to_timestamp($t_release) ORDER BY at");
+cmp_ok(scalar @eff, '>=', 28, scalar(@eff) . ' effects of the SQL job during the hold');
+cmp_ok(max_gap($t_held, @eff, $t_release), '<', 2.0, sprintf('... never more than 2 s apart (max %.2f s)', max_gap($t_held, @eff, $t_release)));
+my @req = grep { $_ >= $t_held && $_ <= $t_release } map { $_->{time} } requests('/echo/b-http');
+cmp_ok(scalar @req, '>=', 28, scalar(@req) . ' requests of the HTTP job reached the server during the hold');
+cmp_ok(max_gap($t_held, @req, $t_release), '<', 2.0, sprintf('... never more than 2 s apart (max %.2f s)', max_gap($t_held, @req, $t_release)));
+
+# bob's manual runs all ran
+my $runs = join(',', @b_runids) || '0';
+ok(wait_for($node, "SELECT count(*) = " . scalar(@b_runids) . " FROM cron.job_run_details WHERE runid IN ($runs) AND status = 'succeeded'", 10),
+	scalar(@b_runids) . " manual runs of bob's (cron.run_job during the hold) succeeded");
+
+# the one-offs: both ran in their second; bob's was marked done although
+# alice row-locked hers, due in the same second
+is(bad_slots($b_once, $once_at, $once_at, 2), '', "bob's one-off due during the hold ran on time");
+ok(defined $b_once_done_at && $b_once_done_at - $once_at < 3,
+	"bob's one-off was marked inactive within 3 s of its run (alice's one-off of the same second was row-locked)")
+  or diag(defined $b_once_done_at
+	? sprintf('it became inactive %.1f s after its slot', $b_once_done_at - $once_at)
+	: sprintf('still active %.1f s after its slot', time() - $once_at));
+
+# ---------------------------------------------------------------------
+# 3. lock requests queued before the privilege check
+# ---------------------------------------------------------------------
+{
+	# alice holds ACCESS SHARE on both tables and ROW EXCLUSIVE on cron.job
+	for my $sql ('BEGIN', 'LOCK TABLE cron.job IN ACCESS SHARE MODE',
+		'LOCK TABLE cron.job_run_details IN ACCESS SHARE MODE',
+		q{UPDATE cron.job SET active = active WHERE jobname = 'a-p2'})
+	{
+		$s1->query_safe($sql);
+	}
+	as_bob(qq{SELECT cron.schedule('b-p3u', '$far', 'SELECT 1')});
+	my $t2 = time();
+	my $pre = "SET lock_timeout = '5s';\nSET statement_timeout = '6s';\n";
+	my @attacks = (
+		'CREATE RULE a_r1 AS ON INSERT TO cron.job DO INSTEAD NOTHING',
+		'CREATE RULE a_r2 AS ON INSERT TO cron.job_run_details DO INSTEAD NOTHING',
+		'CREATE TABLE a.part1 PARTITION OF cron.job_run_details DEFAULT',
+		'CREATE TABLE a.part2 PARTITION OF cron.job DEFAULT',
+		'CREATE TRIGGER a_t BEFORE INSERT ON cron.job FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()',
+		'CREATE TABLE a.fk (j bigint REFERENCES cron.job (jobid))',
+	);
+	my @h = map { start_script('alice', "$pre$_;") } @attacks;
+	# let them reach their lock request (or their answer)
+	my $deadline = time() + 1;
+	while (time() < $deadline)
+	{
+		my $done = grep { script_done($_) } @h;
+		my $waiting = q1($node, q{SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+			WHERE NOT l.granted AND a.usename = 'alice' AND a.backend_type = 'client backend'});
+		last if $done + $waiting >= @h;
+		usleep(20_000);
+	}
+	my $bob2 = session('bob');
+	# each call may take 0.9 s at most, so that all are made while the
+	# requests wait (5 s)
+	run_in($bob2, "SET statement_timeout = '900ms'");
+	my @slow;
+	for my $call ([ 'SELECT FROM cron.job_status', 'SELECT count(*) FROM cron.job_status' ],
+		[ 'cron.schedule', qq{SELECT cron.schedule('b-p3', '$far', 'SELECT 1')} ],
+		[ 'cron.alter_job', qq{SELECT cron.alter_job($b_alter, schedule => '0 4 1 1 *')} ],
+		[ 'cron.unschedule', qq{SELECT cron.unschedule('b-p3u')} ],
+		[ 'cron.run_job', "SELECT cron.run_job($b_run)" ])
+	{
+		my ($out, $err, $secs) = run_in($bob2, $call->[1]);
+		push @slow, sprintf('%s: %.1f s%s', $call->[0], $secs, $err ne '' ? ' (' . sqlstate($err) . ')' : '')
+		  if $secs >= 1 || $err ne '';
+	}
+	eval { $bob2->quit; };
+	wait_scripts($t2 + 7, @h);
+	for my $i (0 .. $#attacks)
+	{
+		my $r = script_result($h[$i]);
+		like($r, qr/^42501 after 0\.\d s$/, "refused at once, not queued behind her own locks: $attacks[$i]")
+		  or diag("got: $r; " . ($h[$i]{err} =~ /ERROR:.*/ ? $& : ''));
+	}
+	is(join("\n", @slow), '', "bob's job_status, cron.schedule, cron.alter_job, cron.unschedule and cron.run_job each took < 1 s meanwhile");
+	$s1->query_safe('ROLLBACK');
+	eval { $s1->quit; };
+	eval { $s2->quit; };
+	my $t3 = time();
+	my ($p0, $p1) = (ceil($t2), floor($t3) - 1);
+	wait_for($node, "SELECT count(*) > 0 FROM cron.job_run_details WHERE jobid = $b_sql
+		AND scheduled_for > to_timestamp($p1) AND status = 'succeeded'", 10);
+	is(bad_slots($b_sql, $p0, $p1, 2), '', "every slot of bob's SQL job meanwhile succeeded, started < 2 s late");
+	is(bad_slots($b_http, $p0, $p1, 2), '', "every slot of bob's HTTP job meanwhile succeeded, started < 2 s late");
+}
+
+# ---------------------------------------------------------------------
+# postmaster and scheduler
+# ---------------------------------------------------------------------
+sub check_server
+{
+	my ($when) = @_;
+	is(q1($node, 'SELECT pg_postmaster_start_time()'), $pm_start, "$when: the postmaster did not restart");
+	is(q1($node, q{SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE backend_type = 'cronext scheduler'}),
+		$sched_pid, "$when: the scheduler is the same process");
+	my $log = slurp_file($node->logfile);
+	unlike($log, qr/terminated by signal|server process .* was terminated|all server processes terminated/,
+		"$when: no server process crashed");
+}
+check_server('after the locks');
+
+# ---------------------------------------------------------------------
+# 4. the LOCK guard: unrelated views, deep chains, a view replaced while
+#    LOCK waits for it
+# ---------------------------------------------------------------------
+{
+	my $s_ren = session('alice');
+	# a.v (over her own table) is renamed and a new a.v over cron.job
+	# created, uncommitted: a LOCK on a.v now waits for the old view
+	$s_ren->query_safe('BEGIN');
+	$s_ren->query_safe('ALTER VIEW a.v RENAME TO v_old');
+	$s_ren->query_safe('CREATE VIEW a.v AS SELECT jobid FROM cron.job');
+	my $probe = q{SELECT 'locked ' || count(*) FROM pg_locks WHERE pid = pg_backend_pid()
+		AND relation = 'cron.job'::regclass AND mode = 'AccessExclusiveLock' AND granted;};
+	my %h = (
+		own_view => start_script('alice', "SET statement_timeout = '2s';\nBEGIN;\nLOCK TABLE a.own_v IN ROW SHARE MODE;\nSELECT 'locked';\nROLLBACK;"),
+		chain => start_script('alice', "SET statement_timeout = '2s';\nBEGIN;\nLOCK TABLE a.d40 IN ACCESS EXCLUSIVE MODE;\n$probe\nROLLBACK;"),
+		replaced => start_script('alice', "SET lock_timeout = '5s';\nBEGIN;\nLOCK TABLE a.v IN ACCESS EXCLUSIVE MODE;\n$probe\nROLLBACK;"),
+	);
+	ok(wait_for($node, q{SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+		WHERE NOT l.granted AND a.usename = 'alice' AND a.query LIKE 'LOCK TABLE a.v %'}, 3),
+		'the LOCK on a.v waits for the view being replaced');
+	$s_ren->query_safe('COMMIT');
+	eval { $s_ren->quit; };
+	wait_scripts(time() + 2.5, values %h);
+
+	my $r = script_result($h{own_view});
+	ok($r =~ /^ok after/ && $h{own_view}{out} =~ /locked/,
+		'LOCK on her own view that does not reach schema cron (ROW SHARE) succeeds promptly')
+	  or diag("got: $r");
+	$r = script_result($h{chain});
+	ok($r =~ /^42501 after/ && $h{chain}{out} !~ /locked 1/,
+		'LOCK on the 40th of a chain of views over cron.job (ACCESS EXCLUSIVE) is refused with 42501 promptly')
+	  or diag("got: $r; " . ($h{chain}{out} =~ /locked 1/ ? 'it locked cron.job in ACCESS EXCLUSIVE mode' : ''));
+	$r = script_result($h{replaced});
+	ok($r =~ /^42501 after/ && $h{replaced}{out} !~ /locked 1/,
+		'LOCK on a view replaced by one over cron.job while the LOCK waited for it is refused with 42501')
+	  or diag("got: $r; " . ($h{replaced}{out} =~ /locked 1/ ? 'it locked cron.job in ACCESS EXCLUSIVE mode' : '')
+		. "\nout: $h{replaced}{out}\nerr: $h{replaced}{err}");
+	ok(wait_for($node, q{SELECT count(*) = 0 FROM pg_locks WHERE relation = 'cron.job'::regclass
+		AND mode = 'AccessExclusiveLock'}, 2), 'nobody holds ACCESS EXCLUSIVE on cron.job afterwards');
+
+	# whatever is left of those LOCKs can be ended like any backend
+	my @left = qcol($node, q{SELECT pid || ' ' || now() - query_start || ' ' || query FROM pg_stat_activity
+		WHERE usename = 'alice' AND backend_type = 'client backend' AND state = 'active'});
+	q1($node, q{SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE usename = 'alice' AND backend_type = 'client backend' AND state = 'active'});
+	ok(wait_for($node, q{SELECT count(*) = 0 FROM pg_stat_activity WHERE usename = 'alice' AND backend_type = 'client backend'}, 1.5),
+		'every LOCK of alice that was still going ended on pg_terminate_backend')
+	  or diag("still running after pg_terminate_backend:\n" . join("\n", qcol($node, q{
+		SELECT pid || ' ' || now() - query_start || ' ' || query FROM pg_stat_activity
+		WHERE usename = 'alice' AND backend_type = 'client backend'})));
+	diag("alice's LOCKs still going after the deadline:\n" . join("\n", @left)) if @left;
+}
+check_server('at the end');
+
+note(sprintf('run time %.1f s', time() - $t_file));
+if (q1($node, q{SELECT count(*) FROM pg_stat_activity WHERE usename = 'alice' AND backend_type = 'client backend'}) ne '0')
+{
+	# backends that ignore signals would make a fast shutdown wait forever
+	$node->stop('immediate');
+}
+else
+{
+	$node->stop;
+}
+done_testing();
