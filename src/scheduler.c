@@ -147,18 +147,38 @@ catchup_name(CronCatchup c)
 
 /*
  * A job changed or paused while slots of it were queued: they no longer
- * count.  They are recorded as one skipped row, at the newest of them.
+ * count, and are recorded as skipped.
  */
 static void
 flush_stale(CronJob *job)
 {
+	const char *why = "skipped: the job was changed or paused before this slot could start";
 	TimestampTz first;
 	TimestampTz last;
+	TimestampTz slot;
 	int64		n = job_pending_clear(job, &first, &last);
+	int64		i = 1;
 
-	if (n == 1)
-		(void) runs_record_skipped(job, last, false,
-								   "skipped: the job was changed or paused before this slot could start");
+	/*
+	 * Paused, or changed in a way that leaves its slots where they were: the
+	 * queued slots are still the schedule's from first to last, and each
+	 * gets its row, as a slot that ran would.  Otherwise one row says which
+	 * slots were dropped.
+	 */
+	for (slot = first; i < n && job_cache_slot_after(job, slot, &slot) && slot <= last; i++)
+		;
+	if (n > 0 && i == n && slot == last)
+	{
+		slot = first;
+		for (i = 0; i < n; i++)
+		{
+			(void) runs_record_skipped(job, slot, false, why);
+			if (i + 1 < n)
+				(void) job_cache_slot_after(job, slot, &slot);
+		}
+	}
+	else if (n == 1)
+		(void) runs_record_skipped(job, last, false, why);
 	else if (n > 1)
 		(void) runs_record_skipped(job, last, false,
 								   psprintf("skipped: " INT64_FORMAT " slots from %s to %s: the job was changed or paused before they could start",
