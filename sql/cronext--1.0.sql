@@ -429,10 +429,15 @@ BEGIN
 		/* shown as '5000B', '64kB' or '1MB'; pg_size_bytes says 'bytes' for B */
 		max_bytes := pg_catalog.pg_size_bytes(pg_catalog.regexp_replace(
 			pg_catalog.current_setting('cron.max_command_bytes'), '^([0-9]+)B$', '\1 bytes'));
-		IF pg_catalog.octet_length(NEW.command) OPERATOR(pg_catalog.>) max_bytes
-		   OR pg_catalog.octet_length(NEW.http_url) OPERATOR(pg_catalog.>) max_bytes
-		   OR pg_catalog.octet_length(NEW.http_body) OPERATOR(pg_catalog.>) max_bytes
-		   OR pg_catalog.octet_length(NEW.http_headers::pg_catalog.text) OPERATOR(pg_catalog.>) max_bytes THEN
+		/* only what changes: a job stored under a higher limit can still be paused */
+		IF (is_insert OR NEW.command IS DISTINCT FROM OLD.command)
+		   AND pg_catalog.octet_length(NEW.command) OPERATOR(pg_catalog.>) max_bytes
+		   OR (is_insert OR NEW.http_url IS DISTINCT FROM OLD.http_url)
+		   AND pg_catalog.octet_length(NEW.http_url) OPERATOR(pg_catalog.>) max_bytes
+		   OR (is_insert OR NEW.http_body IS DISTINCT FROM OLD.http_body)
+		   AND pg_catalog.octet_length(NEW.http_body) OPERATOR(pg_catalog.>) max_bytes
+		   OR (is_insert OR NEW.http_headers IS DISTINCT FROM OLD.http_headers)
+		   AND pg_catalog.octet_length(NEW.http_headers::pg_catalog.text) OPERATOR(pg_catalog.>) max_bytes THEN
 			RAISE EXCEPTION 'the job is too large'
 				USING ERRCODE = 'program_limit_exceeded',
 					  DETAIL = pg_catalog.format('Its command, url, headers or body is longer than cron.max_command_bytes (%s bytes).', max_bytes),
@@ -461,6 +466,10 @@ BEGIN
 	   OR NEW.roleid IS NULL THEN
 		NEW.roleid := (SELECT r.oid FROM pg_catalog.pg_roles r
 					   WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name);
+		IF NEW.roleid IS NULL THEN
+			RAISE EXCEPTION 'role "%" does not exist', NEW.username
+				USING ERRCODE = 'undefined_object';
+		END IF;
 	ELSE
 		NEW.roleid := OLD.roleid;
 	END IF;

@@ -217,7 +217,21 @@ upsert_row(const CronJobRow *row, bool with_ledger)
 			job->pending_stale = true;
 	}
 	job->seen = true;
-	apply_row(job, row);
+	{
+		const void *old_zone = job->tz.arg;
+		CronSchedule old_schedule = job->schedule;
+
+		apply_row(job, row);
+		/*
+		 * Queued slots are consecutive slots of the schedule in its zone: if
+		 * either changed (a cron.timezone reload changes no row), they no
+		 * longer are.
+		 */
+		if (job->npending > 0 &&
+			(job->tz.arg != old_zone ||
+			 memcmp(&job->schedule, &old_schedule, sizeof(CronSchedule)) != 0))
+			job->pending_stale = true;
+	}
 	/* a reload may follow a cron.timezone change: always recompute */
 	job_cache_reschedule(job);
 }
@@ -315,10 +329,25 @@ job_cache_count(void)
 	return hash_get_num_entries(jobs);
 }
 
-/* queue a due slot (later than any queued); it is claimed when it can start */
+/*
+ * May slot join the queue?  Queued slots are consecutive slots of the
+ * schedule, so it must be the one right after the last queued (slots
+ * declared missed in between break the run).
+ */
+bool
+job_pending_follows(CronJob *job, TimestampTz slot)
+{
+	TimestampTz next;
+
+	return job->npending == 0 ||
+		(job_cache_slot_after(job, job->pending_last, &next) && next == slot);
+}
+
+/* queue a due slot (see job_pending_follows); it is claimed when it can start */
 void
 job_pending_push(CronJob *job, TimestampTz slot)
 {
+	Assert(job_pending_follows(job, slot));
 	if (job->npending == 0)
 		job->pending_first = slot;
 	job->pending_last = slot;

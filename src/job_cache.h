@@ -85,6 +85,7 @@ extern void job_cache_reschedule(CronJob *job);
 extern bool job_cache_slot_after(CronJob *job, TimestampTz after,
 								 TimestampTz *slot);
 extern long job_cache_count(void);
+extern bool job_pending_follows(CronJob *job, TimestampTz slot);
 extern void job_pending_push(CronJob *job, TimestampTz slot);
 extern TimestampTz job_pending_pop(CronJob *job);
 extern int64 job_pending_clear(CronJob *job, TimestampTz *first,

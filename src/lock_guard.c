@@ -15,7 +15,8 @@
  *
  * Some statements take their lock on a table before they check that the
  * role may use it: CREATE RULE (ACCESS EXCLUSIVE), CREATE TABLE ... PARTITION
- * OF, CREATE TRIGGER and a foreign key's REFERENCES (SHARE ROW EXCLUSIVE).
+ * OF, ATTACH / DETACH PARTITION (also of an index), CREATE TRIGGER and a
+ * foreign key's REFERENCES (SHARE ROW EXCLUSIVE).
  * A role that may not run them would still queue that lock behind its own
  * open transaction, and everyone else behind it.  Those are refused here
  * first, on cron relations, to roles that do not own them.
@@ -37,6 +38,7 @@
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
 #include "tcop/utility.h"
+#include "catalog/objectaddress.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -114,6 +116,56 @@ lock_mode_name(int mode)
 }
 
 static void
+refuse_lock(Oid relid, int mode)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to lock cron.%s in %s mode",
+					get_rel_name(relid), lock_mode_name(mode)),
+			 errdetail("Locks stronger than ACCESS SHARE on cronext's tables would stall the scheduler and other roles' jobs."),
+			 errhint("Only superusers can take them.")));
+}
+
+/*
+ * Called by RangeVarGetRelidExtended for what a LOCK name resolves to,
+ * before the lock is requested (and again if the name changed meanwhile):
+ * a cron relation is refused, and so is a relation LOCK itself would
+ * refuse, so that no lock is ever queued that LOCK would not take.
+ */
+static void
+lock_target_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
+{
+	LockStmt   *stmt = arg;
+	Oid			nsp = get_namespace_oid("cron", true);
+	char		relkind;
+	AclMode		needed;
+
+	if (!OidIsValid(relid))
+		return;
+	if (get_rel_namespace(relid) == nsp)
+		refuse_lock(relid, stmt->mode);
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_VIEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("cannot lock relation \"%s\"", rv->relname)));
+	/* what LOCK demands: SELECT for ACCESS SHARE, else UPDATE, DELETE or TRUNCATE */
+	needed = stmt->mode == AccessShareLock ? ACL_SELECT :
+		(ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE);
+	if (pg_class_aclmask(relid, GetUserId(), needed, ACLMASK_ANY) == 0)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(relkind), rv->relname);
+}
+
+/*
+ * LOCK by a non-superuser, stronger than ACCESS SHARE: each relation is
+ * resolved and locked here, in the statement's own mode (so LOCK itself
+ * then finds it held: no second, weaker lock that would invite a
+ * lock-upgrade deadlock between two sessions locking the same table), with
+ * a cron relation refused before any lock is queued.  A view is then
+ * followed to everything LOCK would lock through it.
+ */
+static void
 check_lock_stmt(LockStmt *stmt)
 {
 	LockWalk	walk;
@@ -127,52 +179,61 @@ check_lock_stmt(LockStmt *stmt)
 	foreach(lc, stmt->relations)
 	{
 		RangeVar   *rv = lfirst_node(RangeVar, lc);
+		Oid			relid;
 
-		/*
-		 * Hold ACCESS SHARE on what the name means now (harmless to
-		 * anyone), so that it cannot be renamed or replaced between this
-		 * check and LOCK's own lookup.
-		 */
-		Oid			relid = RangeVarGetRelid(rv, AccessShareLock, true);
-
+		relid = RangeVarGetRelidExtended(rv, stmt->mode,
+										 RVR_MISSING_OK | (stmt->nowait ? RVR_NOWAIT : 0),
+										 lock_target_callback, stmt);
 		if (!OidIsValid(relid))
 			continue;			/* LOCK itself reports it */
 		walk.visited = NIL;
 		walk.found = InvalidOid;
 		check_relation(relid, &walk);
 		if (OidIsValid(walk.found))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to lock cron.%s in %s mode",
-							get_rel_name(walk.found), lock_mode_name(stmt->mode)),
-					 errdetail("Locks stronger than ACCESS SHARE on cronext's tables would stall the scheduler and other roles' jobs."),
-					 errhint("Only superusers can take them.")));
+			refuse_lock(walk.found, stmt->mode);
 	}
 }
 
-/*
- * Refuse, before it queues a lock, a statement that needs to own (or hold
- * REFERENCES on) a relation of schema cron, unless the role does.
- */
-static void
-check_owner(RangeVar *rv, const char *what)
+/* what check_owner's callback refuses */
+typedef struct OwnerCheck
 {
-	Oid			nsp;
-	Oid			relid;
+	Oid			cron_nsp;
+	const char *what;
+} OwnerCheck;
 
-	if (rv == NULL || superuser())
-		return;
-	nsp = get_namespace_oid("cron", true);
-	if (!OidIsValid(nsp))
-		return;
-	relid = RangeVarGetRelid(rv, AccessShareLock, true);
-	if (!OidIsValid(relid) || get_rel_namespace(relid) != nsp ||
+static void
+owner_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
+{
+	OwnerCheck *oc = arg;
+
+	if (!OidIsValid(relid) || get_rel_namespace(relid) != oc->cron_nsp ||
 		pg_class_ownercheck(relid, GetUserId()))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("permission denied to %s cron.%s", what, get_rel_name(relid)),
+			 errmsg("permission denied to %s cron.%s", oc->what, get_rel_name(relid)),
 			 errdetail("Only the owner of cronext's tables may; the statement would otherwise wait for a lock that stalls the scheduler and other roles first.")));
+}
+
+/*
+ * Refuse, before it queues a lock, a statement that needs to own (or hold
+ * REFERENCES on) a relation of schema cron, unless the role does.  The
+ * name is resolved and locked here in the mode the statement takes next
+ * (so the statement finds it held, and the name cannot change in between),
+ * with a cron relation refused before any lock is requested.
+ */
+static void
+check_owner(RangeVar *rv, LOCKMODE mode, const char *what)
+{
+	OwnerCheck	oc;
+
+	if (rv == NULL || superuser())
+		return;
+	oc.cron_nsp = get_namespace_oid("cron", true);
+	oc.what = what;
+	if (!OidIsValid(oc.cron_nsp))
+		return;
+	(void) RangeVarGetRelidExtended(rv, mode, RVR_MISSING_OK, owner_callback, &oc);
 }
 
 /* foreign keys among a list of constraints (or column definitions) */
@@ -189,7 +250,7 @@ check_constraints(List *elts)
 			check_constraints(((ColumnDef *) n)->constraints);
 		else if (IsA(n, Constraint) &&
 				 ((Constraint *) n)->contype == CONSTR_FOREIGN)
-			check_owner(((Constraint *) n)->pktable, "reference");
+			check_owner(((Constraint *) n)->pktable, ShareRowExclusiveLock, "reference");
 	}
 }
 
@@ -201,10 +262,12 @@ check_ddl(Node *stmt)
 	switch (nodeTag(stmt))
 	{
 		case T_CreateTrigStmt:
-			check_owner(((CreateTrigStmt *) stmt)->relation, "create a trigger on");
+			check_owner(((CreateTrigStmt *) stmt)->relation, ShareRowExclusiveLock,
+						"create a trigger on");
 			break;
 		case T_RuleStmt:
-			check_owner(((RuleStmt *) stmt)->relation, "create a rule on");
+			check_owner(((RuleStmt *) stmt)->relation, AccessExclusiveLock,
+						"create a rule on");
 			break;
 		case T_CreateStmt:
 			{
@@ -212,6 +275,7 @@ check_ddl(Node *stmt)
 
 				foreach(lc, cs->inhRelations)
 					check_owner(lfirst_node(RangeVar, lc),
+								cs->partbound ? AccessExclusiveLock : ShareUpdateExclusiveLock,
 								cs->partbound ? "create a partition of" : "inherit from");
 				check_constraints(cs->tableElts);
 				check_constraints(cs->constraints);
@@ -225,7 +289,15 @@ check_ddl(Node *stmt)
 				if (cmd->def && (IsA(cmd->def, Constraint) || IsA(cmd->def, ColumnDef)))
 					check_constraints(list_make1(cmd->def));
 				else if (cmd->subtype == AT_AddInherit && cmd->def)
-					check_owner((RangeVar *) cmd->def, "inherit from");
+					check_owner((RangeVar *) cmd->def, ShareUpdateExclusiveLock,
+								"inherit from");
+				else if ((cmd->subtype == AT_AttachPartition ||
+						  cmd->subtype == AT_DetachPartition ||
+						  cmd->subtype == AT_DetachPartitionFinalize) && cmd->def)
+					check_owner(((PartitionCmd *) cmd->def)->name,
+								((PartitionCmd *) cmd->def)->concurrent ?
+								ShareUpdateExclusiveLock : AccessExclusiveLock,
+								"attach or detach");
 			}
 			break;
 		default:

@@ -13,6 +13,8 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
+
 #include "storage/condition_variable.h"
 #include "storage/spin.h"
 #include "utils/timestamp.h"
@@ -70,6 +72,21 @@ manual_serve_requests(ManualAnswer *answers)
 					 "role has %d SQL runs in progress or waiting (cron.max_running_jobs)",
 					 cronext_max_running_jobs);
 			continue;
+		}
+		if (job->http)
+		{
+			/* no more HTTP runs claimed than the role's share of connections */
+			int			cap = Min(runs_http_cap(superuser_arg(job->roleid)),
+								  cronext_http_max_connections);
+
+			if (runs_count_http_of(job->username) >= cap)
+			{
+				a->runid = -1;
+				snprintf(a->message, sizeof(a->message),
+						 "role has %d HTTP runs in progress or waiting (its share of cron.http_max_connections)",
+						 cap);
+				continue;
+			}
 		}
 
 		/* cron.job is locked this pass: a SQL run cannot read its command yet */

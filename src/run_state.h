@@ -40,6 +40,8 @@ typedef struct CronRun
 	TimestampTz not_before;		/* a retry waits until then */
 	bool		marked_running;
 	bool		uncommitted;	/* claimed in the transaction not yet committed */
+	bool		picked;			/* chosen to start in this pass (counts as running) */
+	char	   *launch_error;	/* why it could not be started, or NULL */
 	bool		hard_stopped;	/* its worker was terminated for the timeout */
 	struct CronWorker *worker;	/* serving it, or NULL while it waits */
 	bool		http;			/* an HTTP job's run */

@@ -73,14 +73,24 @@ free_run(CronRun *run)
 	pfree(run->username);
 	if (run->command)
 		pfree(run->command);
+	if (run->launch_error)
+		pfree(run->launch_error);
 	pfree(run);
 }
 
 /* this pass holds its lock on cron.job (see runs_set_job_table_readable) */
 static bool job_table_readable = true;
 
-/* one-off jobs whose slot was decided, to be made inactive */
+/*
+ * One-off jobs whose slot was decided, to be made inactive: the first
+ * deactivate_committed from passes that committed, then this pass's; and
+ * those this pass's attempt left (their row was locked), which become the
+ * list when it commits.
+ */
 static IdArray to_deactivate;
+static int	deactivate_committed = 0;
+static IdArray deactivate_left;
+static bool deactivate_flushed = false;
 
 /*
  * Runs whose outcome was written in the current transaction; if it rolls
@@ -89,6 +99,7 @@ static IdArray to_deactivate;
  */
 static IdArray finished;
 static IdArray lost;
+static bool lost_written = false;	/* closed by this pass, not committed yet */
 
 /* failed runs to announce once their outcome has committed */
 static IdArray failed;
@@ -102,6 +113,19 @@ runs_claims_committed(void)
 	foreach(lc, runs)
 		((CronRun *) lfirst(lc))->uncommitted = false;
 	finished.n = 0;
+	if (lost_written)
+		lost.n = 0;
+	lost_written = false;
+	/* what the next pass must still deactivate is what this one left */
+	if (deactivate_flushed)
+	{
+		to_deactivate.n = 0;
+		for (int i = 0; i < deactivate_left.n; i++)
+			ids_push(&to_deactivate, deactivate_left.ids[i]);
+		deactivate_left.n = 0;
+		deactivate_flushed = false;
+	}
+	deactivate_committed = to_deactivate.n;
 }
 
 /*
@@ -131,6 +155,11 @@ runs_claims_rolled_back(void)
 		ids_push(&lost, finished.ids[i]);
 	finished.n = 0;
 	failed.n = 0;
+	lost_written = false;
+	/* deactivations decided by the rolled-back pass are void */
+	to_deactivate.n = deactivate_committed;
+	deactivate_left.n = 0;
+	deactivate_flushed = false;
 }
 
 /* close the runs whose outcome a rolled-back pass lost (in a transaction) */
@@ -141,7 +170,8 @@ runs_close_lost(void)
 		ledger_finish(lost.ids[i], false,
 					  "the run's outcome could not be recorded (see the server log)",
 					  0, GetCurrentTimestamp());
-	lost.n = 0;
+	/* forgotten once this commits; a rolled-back pass tries again */
+	lost_written = lost.n > 0;
 }
 
 /*
@@ -381,7 +411,7 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 static inline bool
 run_launched(const CronRun *run)
 {
-	return run->worker != NULL || run->http_slot >= 0;
+	return run->worker != NULL || run->http_slot >= 0 || run->picked;
 }
 
 /* write a run's outcome, with an HTTP status and body, and forget the run */
@@ -471,6 +501,28 @@ retry_run(CronRun *run, const char *message, int min_delay_ms)
 void
 runs_collect_reports(void)
 {
+	ListCell   *lc;
+	List	   *unstarted = NIL;
+
+	/* runs whose start failed with an error (launch_one) fail now */
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (run->launch_error && !run_launched(run))
+			unstarted = lappend(unstarted, run);
+	}
+	foreach(lc, unstarted)
+	{
+		CronRun    *run = lfirst(lc);
+		char	   *msg = run->launch_error;
+
+		run->launch_error = NULL;
+		finish_run(run, false, msg, 0, GetCurrentTimestamp());
+		pfree(msg);
+	}
+	list_free(unstarted);
+
 	pool_collect_reports();
 	collect_http_reports();
 	enforce_timeouts();
@@ -626,6 +678,20 @@ run_may_launch(const CronRun *run, TimestampTz now)
 	return !(job && job->overlap != OVERLAP_ALLOW && job->running > 0);
 }
 
+/* a picked run could not be handed to a worker: it waits again */
+static void
+note_unlaunched(CronRun *run)
+{
+	CronJob    *job = job_cache_lookup(run->jobid);
+
+	run->picked = false;
+	if (job)
+	{
+		job->running--;
+		job->waiting++;
+	}
+}
+
 static void
 note_launched(CronRun *run)
 {
@@ -645,6 +711,10 @@ static CronTurnResult
 post_turn(void *item, void *arg)
 {
 	CronRun    *run = item;
+
+	/* another run of the job may have been posted in this round */
+	if (!run_may_launch(run, *(TimestampTz *) arg))
+		return CRON_TURN_NEXT;
 
 	run->http_slot = http_post(run->runid, run->jobid, run->scheduled_for,
 							   run->attempt);
@@ -683,7 +753,7 @@ launch_http_runs(TimestampTz now)
 		else if (run_may_launch(run, now))
 			cron_turns_add(turns, run->username, run_http_cap(run), run, NULL);
 	}
-	(void) cron_turns_serve(turns, last_http_role, post_turn, NULL);
+	(void) cron_turns_serve(turns, last_http_role, post_turn, &now);
 }
 
 static char last_sql_role[NAMEDATALEN] = "";
@@ -693,18 +763,29 @@ typedef struct LaunchPick
 {
 	int			places_used;	/* SQL runs with a worker, and picked */
 	List	   *picked;
+	TimestampTz now;
 } LaunchPick;
 
-/* one turn of a role's SQL run: pick it to be handed to a job worker */
+/*
+ * One turn of a role's SQL run: pick it to be handed to a job worker.  A
+ * picked run counts as running at once, so that a second waiting run of
+ * the same job (two cron.run_job calls, a retry) is not picked with it
+ * unless the job allows overlap.
+ */
 static CronTurnResult
 pick_turn(void *item, void *arg)
 {
 	LaunchPick *pick = arg;
+	CronRun    *run = item;
 
 	if (pick->places_used >= cronext_max_running_jobs)
 		return CRON_TURN_STOP;
-	pick->picked = lappend(pick->picked, item);
+	if (!run_may_launch(run, pick->now))
+		return CRON_TURN_NEXT;
+	pick->picked = lappend(pick->picked, run);
 	pick->places_used++;
+	note_launched(run);
+	run->picked = true;
 	return CRON_TURN_SERVED_LAST;
 }
 
@@ -720,8 +801,8 @@ List *
 runs_pick_sql_launches(void)
 {
 	CronTurns  *turns = cron_turns_create();
-	LaunchPick	pick = {0, NIL};
 	TimestampTz now = GetCurrentTimestamp();
+	LaunchPick	pick = {0, NIL, now};
 	ListCell   *lc;
 
 	foreach(lc, runs)
@@ -779,6 +860,40 @@ runs_fetch_commands(List **starting)
 }
 
 /*
+ * Hand one SQL run to a job worker; false if none could take it now.  An
+ * error (no dynamic shared memory left for its mailbox, say) fails that
+ * run alone, in the next pass, and the others go on.
+ */
+static bool
+launch_one(CronRun *run)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool ok = false;
+
+	PG_TRY();
+	{
+		ok = pool_launch(run);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(run_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		run->launch_error = psprintf("the run could not be started: %s", edata->message);
+		FreeErrorData(edata);
+		MemoryContextSwitchTo(cxt);
+		ereport(WARNING,
+				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT ": %s",
+						run->jobid, run->runid, run->launch_error)));
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
  * Hand the runs to job workers (the SQL runs picked and given their
  * command) or to the HTTP worker, outside transactions.  SQL and HTTP runs
  * wait for their own resources: a full HTTP queue never holds up a SQL
@@ -795,12 +910,14 @@ runs_launch_claimed(List *starting)
 	{
 		CronRun    *run = lfirst(lc);
 
-		if (!blocked && pool_launch(run))
-			note_launched(run);
+		if (!blocked && launch_one(run))
+			run->picked = false;	/* it has its worker now */
 		else
 		{
+			note_unlaunched(run);
 			/* no worker could be started: a run's end or the retry timer wakes us */
-			blocked = launch_blocked = true;
+			if (run->launch_error == NULL)
+				blocked = launch_blocked = true;
 		}
 		/* the mailbox has it now; a retry reads it again */
 		pfree(run->command);
@@ -836,13 +953,14 @@ runs_flush_deactivations(void)
 		ids[n] = job->jobid;
 		schedules[n++] = job->schedule_text;
 	}
-	to_deactivate.n = 0;
+	deactivate_left.n = 0;
+	deactivate_flushed = true;
 	if (n > 0)
 	{
 		/* the jobs whose row was locked stay listed for the next pass */
 		n = ledger_deactivate_jobs(ids, schedules, n);
 		for (int i = 0; i < n; i++)
-			ids_push(&to_deactivate, ids[i]);
+			ids_push(&deactivate_left, ids[i]);
 	}
 	pfree(schedules);
 	pfree(ids);

@@ -98,6 +98,13 @@ static TimestampTz next_prune_at = 0;	/* 0 = at the next pass */
 /* after a failed pass: re-read every job's last slot from the ledger */
 static bool resync_pending = false;
 
+/*
+ * Runs an earlier scheduler left open are closed by the first pass that
+ * commits (not merely the first that tries: a failed one rolls it back).
+ */
+static bool orphans_pending = true;
+static bool orphans_closing = false;
+
 /* the last error of a pass, so that a repeated one is logged once a minute */
 static char last_error[256] = "";
 static TimestampTz last_error_at = 0;
@@ -149,10 +156,13 @@ catchup_name(CronCatchup c)
  * A job changed or paused while slots of it were queued: they no longer
  * count, and are recorded as skipped.
  */
+/* a queued slot overtaken while it waited for a place to run */
+#define WAITED_FOR_PLACE \
+	"skipped: a later slot came due while this one waited for a free place to run (cron.max_running_jobs or cron.max_running_jobs_per_role)"
+
 static void
-flush_stale(CronJob *job)
+skip_queued(CronJob *job, const char *why)
 {
-	const char *why = "skipped: the job was changed or paused before this slot could start";
 	TimestampTz first;
 	TimestampTz last;
 	TimestampTz slot;
@@ -184,6 +194,12 @@ flush_stale(CronJob *job)
 								   psprintf("skipped: " INT64_FORMAT " slots from %s to %s: the job was changed or paused before they could start",
 											n, pstrdup(timestamptz_to_str(first)),
 											pstrdup(timestamptz_to_str(last))));
+}
+
+static void
+flush_stale(CronJob *job)
+{
+	skip_queued(job, "skipped: the job was changed or paused before this slot could start");
 }
 
 /*
@@ -291,11 +307,18 @@ decide_due(CronJob *job, TimestampTz now)
 		{
 			const char *why = job->running + job->waiting > 0 ?
 			"skipped: a later slot came due while this one waited for the previous run (overlap = queue)" :
-			"skipped: a later slot came due while this one waited for a free place to run (cron.max_running_jobs or cron.max_running_jobs_per_role)";
+			WAITED_FOR_PLACE;
 
 			while (job->npending > 0)
 				(void) runs_record_skipped(job, job_pending_pop(job), false, why);
 		}
+
+		/*
+		 * Queued slots are a run of consecutive slots; when slots declared
+		 * missed come between, the queued ones are overtaken too.
+		 */
+		if (!job_pending_follows(job, due[i]))
+			skip_queued(job, WAITED_FOR_PLACE);
 		job_pending_push(job, due[i]);
 	}
 	if (due)
@@ -613,6 +636,8 @@ send_failure_notifications(void)
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
+		/* the abort leaves TopMemoryContext current: back to this pass's */
+		MemoryContextSwitchTo(cxt);
 		notify_dropped += n;
 		if (now - notify_warned_at >= 60 * USECS_PER_SEC)
 		{
@@ -647,10 +672,9 @@ recover_from_error(MemoryContext cxt)
 	MemoryContextSwitchTo(cxt);
 	edata = CopyErrorData();
 	FlushErrorState();
-	if (IsTransactionState() || IsAbortedTransactionBlockState())
-		AbortCurrentTransaction();
-	else
-		AbortOutOfAnyTransaction();
+	/* out of every level, subtransactions included, whatever failed */
+	AbortOutOfAnyTransaction();
+	MemoryContextSwitchTo(cxt);
 	pgstat_report_activity(STATE_IDLE, NULL);
 
 	if (strcmp(edata->message ? edata->message : "", last_error) != 0 ||
@@ -672,6 +696,7 @@ recover_from_error(MemoryContext cxt)
 
 	runs_claims_rolled_back();
 	resync_pending = true;
+	orphans_closing = false;
 	RESUME_INTERRUPTS();
 }
 
@@ -734,10 +759,11 @@ scheduler_iteration(void)
 		reload_pending = true;
 	}
 
-	if (first_load)
+	if (orphans_pending)
 	{
 		uint64		closed;
 
+		orphans_closing = true;
 		stop_orphan_workers();
 		closed = ledger_close_orphans();
 
@@ -782,6 +808,8 @@ scheduler_iteration(void)
 	runs_flush_deactivations();
 	end_iteration_xact();
 	runs_claims_committed();
+	if (orphans_closing)
+		orphans_pending = false;
 
 	manual_publish_answers(answers, nanswers);
 	send_failure_notifications();
@@ -793,6 +821,7 @@ scheduler_iteration(void)
 		begin_iteration_xact();
 		runs_fetch_commands(&starting);
 		end_iteration_xact();
+		runs_claims_committed();	/* outcomes it wrote (runs that failed) */
 	}
 	runs_launch_claimed(starting);
 }

@@ -143,9 +143,10 @@ publish_changed(void)
 	{
 		bool		listed = false;
 
+		/* the newest entries only: the spinlock is held */
 		if (xact_nchanged <= 8)
 		{
-			for (int j = 0; j < nshared && !listed; j++)
+			for (int j = nshared - 1; j >= Max(0, nshared - 64) && !listed; j--)
 				listed = cron_shared->changed_jobs[j] == xact_changed[i];
 		}
 		if (listed)

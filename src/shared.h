@@ -15,8 +15,13 @@
 #include "storage/condition_variable.h"
 #include "storage/spin.h"
 
-/* job ids changed since the scheduler last looked; more means "all" */
-#define CRON_MAX_CHANGED_JOBS		1024
+/*
+ * Job ids changed since the scheduler last looked; more means "all" (a
+ * full re-read).  Well above the default cron.max_jobs_per_role, so that a
+ * role changing all its jobs, even twice between two passes, cannot force
+ * a full re-read.
+ */
+#define CRON_MAX_CHANGED_JOBS		8192
 
 /* cron.cancel_run requests waiting for the scheduler */
 #define CRON_MAX_CANCEL_REQUESTS	64

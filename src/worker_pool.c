@@ -218,7 +218,10 @@ start_worker(CronRun *run)
 	MemoryContext old;
 	bool		ok;
 
-	seg = dsm_create(CronMailboxSize(capacity), 0);
+	/* out of segments: not started now, tried again when a worker ends */
+	seg = dsm_create(CronMailboxSize(capacity), DSM_CREATE_NULL_IF_MAXSEGMENTS);
+	if (seg == NULL)
+		return false;
 	dsm_pin_mapping(seg);
 	mb = (CronMailbox *) dsm_segment_address(seg);
 	memset(mb, 0, offsetof(CronMailbox, command));
