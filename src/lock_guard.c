@@ -47,62 +47,6 @@
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 
-typedef struct LockWalk
-{
-	Oid			cron_nsp;
-	List	   *visited;		/* views already followed */
-	Oid			found;			/* a cron relation reached, or InvalidOid */
-} LockWalk;
-
-static void check_relation(Oid relid, LockWalk *walk);
-
-static bool
-lock_walker(Node *node, LockWalk *walk)
-{
-	if (node == NULL || OidIsValid(walk->found))
-		return false;
-	if (IsA(node, RangeTblEntry))
-	{
-		RangeTblEntry *rte = (RangeTblEntry *) node;
-
-		if (rte->rtekind == RTE_RELATION)
-			check_relation(rte->relid, walk);
-		return false;
-	}
-	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, lock_walker, walk,
-								 QTW_EXAMINE_RTES_BEFORE);
-	return expression_tree_walker(node, lock_walker, walk);
-}
-
-/*
- * Does LOCK on relid reach a relation of schema cron?  LOCK follows a view
- * to every relation its query names, through views of views however deep:
- * so does this, each view once (a view's query names the view itself, as
- * its OLD and NEW entries, and chains may share views).
- */
-static void
-check_relation(Oid relid, LockWalk *walk)
-{
-	Relation	rel;
-
-	CHECK_FOR_INTERRUPTS();
-	if (OidIsValid(walk->found))
-		return;
-	if (get_rel_namespace(relid) == walk->cron_nsp)
-	{
-		walk->found = relid;
-		return;
-	}
-	if (get_rel_relkind(relid) != RELKIND_VIEW ||
-		list_member_oid(walk->visited, relid))
-		return;
-	walk->visited = lappend_oid(walk->visited, relid);
-	rel = relation_open(relid, AccessShareLock);
-	(void) lock_walker((Node *) get_view_query(rel), walk);
-	relation_close(rel, NoLock);
-}
-
 static const char *
 lock_mode_name(int mode)
 {
@@ -126,23 +70,161 @@ refuse_lock(Oid relid, int mode)
 			 errhint("Only superusers can take them.")));
 }
 
+/* may role lock relid in mode, as LOCK decides it? */
+static bool
+may_lock(Oid relid, Oid role, LOCKMODE mode)
+{
+	/* SELECT for ACCESS SHARE, else UPDATE, DELETE or TRUNCATE */
+	AclMode		needed = mode == AccessShareLock ? ACL_SELECT :
+		(ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE);
+
+	return pg_class_aclmask(relid, role, needed, ACLMASK_ANY) != 0;
+}
+
+/*
+ * LOCK on a view locks, in the same mode, every relation the view's query
+ * names, as the view's owner, through views of views.  This takes those
+ * locks first, in that order and mode, refusing a cron relation before any
+ * lock on it is requested; LOCK then finds them all held.  Taking them in
+ * the statement's own mode (not a weaker one first) keeps two sessions that
+ * lock the same views from deadlocking on a lock upgrade.
+ */
+typedef struct ViewLock
+{
+	Oid			cron_nsp;
+	LOCKMODE	mode;
+	Oid			owner;			/* the owner of the view being followed */
+	List	   *ancestors;		/* views being followed (and their OLD/NEW) */
+} ViewLock;
+
+static void lock_view(Oid viewid, ViewLock *vl);
+
+static bool
+view_walker(Node *node, ViewLock *vl)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+	{
+		Query	   *query = (Query *) node;
+		ListCell   *lc;
+
+		foreach(lc, query->rtable)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+			Oid			relid = rte->relid;
+			char		relkind;
+
+			CHECK_FOR_INTERRUPTS();
+			if (rte->rtekind != RTE_RELATION ||
+				list_member_oid(vl->ancestors, relid))
+				continue;
+			if (get_rel_namespace(relid) == vl->cron_nsp)
+				refuse_lock(relid, vl->mode);
+			relkind = get_rel_relkind(relid);
+			if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+				relkind != RELKIND_VIEW)
+				continue;
+			if (!may_lock(relid, vl->owner, vl->mode))
+				continue;		/* LOCK itself refuses it */
+			LockRelationOid(relid, vl->mode);
+			if (relkind == RELKIND_VIEW)
+			{
+				Oid			owner = vl->owner;
+
+				lock_view(relid, vl);
+				vl->owner = owner;
+			}
+		}
+		return query_tree_walker(query, view_walker, vl, QTW_IGNORE_JOINALIASES);
+	}
+	return expression_tree_walker(node, view_walker, vl);
+}
+
+/* follow a view (locked in vl->mode by the caller) */
+static void
+lock_view(Oid viewid, ViewLock *vl)
+{
+	Relation	view = relation_open(viewid, NoLock);
+
+	vl->owner = view->rd_rel->relowner;
+	vl->ancestors = lappend_oid(vl->ancestors, viewid);
+	(void) view_walker((Node *) get_view_query(view), vl);
+	vl->ancestors = list_delete_last(vl->ancestors);
+	relation_close(view, NoLock);
+}
+
+/*
+ * A first look, taking no lock, at whether a view reaches a cron relation:
+ * then LOCK is refused at once, without waiting for the view's lock (which
+ * another session of the role may hold).  Without locks the view could
+ * change meanwhile, so this only speeds up refusals; lock_view decides.
+ */
+typedef struct PreWalk
+{
+	Oid			cron_nsp;
+	List	   *visited;
+	Oid			found;
+} PreWalk;
+
+static void prewalk_relation(Oid relid, PreWalk *pw);
+
+static bool
+prewalk_walker(Node *node, PreWalk *pw)
+{
+	if (node == NULL || OidIsValid(pw->found))
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		if (((RangeTblEntry *) node)->rtekind == RTE_RELATION)
+			prewalk_relation(((RangeTblEntry *) node)->relid, pw);
+		return false;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, prewalk_walker, pw,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, prewalk_walker, pw);
+}
+
+static void
+prewalk_relation(Oid relid, PreWalk *pw)
+{
+	Relation	rel;
+
+	CHECK_FOR_INTERRUPTS();
+	if (OidIsValid(pw->found) || list_member_oid(pw->visited, relid))
+		return;
+	pw->visited = lappend_oid(pw->visited, relid);
+	if (get_rel_namespace(relid) == pw->cron_nsp)
+	{
+		pw->found = relid;
+		return;
+	}
+	if (get_rel_relkind(relid) != RELKIND_VIEW)
+		return;
+	rel = RelationIdGetRelation(relid);
+	if (!RelationIsValid(rel))
+		return;
+	if (rel->rd_rules != NULL)
+		(void) prewalk_walker((Node *) get_view_query(rel), pw);
+	RelationClose(rel);
+}
+
 /*
  * Called by RangeVarGetRelidExtended for what a LOCK name resolves to,
  * before the lock is requested (and again if the name changed meanwhile):
  * a cron relation is refused, and so is a relation LOCK itself would
- * refuse, so that no lock is ever queued that LOCK would not take.
+ * refuse, so that no lock is ever requested that LOCK would not take.
  */
 static void
 lock_target_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
 {
 	LockStmt   *stmt = arg;
-	Oid			nsp = get_namespace_oid("cron", true);
 	char		relkind;
-	AclMode		needed;
 
 	if (!OidIsValid(relid))
 		return;
-	if (get_rel_namespace(relid) == nsp)
+	if (get_rel_namespace(relid) == get_namespace_oid("cron", true))
 		refuse_lock(relid, stmt->mode);
 	relkind = get_rel_relkind(relid);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
@@ -150,32 +232,36 @@ lock_target_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("cannot lock relation \"%s\"", rv->relname)));
-	/* what LOCK demands: SELECT for ACCESS SHARE, else UPDATE, DELETE or TRUNCATE */
-	needed = stmt->mode == AccessShareLock ? ACL_SELECT :
-		(ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE);
-	if (pg_class_aclmask(relid, GetUserId(), needed, ACLMASK_ANY) == 0)
+	if (!may_lock(relid, GetUserId(), stmt->mode))
 		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(relkind), rv->relname);
+	if (relkind == RELKIND_VIEW)
+	{
+		PreWalk		pw = {get_namespace_oid("cron", true), NIL, InvalidOid};
+
+		prewalk_relation(relid, &pw);
+		if (OidIsValid(pw.found))
+			refuse_lock(pw.found, stmt->mode);
+	}
 }
 
 /*
  * LOCK by a non-superuser, stronger than ACCESS SHARE: each relation is
- * resolved and locked here, in the statement's own mode (so LOCK itself
- * then finds it held: no second, weaker lock that would invite a
- * lock-upgrade deadlock between two sessions locking the same table), with
- * a cron relation refused before any lock is queued.  A view is then
- * followed to everything LOCK would lock through it.
+ * resolved and locked here, in the statement's own mode and in LOCK's own
+ * order, a cron relation refused before any lock on it is requested, and a
+ * view followed to everything LOCK would lock through it.
  */
 static void
 check_lock_stmt(LockStmt *stmt)
 {
-	LockWalk	walk;
+	ViewLock	vl;
 	ListCell   *lc;
 
 	if (stmt->mode <= AccessShareLock || superuser())
 		return;
-	walk.cron_nsp = get_namespace_oid("cron", true);
-	if (!OidIsValid(walk.cron_nsp))
+	vl.cron_nsp = get_namespace_oid("cron", true);
+	if (!OidIsValid(vl.cron_nsp))
 		return;
+	vl.mode = stmt->mode;
 	foreach(lc, stmt->relations)
 	{
 		RangeVar   *rv = lfirst_node(RangeVar, lc);
@@ -184,56 +270,56 @@ check_lock_stmt(LockStmt *stmt)
 		relid = RangeVarGetRelidExtended(rv, stmt->mode,
 										 RVR_MISSING_OK | (stmt->nowait ? RVR_NOWAIT : 0),
 										 lock_target_callback, stmt);
-		if (!OidIsValid(relid))
-			continue;			/* LOCK itself reports it */
-		walk.visited = NIL;
-		walk.found = InvalidOid;
-		check_relation(relid, &walk);
-		if (OidIsValid(walk.found))
-			refuse_lock(walk.found, stmt->mode);
+		if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_VIEW)
+			continue;
+		vl.ancestors = NIL;
+		lock_view(relid, &vl);
 	}
 }
 
-/* what check_owner's callback refuses */
-typedef struct OwnerCheck
-{
-	Oid			cron_nsp;
-	const char *what;
-} OwnerCheck;
-
+/*
+ * Refuse a statement that needs to own (or hold REFERENCES on) a relation
+ * of schema cron, unless the role does, before the statement queues its
+ * lock on it.  Nothing is locked here, so the statement's own lock order
+ * is unchanged.  A qualified name cannot come to mean a cron relation
+ * later (only cron's owner creates relations there); an unqualified name
+ * that a cron relation could answer to (cron is in the search path) is
+ * refused too, since the role could drop its own relation of that name
+ * just before the statement looks it up.
+ */
 static void
-owner_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
+check_owner(RangeVar *rv, const char *what)
 {
-	OwnerCheck *oc = arg;
+	Oid			nsp;
+	Oid			relid;
 
-	if (!OidIsValid(relid) || get_rel_namespace(relid) != oc->cron_nsp ||
+	if (rv == NULL || superuser())
+		return;
+	nsp = get_namespace_oid("cron", true);
+	if (!OidIsValid(nsp))
+		return;
+	if (rv->schemaname == NULL)
+	{
+		List	   *path = fetch_search_path(false);
+
+		relid = list_member_oid(path, nsp) ? get_relname_relid(rv->relname, nsp) : InvalidOid;
+		list_free(path);
+		if (OidIsValid(relid) && !pg_class_ownercheck(relid, GetUserId()))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to %s \"%s\": it may name cron.%s",
+							what, rv->relname, rv->relname),
+					 errhint("Qualify the name with its schema.")));
+		return;
+	}
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid) || get_rel_namespace(relid) != nsp ||
 		pg_class_ownercheck(relid, GetUserId()))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("permission denied to %s cron.%s", oc->what, get_rel_name(relid)),
+			 errmsg("permission denied to %s cron.%s", what, get_rel_name(relid)),
 			 errdetail("Only the owner of cronext's tables may; the statement would otherwise wait for a lock that stalls the scheduler and other roles first.")));
-}
-
-/*
- * Refuse, before it queues a lock, a statement that needs to own (or hold
- * REFERENCES on) a relation of schema cron, unless the role does.  The
- * name is resolved and locked here in the mode the statement takes next
- * (so the statement finds it held, and the name cannot change in between),
- * with a cron relation refused before any lock is requested.
- */
-static void
-check_owner(RangeVar *rv, LOCKMODE mode, const char *what)
-{
-	OwnerCheck	oc;
-
-	if (rv == NULL || superuser())
-		return;
-	oc.cron_nsp = get_namespace_oid("cron", true);
-	oc.what = what;
-	if (!OidIsValid(oc.cron_nsp))
-		return;
-	(void) RangeVarGetRelidExtended(rv, mode, RVR_MISSING_OK, owner_callback, &oc);
 }
 
 /* foreign keys among a list of constraints (or column definitions) */
@@ -250,7 +336,7 @@ check_constraints(List *elts)
 			check_constraints(((ColumnDef *) n)->constraints);
 		else if (IsA(n, Constraint) &&
 				 ((Constraint *) n)->contype == CONSTR_FOREIGN)
-			check_owner(((Constraint *) n)->pktable, ShareRowExclusiveLock, "reference");
+			check_owner(((Constraint *) n)->pktable, "reference");
 	}
 }
 
@@ -262,12 +348,10 @@ check_ddl(Node *stmt)
 	switch (nodeTag(stmt))
 	{
 		case T_CreateTrigStmt:
-			check_owner(((CreateTrigStmt *) stmt)->relation, ShareRowExclusiveLock,
-						"create a trigger on");
+			check_owner(((CreateTrigStmt *) stmt)->relation, "create a trigger on");
 			break;
 		case T_RuleStmt:
-			check_owner(((RuleStmt *) stmt)->relation, AccessExclusiveLock,
-						"create a rule on");
+			check_owner(((RuleStmt *) stmt)->relation, "create a rule on");
 			break;
 		case T_CreateStmt:
 			{
@@ -275,7 +359,6 @@ check_ddl(Node *stmt)
 
 				foreach(lc, cs->inhRelations)
 					check_owner(lfirst_node(RangeVar, lc),
-								cs->partbound ? AccessExclusiveLock : ShareUpdateExclusiveLock,
 								cs->partbound ? "create a partition of" : "inherit from");
 				check_constraints(cs->tableElts);
 				check_constraints(cs->constraints);
@@ -289,15 +372,11 @@ check_ddl(Node *stmt)
 				if (cmd->def && (IsA(cmd->def, Constraint) || IsA(cmd->def, ColumnDef)))
 					check_constraints(list_make1(cmd->def));
 				else if (cmd->subtype == AT_AddInherit && cmd->def)
-					check_owner((RangeVar *) cmd->def, ShareUpdateExclusiveLock,
-								"inherit from");
+					check_owner((RangeVar *) cmd->def, "inherit from");
 				else if ((cmd->subtype == AT_AttachPartition ||
 						  cmd->subtype == AT_DetachPartition ||
 						  cmd->subtype == AT_DetachPartitionFinalize) && cmd->def)
-					check_owner(((PartitionCmd *) cmd->def)->name,
-								((PartitionCmd *) cmd->def)->concurrent ?
-								ShareUpdateExclusiveLock : AccessExclusiveLock,
-								"attach or detach");
+					check_owner(((PartitionCmd *) cmd->def)->name, "attach or detach");
 			}
 			break;
 		default:
