@@ -24,6 +24,20 @@
 #	  e. the attack of a. through cron.run_job (6 manual runs of an
 #	     'allow' job at once): still at most 2 of alice's runs at once and
 #	     bob's job runs every slot.
+#	  f. overlap = 'queue' (the default) while alice is at her cap (1 here,
+#	     a 30 s run holding it): two cron.run_job calls of one queue job
+#	     wait together, and so do a retry and a manual run of another; when
+#	     a reload raises the cap, places are free for all of them at once,
+#	     yet the runs of one job never overlap (the jobs' own clocks and
+#	     the ledger's start/end times), and none is skipped or failed;
+#	  g. manual HTTP runs are capped by the role's share: with alice's
+#	     queue HTTP job against the silent listener in flight and a second
+#	     run of it waiting, a third cron.run_job (of any of her HTTP jobs,
+#	     also 20 in a PL/pgSQL loop) is refused at once with 55000 "could
+#	     not run job N: role has 2 HTTP runs in progress or waiting ...";
+#	     she never has more than 2 manual HTTP runs 'starting'/'running'
+#	     (nor the listener more than 2 connections), and once her first
+#	     request ends at cron.http_max_timeout (3 s) she may run one again.
 #	  Throughout: the postmaster and the scheduler never restart.
 #
 # Every wait is bounded; "never more than" properties are sampled over a
@@ -406,6 +420,102 @@ ok(wait_for($node, q{SELECT NOT EXISTS (SELECT 1 FROM cron.job_run_details WHERE
 	'e: after unscheduling and cancelling, nothing is in progress');
 
 # ---------------------------------------------------------------------
+# f. overlap = 'queue' (the default) while the role is at its cap: two
+#    cron.run_job calls of one queue job, and a retry plus a manual run of
+#    another, wait together for places; when places free up for all of
+#    them at once (the cap raised by a reload), the runs of one job still
+#    never overlap.  Each run records when its transaction started and
+#    when it ended (the job's own clock), and the ledger has the same.
+# ---------------------------------------------------------------------
+sub set_role_cap
+{
+	my ($cap) = @_;
+	$node->safe_psql('postgres', "ALTER SYSTEM SET cron.max_running_jobs_per_role = $cap; SELECT pg_reload_conf();");
+	return wait_for($node, "SELECT current_setting('cron.max_running_jobs_per_role') = '$cap'", 5);
+}
+
+# the runs (start, end) of job $name in q_eff that overlap: '' when none do
+sub effect_overlaps
+{
+	my ($name) = @_;
+	return q1($node, qq{SELECT coalesce(string_agg(to_char(a.s, 'SS.MS') || '-' || to_char(a.e, 'SS.MS') || ' / ' ||
+		to_char(b.s, 'SS.MS') || '-' || to_char(b.e, 'SS.MS'), ', '), '')
+		FROM public.q_eff a JOIN public.q_eff b ON a.job = b.job AND a.ctid < b.ctid
+		WHERE a.job = '$name' AND a.s < b.e AND b.s < a.e});
+}
+{
+	$node->safe_psql('postgres', q{
+CREATE TABLE public.q_eff (job text, s timestamptz, e timestamptz);
+GRANT INSERT ON public.q_eff TO alice;
+CREATE SEQUENCE public.qs;
+GRANT USAGE ON SEQUENCE public.qs TO alice;
+});
+	ok(set_role_cap(1), 'f: cron.max_running_jobs_per_role = 1 after reload');
+	my $fb = as('alice', q{SELECT cron.schedule('fb', '0 0 1 1 *', 'SELECT pg_sleep(30)', overlap => 'allow')});
+	my $mq = as('alice', q{SELECT cron.schedule('mq', '0 0 1 1 *',
+		$$INSERT INTO public.q_eff SELECT 'mq', now(), clock_timestamp() FROM pg_sleep(0.4)$$)});
+	my $mr = as('alice', q{SELECT cron.schedule('mr', '0 0 1 1 *',
+		$c$DO $b$ BEGIN
+			IF nextval('public.qs') = 1 THEN RAISE EXCEPTION 'the first attempt fails'; END IF;
+			PERFORM pg_sleep(0.4);
+			INSERT INTO public.q_eff VALUES ('mr', now(), clock_timestamp());
+		END $b$$c$, max_retries => 1, retry_delay => '1 second')});
+	is(q1($node, "SELECT string_agg(overlap::text, ',' ORDER BY jobid) FROM cron.job WHERE jobid IN ($mq, $mr)"),
+		'queue,queue', "f: the jobs' overlap policy is 'queue' (the default)");
+	# alice's one place is taken by a 30 s run
+	as('alice', q{SELECT cron.run_job('fb')});
+	ok(wait_for($node, "SELECT count(*) = 1 FROM cron.job_run_details WHERE jobid = $fb AND status = 'running'", 10),
+		'f: alice is at her cap (1 run going)');
+
+	# 1. two manual runs of mq wait for a place
+	my @mq_runs = split /\n/, as('alice', q{SELECT cron.run_job('mq'); SELECT cron.run_job('mq');});
+	is(scalar(grep { /^\d+$/ } @mq_runs), 2, 'f: two cron.run_job calls of the queue job mq return runids');
+	ok(stays_false($node, "SELECT count(*) > 0 FROM cron.job_run_details WHERE jobid = $mq AND status <> 'starting'", 0.5),
+		'f: ... both wait while alice is at her cap');
+	# both may start now: the per-role cap no longer applies (4 = cron.max_running_jobs), 3 places free
+	ok(set_role_cap(4), 'f: cron.max_running_jobs_per_role raised to 4');
+	ok(wait_for($node, "SELECT count(*) = 2 FROM cron.job_run_details WHERE jobid = $mq AND status = 'succeeded'", 10),
+		'f: both manual runs of mq succeeded');
+	is(effect_overlaps('mq'), '', "f: mq's two runs never ran at the same time (the job's own clock)");
+	is(q1($node, qq{SELECT count(*) FROM cron.job_run_details a JOIN cron.job_run_details b ON a.runid < b.runid
+		WHERE a.jobid = $mq AND b.jobid = $mq AND a.start_time < b.end_time AND b.start_time < a.end_time}),
+		'0', "f: ... nor in the ledger (start_time/end_time)");
+	is(q1($node, "SELECT count(*) FROM public.q_eff WHERE job = 'mq'"), '2', 'f: ... and both ran');
+
+	# 2. a retry (of a manual run) and another manual run of mr wait together
+	my $mr1 = as('alice', q{SELECT cron.run_job('mr')});
+	ok(wait_for($node, "SELECT count(*) = 1 FROM cron.job_run_details WHERE runid = $mr1 AND attempt = 2 AND status = 'starting'", 10),
+		"f: mr's first attempt failed and its retry waits (retry_delay 1 s)");
+	my $t_fail = time();
+	# back to a cap of 1 (alice's 30 s run holds it) before the retry is due
+	ok(set_role_cap(1), 'f: cron.max_running_jobs_per_role = 1 again');
+	my $mr2 = as('alice', q{SELECT cron.run_job('mr')});
+	like($mr2, qr/^\d+$/, 'f: a manual run of mr is claimed meanwhile');
+	# let the retry come due (at most 1.25 s after the failure) while both wait
+	usleep(int(($t_fail + 1.4 - time()) * 1e6)) if time() < $t_fail + 1.4;
+	my $both_waited = q1($node, "SELECT count(*) = 2 FROM cron.job_run_details WHERE runid IN ($mr1, $mr2) AND status = 'starting'
+		AND NOT EXISTS (SELECT 1 FROM public.q_eff WHERE job = 'mr')") eq 't';
+	diag('f: ' . ($both_waited ? "mr's retry and manual run both waited for a place"
+		: "mr's retry or manual run started before the cap was lowered (the runs still must not overlap)"));
+	ok(set_role_cap(4), 'f: cron.max_running_jobs_per_role raised to 4');
+	ok(wait_for($node, "SELECT count(*) = 2 FROM cron.job_run_details WHERE runid IN ($mr1, $mr2) AND status = 'succeeded'", 10),
+		"f: mr's retry and its second manual run succeeded")
+	  or diag(q1($node, "SELECT string_agg(runid || ' ' || status || ' ' || coalesce(return_message, ''), '; ') FROM cron.job_run_details WHERE jobid = $mr"));
+	is(effect_overlaps('mr'), '', "f: mr's retry and manual run never ran at the same time");
+	is(q1($node, "SELECT count(*) FROM public.q_eff WHERE job = 'mr'"), '2', 'f: ... and both ran');
+	is(q1($node, qq{SELECT string_agg(status || ' ' || coalesce(return_message, ''), '; ') FROM cron.job_run_details
+		WHERE jobid IN ($mq, $mr) AND (status <> 'succeeded' OR return_message LIKE 'skipped%')}), '',
+		'f: no run of mq or mr was skipped or failed');
+
+	q1($node, q{SELECT count(cron.unschedule(jobid)) FROM cron.job});
+	q1($node, q{SELECT count(cron.cancel_run(runid)) FROM cron.job_run_details WHERE status IN ('starting', 'running')});
+	$node->safe_psql('postgres', q{ALTER SYSTEM RESET cron.max_running_jobs_per_role; SELECT pg_reload_conf();});
+	ok(wait_for($node, q{SELECT current_setting('cron.max_running_jobs_per_role') = '2'}, 5)
+		  && wait_for($node, q{SELECT NOT EXISTS (SELECT 1 FROM cron.job_run_details WHERE status IN ('starting', 'running'))}, 10),
+		'f: cap back to 2, nothing in progress');
+}
+
+# ---------------------------------------------------------------------
 # d. HTTP: alice's requests to a silent endpoint hold at most 2 of the 4
 #    connections, each for at most cron.http_max_timeout; bob's succeed
 # ---------------------------------------------------------------------
@@ -455,6 +565,121 @@ for my $j (@hb)
 }
 is(q1($node, qq{SELECT count(*) FROM cron.job_run_details WHERE jobid IN (@{[join ',', @hb]}) AND status <> 'succeeded'
 	AND status NOT IN ('starting', 'running')}), '0', "d: none of bob's HTTP slots failed or was skipped");
+
+# ---------------------------------------------------------------------
+# g. manual HTTP runs are capped by the role's share too: with
+#    cron.http_max_connections_per_role = 2 and the silent listener,
+#    alice's cron.run_job of an HTTP job beyond 2 runs in flight or
+#    waiting is refused (55000), not queued; her 'starting'/'running'
+#    HTTP rows never exceed 2, and once a request ends (3 s,
+#    cron.http_max_timeout) she may run one again
+# ---------------------------------------------------------------------
+{
+	q1($node, q{SELECT count(cron.unschedule(jobid)) FROM cron.job});
+	q1($node, q{SELECT count(cron.cancel_run(runid)) FROM cron.job_run_details WHERE status IN ('starting', 'running')});
+	ok(wait_for($node, q{SELECT NOT EXISTS (SELECT 1 FROM cron.job_run_details WHERE status IN ('starting', 'running'))}, 10),
+		'g: nothing in progress');
+	my $hq = as('alice', qq{SELECT cron.schedule_http('hq', '0 0 1 1 *', 'http://127.0.0.1:$silent_port/hq', timeout => '0')});
+	my $hm = as('alice', qq{SELECT cron.schedule_http('hm', '0 0 1 1 *', 'http://127.0.0.1:$silent_port/hm', timeout => '0', overlap => 'allow')});
+	my $in_progress = q{SELECT count(*) FROM cron.job_run_details WHERE username = 'alice' AND manual
+		AND status IN ('starting', 'running')};
+
+	my $ga = $node->background_psql('postgres', on_error_stop => 0, extra_params => [ '-U', 'alice' ]);
+	$ga->query('\set VERBOSITY verbose');
+	$ga->{stderr} = '';
+	my $run = sub {
+		my ($sql) = @_;
+		$ga->{stderr} = '';
+		my $t = time();
+		my $out = $ga->query($sql);
+		my $err = $ga->{stderr};
+		$ga->{stderr} = '';
+		return ($out, $err, time() - $t);
+	};
+	my $refusal = qr/ERROR:\s+55000: could not run job (\d+): role has 2 HTTP runs in progress or waiting \(its share of cron\.http_max_connections\)/;
+
+	my ($r1, $e1) = $run->(q{SELECT cron.run_job('hq')});
+	my ($r2, $e2) = $run->(q{SELECT cron.run_job('hq')});
+	ok($r1 =~ /^\d+$/ && $r2 =~ /^\d+$/ && $e1 eq '' && $e2 eq '', "g: two cron.run_job calls of alice's queue HTTP job hq are taken")
+	  or diag("$e1 $e2");
+	ok(wait_for($node, qq{SELECT string_agg(status, ',' ORDER BY runid) = 'running,starting' FROM cron.job_run_details
+		WHERE runid IN ($r1, $r2)}, 10), 'g: ... the first is in flight, the second waits for it (overlap = queue)');
+	my $t_first = time();
+	my ($r3, $e3, $s3) = $run->(q{SELECT cron.run_job('hm')});
+	like($e3, $refusal, sprintf("g: a third manual HTTP run (another job, overlap 'allow') is refused (55000) at once (%.3f s)", $s3));
+	is($e3 =~ $refusal ? $1 : '', $hm, '... naming the job');
+	cmp_ok($s3, '<', 1, '... at once');
+	my ($r4, $e4) = $run->(q{SELECT cron.run_job('hq')});
+	like($e4, $refusal, 'g: a third manual run of hq is refused too');
+	my ($r5, $e5) = $run->(q{DO $$
+DECLARE ok int := 0; refused int := 0;
+BEGIN
+	FOR i IN 1 .. 20 LOOP
+		BEGIN
+			PERFORM cron.run_job('hm');
+			ok := ok + 1;
+		EXCEPTION WHEN object_not_in_prerequisite_state THEN
+			refused := refused + 1;
+		END;
+	END LOOP;
+	RAISE NOTICE 'run_job in a loop: % taken, % refused', ok, refused;
+END $$});
+	like($e5, qr/run_job in a loop: 0 taken, 20 refused/, 'g: cron.run_job in a loop of 20 is refused every time (nothing piles up)');
+	is(q1($node, $in_progress), '2', "g: alice has 2 manual HTTP runs in progress or waiting");
+
+	# until the first request has timed out (3 s) and a run was taken
+	# again, and 0.5 s more: sample the ledger; try another manual run
+	# every 0.25 s
+	my ($max, $refused_n, $open_max) = (0, 0, 0);
+	my (@taken, $taken_at);
+	my $next_try = 0;
+	my $deadline = $t_first + 8;
+	while (time() < $deadline)
+	{
+		last if defined $taken_at && time() > $taken_at + 0.5;
+		my $n = q1($node, $in_progress);
+		$max = $n if $n > $max;
+		my ($o) = silent_counts();
+		$open_max = $o if defined $o && $o > $open_max;
+		if (time() >= $next_try)
+		{
+			$next_try = time() + 0.25;
+			my ($r, $e) = $run->(q{SELECT cron.run_job('hm')});
+			if ($r =~ /^\d+$/ && $e eq '')
+			{
+				push @taken, $r;
+				$taken_at //= time();
+			}
+			elsif ($e =~ $refusal)
+			{
+				$refused_n++;
+			}
+			else
+			{
+				push @taken, "unexpected: $r $e";
+			}
+			$n = q1($node, $in_progress);
+			$max = $n if $n > $max;
+		}
+		usleep(50_000);
+	}
+	diag(sprintf('g: during %.1f s: at most %d in progress; %d further runs taken, %d refused; the silent listener held at most %d connections',
+		time() - $t_first, $max, scalar @taken, $refused_n, $open_max));
+	cmp_ok($max, '<=', 2, "g: alice never had more than 2 manual HTTP runs starting or running");
+	cmp_ok($open_max, '<=', 2, 'g: the silent listener never held more than 2 of her connections');
+	is(join(' ', grep { !/^\d+$/ } @taken), '', 'g: every cron.run_job was either taken or refused with the capacity message');
+	cmp_ok($refused_n, '>=', 1, 'g: calls while she had 2 were refused');
+	cmp_ok(scalar @taken, '>=', 1, 'g: once her first request timed out, a manual run was taken again');
+	like(q1($node, "SELECT status || ' ' || coalesce(return_message, '') FROM cron.job_run_details WHERE runid = $r1"),
+		qr/^failed timed out after 3000 ms/, "g: the first request failed at cron.http_max_timeout");
+	is(q1($node, qq{SELECT count(*) FROM cron.job_run_details WHERE username = 'alice' AND manual AND jobid IN ($hq, $hm)}),
+		2 + scalar(@taken), 'g: the ledger has exactly the runs that were taken');
+	cmp_ok(ledger_concurrency("username = 'alice' AND manual AND jobid IN ($hq, $hm)"), '<=', 2,
+		'g: ledger: at most 2 of her manual HTTP runs at once');
+	$ga->quit;
+	q1($node, q{SELECT count(cron.unschedule(jobid)) FROM cron.job});
+	q1($node, q{SELECT count(cron.cancel_run(runid)) FROM cron.job_run_details WHERE status IN ('starting', 'running')});
+}
 
 # ---------------------------------------------------------------------
 # no crash, no restart

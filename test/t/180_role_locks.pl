@@ -34,6 +34,33 @@
 #	     cron.job is refused; a view renamed and replaced by one over
 #	     cron.job while LOCK waits for it is refused; no LOCK leaves a
 #	     backend that pg_terminate_backend cannot end.
+#	  5. ATTACH / DETACH PARTITION with a cron relation on either side
+#	     (tables and every cron index; ALTER TABLE / ALTER INDEX, DEFAULT,
+#	     FINALIZE, CONCURRENTLY, through EXECUTE, unqualified names with
+#	     cron in the search path), by role dora who has
+#	     only USAGE on schema cron (and TEMP) and holds ACCESS SHARE on
+#	     cron.job and cron.job_run_details in another session: each is
+#	     refused with 42501 in < 0.5 s (not after waiting behind her own
+#	     lock), and bob's '1 seconds' job runs every slot meanwhile;
+#	  6. no deadlock on a role's own tables (the guard locks the targets of
+#	     LOCK and of some DDL itself, for non-superusers):
+#	     a. two sessions released at the same instant take SHARE ROW
+#	        EXCLUSIVE / ACCESS EXCLUSIVE on her table, EXCLUSIVE / ACCESS
+#	        EXCLUSIVE on her view over her table, or CREATE TABLE ...
+#	        PARTITION OF the same parent (3 rounds): one waits for the
+#	        other's commit, never 40P01;
+#	     b. while the second session's LOCK waits it holds no weaker lock
+#	        on the table or view (or the view's table), so the first can go
+#	        on to ACCESS EXCLUSIVE without a lock-upgrade deadlock;
+#	     c. LOCK of two views over one inner view IN ACCESS EXCLUSIVE MODE,
+#	        both waiting for a third session's lock of the inner view: no
+#	        deadlock when it commits (as in PostgreSQL without cronext);
+#	     d. the guard locks in PostgreSQL's order: DETACH / ATTACH
+#	        PARTITION and ADD FOREIGN KEY, waiting for their own table,
+#	        must hold nothing on the partition or referenced table yet, so
+#	        a transaction that already holds the table and then reads the
+#	        partition (inserts into the referenced table) goes on at once.
+#	     (deadlock_timeout is 200 ms, so a deadlock shows within the waits.)
 #	  The postmaster never restarts and the scheduler is the same process
 #	  throughout.
 #
@@ -63,6 +90,7 @@ my $base = "http://127.0.0.1:$port";
 
 my $node = cron_node('rolelocks', q{
 cron.log_statement = off
+deadlock_timeout = 200ms
 });
 my $pm_start = q1($node, 'SELECT pg_postmaster_start_time()');
 my $sched_pid = q1($node, q{SELECT string_agg(pid::text, ',') FROM pg_stat_activity
@@ -626,6 +654,316 @@ check_server('after the locks');
 		WHERE usename = 'alice' AND backend_type = 'client backend'})));
 	diag("alice's LOCKs still going after the deadline:\n" . join("\n", @left)) if @left;
 }
+
+# ---------------------------------------------------------------------
+# 5. ATTACH / DETACH PARTITION against cron relations, by a role with
+#    nothing but USAGE on schema cron (and TEMP, as PUBLIC has), while
+#    she holds ACCESS SHARE on both tables in another session: refused at
+#    once with 42501, never queued behind her own lock
+# ---------------------------------------------------------------------
+$node->safe_psql('postgres', q{
+CREATE ROLE dora LOGIN;
+GRANT USAGE ON SCHEMA cron TO dora;
+CREATE SCHEMA d AUTHORIZATION dora;
+});
+{
+	my $t5 = time();
+	my $dh = session('dora');
+	for my $sql ('BEGIN', 'LOCK TABLE cron.job_run_details IN ACCESS SHARE MODE',
+		'LOCK TABLE cron.job IN ACCESS SHARE MODE', 'SELECT count(*) FROM cron.job')
+	{
+		$dh->query_safe($sql);
+	}
+	my $dh_pid = $dh->query_safe('SELECT pg_backend_pid()');
+	is(q1($node, qq{SELECT string_agg(c.relname || ':' || l.mode, ' ' ORDER BY c.relname) FROM pg_locks l
+		JOIN pg_class c ON c.oid = l.relation WHERE l.pid = $dh_pid AND l.granted
+		AND c.relname IN ('job', 'job_run_details') AND c.relnamespace = 'cron'::regnamespace}),
+		'job:AccessShareLock job_run_details:AccessShareLock', '5: dora holds ACCESS SHARE on cron.job and cron.job_run_details');
+
+	my $da = session('dora');
+	run_in($da, "SET statement_timeout = '6s'");
+	my @setup = (
+		'CREATE TEMP TABLE p (jobid bigint, scheduled_for timestamptz) PARTITION BY RANGE (jobid)',
+		'CREATE INDEX pi ON p (jobid, scheduled_for)',
+		'CREATE TEMP TABLE pj (jobid bigint) PARTITION BY RANGE (jobid)',
+		'CREATE INDEX pji ON pj (jobid)',
+		'CREATE TEMP TABLE pl (x int)',
+		'CREATE INDEX pli ON pl (x)');
+	my @setup_err;
+	for my $sql (@setup)
+	{
+		my ($out, $err) = run_in($da, $sql);
+		push @setup_err, "$sql: $err" if $err ne '';
+	}
+	is(join("\n", @setup_err), '', '5: dora creates temporary partitioned tables and indexes of her own');
+
+	my @idx = qcol($node, q{SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'cron'::regnamespace
+		AND c.relkind IN ('i', 'I') ORDER BY c.relname});
+	cmp_ok(scalar @idx, '>=', 4, '5: cron indexes: ' . join(' ', @idx));
+	my @attacks = (
+		(map { "ALTER INDEX pi ATTACH PARTITION cron.$_" } @idx),
+		'ALTER INDEX pji ATTACH PARTITION cron.job_pkey',
+		'ALTER TABLE p ATTACH PARTITION cron.job_run_details FOR VALUES FROM (0) TO (1)',
+		'ALTER TABLE p ATTACH PARTITION cron.job_run_details DEFAULT',
+		'ALTER TABLE pj ATTACH PARTITION cron.job FOR VALUES FROM (0) TO (1)',
+		'ALTER TABLE pj ATTACH PARTITION cron.job DEFAULT',
+		'ALTER TABLE p DETACH PARTITION cron.job_run_details',
+		'ALTER TABLE pj DETACH PARTITION cron.job',
+		'ALTER TABLE pj DETACH PARTITION cron.job FINALIZE',
+		'ALTER TABLE cron.job DETACH PARTITION pl',
+		'ALTER TABLE cron.job_run_details DETACH PARTITION cron.job',
+		'ALTER TABLE cron.job ATTACH PARTITION pl DEFAULT',
+		'ALTER TABLE cron.job_run_details ATTACH PARTITION pl FOR VALUES FROM (0) TO (1)',
+		'ALTER INDEX cron.job_pkey ATTACH PARTITION pli',
+		'ALTER INDEX cron.job_run_details_slot_uniq ATTACH PARTITION pi',
+		q{DO $$ BEGIN EXECUTE 'ALTER TABLE pj ATTACH PARTITION cron.job DEFAULT'; END $$},
+		q{DO $$ BEGIN EXECUTE 'ALTER INDEX pi ATTACH PARTITION cron.job_run_details_slot_uniq'; END $$},
+	);
+	for my $sql (@attacks)
+	{
+		my ($out, $err, $secs) = run_in($da, "BEGIN;\n$sql;\nROLLBACK;");
+		my $st = sqlstate($err);
+		ok($st eq '42501' && $secs < 0.5, sprintf('5: refused at once (%.3f s): %s', $secs, $sql))
+		  or diag("got $st after " . sprintf('%.2f s', $secs) . ": $err");
+	}
+	# DETACH ... CONCURRENTLY cannot run in a transaction block
+	for my $sql ('ALTER TABLE pj DETACH PARTITION cron.job CONCURRENTLY',
+		'ALTER TABLE p DETACH PARTITION cron.job_run_details CONCURRENTLY',
+		'ALTER TABLE cron.job DETACH PARTITION pl CONCURRENTLY')
+	{
+		my ($out, $err, $secs) = run_in($da, $sql);
+		my $st = sqlstate($err);
+		ok($st eq '42501' && $secs < 0.5, sprintf('5: refused at once (%.3f s): %s', $secs, $sql))
+		  or diag("got $st after " . sprintf('%.2f s', $secs) . ": $err");
+	}
+	# unqualified names that resolve to cron relations (cron in her search path)
+	run_in($da, 'SET search_path = cron, public');
+	for my $sql ('ALTER TABLE pj ATTACH PARTITION job DEFAULT',
+		'ALTER INDEX pi ATTACH PARTITION job_run_details_slot_uniq',
+		'ALTER TABLE p DETACH PARTITION job_run_details')
+	{
+		my ($out, $err, $secs) = run_in($da, "BEGIN;\n$sql;\nROLLBACK;");
+		my $st = sqlstate($err);
+		ok($st eq '42501' && $secs < 0.5, sprintf('5: refused at once (%.3f s), search_path = cron, public: %s', $secs, $sql))
+		  or diag("got $st after " . sprintf('%.2f s', $secs) . ": $err");
+	}
+	run_in($da, 'RESET search_path');
+	is(q1($node, q{SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+		WHERE a.usename = 'dora' AND NOT l.granted}), '0', '5: none of dora\'s sessions waits for a lock');
+	is(q1($node, q{SELECT count(*) FROM pg_inherits WHERE inhrelid IN (SELECT oid FROM pg_class
+		WHERE relnamespace = 'cron'::regnamespace) OR inhparent IN (SELECT oid FROM pg_class
+		WHERE relnamespace = 'cron'::regnamespace)}), '0', '5: no cron relation is attached to anything');
+	# bob's job ran on time throughout (and for a moment after the attacks,
+	# dora's locks still held)
+	my $t5b = time();
+	ok(wait_for($node, "SELECT count(*) > 0 FROM cron.job_run_details WHERE jobid = $b_sql
+		AND scheduled_for >= to_timestamp(" . (ceil($t5) + 2) . ") AND status = 'succeeded'", 10),
+		'5: bob\'s job ran again after the attacks');
+	$dh->query_safe('ROLLBACK');
+	eval { $dh->quit; };
+	eval { $da->quit; };
+	my ($a0, $a1) = (ceil($t5), floor(time()) - 1);
+	ok(wait_for($node, qq{SELECT count(*) = 0 FROM cron.job_run_details WHERE jobid = $b_sql
+		AND scheduled_for <= to_timestamp($a1) AND status IN ('starting', 'running')}, 10), '5: ... outcomes recorded');
+	is(bad_slots($b_sql, $a0, $a1, 2), '', "5: every slot of bob's '1 seconds' job meanwhile succeeded, started < 2 s late");
+}
+
+# ---------------------------------------------------------------------
+# 6. no deadlock on a role's own tables in the cron database.  The guard
+#    resolves and locks LOCK's and some DDL's targets itself before the
+#    statement does; it must neither take a weaker lock first (a
+#    lock-upgrade deadlock between two sessions) nor lock in another
+#    order than PostgreSQL does.  deadlock_timeout is 200 ms here, so a
+#    deadlock shows within the bounded waits below.
+# ---------------------------------------------------------------------
+sub as_dora { return $node->safe_psql('postgres', $_[0], extra_params => [ '-U', 'dora' ]); }
+as_dora(q{
+CREATE TABLE d.t1 (x int);
+CREATE TABLE d.t2 (x int);
+CREATE TABLE d.tv (x int);
+CREATE VIEW d.v AS SELECT x FROM d.tv;
+CREATE TABLE d.tv2 (x int);
+CREATE VIEW d.v2 AS SELECT x FROM d.tv2;
+CREATE TABLE d.parent (x int) PARTITION BY LIST (x);
+CREATE TABLE d.t3 (x int);
+CREATE VIEW d.inner_v AS SELECT x FROM d.t3;
+CREATE VIEW d.outer1 AS SELECT x FROM d.inner_v;
+CREATE VIEW d.outer2 AS SELECT x FROM d.inner_v;
+CREATE TABLE d.pp (x int) PARTITION BY LIST (x);
+CREATE TABLE d.pp1 PARTITION OF d.pp FOR VALUES IN (1);
+CREATE TABLE d.pa (x int) PARTITION BY LIST (x);
+CREATE TABLE d.pa_new (x int);
+CREATE TABLE d.fkp (x int PRIMARY KEY);
+CREATE TABLE d.fkc (x int);
+});
+
+# the 'got' and 'end' instants a script printed
+sub got_end
+{
+	my ($h) = @_;
+	my ($g) = $h->{out} =~ /^got (\S+)$/m;
+	my ($e) = $h->{out} =~ /^end (\S+)$/m;
+	return ($g, $e);
+}
+
+# a. two sessions take the same lock at the same moment (released
+#    together from an advisory lock), in transactions that hold it 0.15 s
+{
+	my @cases = (
+		[ 'SHARE ROW EXCLUSIVE on her table', sub { 'LOCK TABLE d.t1 IN SHARE ROW EXCLUSIVE MODE' } ],
+		[ 'ACCESS EXCLUSIVE on her table', sub { 'LOCK TABLE d.t2 IN ACCESS EXCLUSIVE MODE' } ],
+		[ 'EXCLUSIVE on her view over her table', sub { 'LOCK TABLE d.v IN EXCLUSIVE MODE' } ],
+		[ 'ACCESS EXCLUSIVE on her view over her table', sub { 'LOCK TABLE d.v2 IN ACCESS EXCLUSIVE MODE' } ],
+		[ 'CREATE TABLE ... PARTITION OF her table', sub { "CREATE TABLE d.part_$_[0]_$_[1] PARTITION OF d.parent FOR VALUES IN (" . ($_[0] * 10 + $_[1]) . ')' } ],
+	);
+	my %bad;
+	my $reps = 3;
+	my $barrier = $node->background_psql('postgres', on_error_stop => 1);
+	for my $rep (1 .. $reps)
+	{
+		$barrier->query_safe('SELECT pg_advisory_lock(4242)');
+		my @h;
+		for my $c (0 .. $#cases)
+		{
+			for my $i (1, 2)
+			{
+				my $stmt = $cases[$c][1]->($rep, $i);
+				push @h, [ $c, start_script('dora', qq{SELECT pg_advisory_lock_shared(4242);
+SELECT pg_advisory_unlock_shared(4242);
+SET lock_timeout = '4s';
+BEGIN;
+$stmt;
+SELECT 'got ' || extract(epoch FROM clock_timestamp());
+SELECT pg_sleep(0.15);
+SELECT 'end ' || extract(epoch FROM clock_timestamp());
+COMMIT;}) ];
+			}
+		}
+		my $n = 2 * @cases;
+		ok(wait_for($node, "SELECT count(*) = $n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", 15),
+			"6a: round $rep: the $n sessions wait at the start line");
+		$barrier->query_safe('SELECT pg_advisory_unlock(4242)');
+		wait_scripts(time() + 8, map { $_->[1] } @h);
+		for my $c (0 .. $#cases)
+		{
+			my ($x, $y) = map { $_->[1] } grep { $_->[0] == $c } @h;
+			my @problems;
+			for my $s ($x, $y)
+			{
+				my $r = script_result($s);
+				push @problems, $r . ($s->{err} =~ /ERROR:.*/ ? ": $&" : '') if $r !~ /^ok after/ || $s->{err} =~ /ERROR/;
+			}
+			my ($g1, $e1) = got_end($x);
+			my ($g2, $e2) = got_end($y);
+			if (!@problems)
+			{
+				if (!defined $g1 || !defined $e1 || !defined $g2 || !defined $e2)
+				{
+					push @problems, 'a session did not report its lock';
+				}
+				elsif (!($g2 >= $e1 || $g1 >= $e2))
+				{
+					push @problems, sprintf('both held the lock at once (%.3f-%.3f, %.3f-%.3f)', $g1, $e1, $g2, $e2);
+				}
+			}
+			push @{ $bad{$c} }, "round $rep: " . join('; ', @problems) if @problems;
+		}
+	}
+	$barrier->quit;
+	for my $c (0 .. $#cases)
+	{
+		is(join("\n", @{ $bad{$c} // [] }), '',
+			"6a: $cases[$c][0], two sessions at once ($reps rounds): one waits for the other's commit, no deadlock");
+	}
+	is(q1($node, q{SELECT count(*) FROM pg_inherits WHERE inhparent = 'd.parent'::regclass}), 2 * $reps,
+		"6a: all the partitions were created");
+}
+
+# b. the session that waits holds no weaker lock meanwhile: the one that
+#    holds the lock can go on to ACCESS EXCLUSIVE (no lock-upgrade deadlock)
+for my $c ([ 'd.t1', 'SHARE ROW EXCLUSIVE', 'd.t1' ], [ 'd.t1', 'EXCLUSIVE', 'd.t1' ],
+	[ 'd.v', 'EXCLUSIVE', 'd.tv' ], [ 'd.v', 'SHARE UPDATE EXCLUSIVE', 'd.tv' ])
+{
+	my ($rel, $mode, $base) = @$c;
+	my $hs = session('dora');
+	my ($o1, $e1) = run_in($hs, "BEGIN;\nLOCK TABLE $rel IN $mode MODE;");
+	is($e1, '', "6b: LOCK $rel IN $mode MODE");
+	my $hs_pid = $hs->query_safe('SELECT pg_backend_pid()');
+	my $w = start_script('dora', "SET lock_timeout = '4s';\nBEGIN;\nLOCK TABLE $rel IN $mode MODE;\nSELECT 'got';\nCOMMIT;");
+	ok(wait_for($node, qq{SELECT count(*) = 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+		WHERE a.usename = 'dora' AND l.pid <> $hs_pid AND NOT l.granted}, 5),
+		"6b: a second session's LOCK $rel IN $mode MODE waits");
+	is(q1($node, qq{SELECT coalesce(string_agg(l.relation::regclass || ':' || l.mode, ' '), '') FROM pg_locks l
+		JOIN pg_stat_activity a USING (pid) WHERE a.usename = 'dora' AND l.pid <> $hs_pid AND l.granted
+		AND l.relation IN ('$rel'::regclass, '$base'::regclass)}), '',
+		"6b: ... holding no lock on $rel or $base meanwhile");
+	my ($o2, $e2, $secs) = run_in($hs, "LOCK TABLE $rel IN ACCESS EXCLUSIVE MODE;\nLOCK TABLE $base IN ACCESS EXCLUSIVE MODE;");
+	ok($e2 eq '' && $secs < 0.5, sprintf("6b: the first session then takes ACCESS EXCLUSIVE on $rel and $base at once (%.3f s)", $secs))
+	  or diag('got ' . sqlstate($e2) . ": $e2");
+	run_in($hs, 'COMMIT');
+	wait_scripts(time() + 5, $w);
+	ok(script_result($w) =~ /^ok after/ && $w->{out} =~ /got/ && $w->{err} !~ /ERROR/,
+		"6b: the second session gets its lock after the first commits")
+	  or diag(script_result($w) . " $w->{err}");
+	eval { $hs->quit; };
+}
+
+# c. views of views: two sessions LOCK two views of hers over the same
+#    inner view IN ACCESS EXCLUSIVE MODE while a third holds the inner
+#    one; when it commits, one gets the locks and the other waits for it,
+#    as in PostgreSQL without cronext (a superuser's LOCK, which the guard
+#    leaves alone, behaves so): no deadlock
+{
+	my $s0 = session('dora');
+	$s0->query_safe('BEGIN');
+	$s0->query_safe('LOCK TABLE d.inner_v IN ACCESS EXCLUSIVE MODE');
+	my @w = map { start_script('dora', qq{SET lock_timeout = '4s';
+BEGIN;
+LOCK TABLE d.outer$_ IN ACCESS EXCLUSIVE MODE;
+SELECT 'got ' || extract(epoch FROM clock_timestamp());
+SELECT pg_sleep(0.3);
+SELECT 'end ' || extract(epoch FROM clock_timestamp());
+COMMIT;}) } (1, 2);
+	ok(wait_for($node, q{SELECT count(*) = 2 FROM pg_locks WHERE relation = 'd.inner_v'::regclass AND NOT granted}, 5),
+		'6c: both LOCKs of her outer views wait for the inner view');
+	$s0->query_safe('COMMIT');
+	eval { $s0->quit; };
+	wait_scripts(time() + 5, @w);
+	my @r = map { script_result($_) . ($_->{err} =~ /ERROR:.*/ ? ": $&" : '') } @w;
+	ok(!grep({ !/^ok after/ } @r) && !grep({ $_->{err} =~ /ERROR/ } @w),
+		'6c: LOCK d.outer1 / d.outer2 IN ACCESS EXCLUSIVE MODE (views over one inner view): both succeed, no deadlock')
+	  or diag(join("\n", @r));
+}
+
+# d. lock order: the guard must not lock the named partition or the
+#    referenced table before the statement's own table, as PostgreSQL
+#    does; otherwise a transaction that reads the two tables in that order
+#    deadlocks with the statement (it does not without cronext)
+for my $c (
+	[ 'DETACH PARTITION', 'SELECT count(*) FROM ONLY d.pp', 'ALTER TABLE d.pp DETACH PARTITION d.pp1', 'd.pp', 'SELECT count(*) FROM d.pp1' ],
+	[ 'ATTACH PARTITION', 'LOCK TABLE d.pa IN SHARE MODE', 'ALTER TABLE d.pa ATTACH PARTITION d.pa_new FOR VALUES IN (1)', 'd.pa', 'SELECT count(*) FROM d.pa_new' ],
+	[ 'ADD FOREIGN KEY', 'LOCK TABLE d.fkc IN SHARE MODE', 'ALTER TABLE d.fkc ADD FOREIGN KEY (x) REFERENCES d.fkp', 'd.fkc', 'INSERT INTO d.fkp VALUES (1)' ])
+{
+	my ($what, $first, $stmt, $waits_on, $then) = @$c;
+	my $s2 = session('dora');
+	my ($o, $e) = run_in($s2, "BEGIN;\n$first;");
+	is($e, '', "6d: $what: a transaction of hers: $first");
+	my $w = start_script('dora', "SET lock_timeout = '4s';\n$stmt;\nSELECT 'done';");
+	ok(wait_for($node, "SELECT count(*) = 1 FROM pg_locks WHERE relation = '$waits_on'::regclass AND NOT granted", 5),
+		"6d: $what: '$stmt' waits for $waits_on");
+	my ($o2, $e2, $secs) = run_in($s2, $then);
+	ok($e2 eq '' && $secs < 0.5, sprintf("6d: $what: the transaction goes on at once: $then (%.3f s)", $secs))
+	  or diag('got ' . sqlstate($e2) . ": $e2");
+	run_in($s2, 'COMMIT');
+	wait_scripts(time() + 5, $w);
+	ok(script_result($w) =~ /^ok after/ && $w->{out} =~ /done/ && $w->{err} !~ /ERROR/,
+		"6d: $what: then '$stmt' succeeds (no deadlock)")
+	  or diag(script_result($w) . ' ' . ($w->{err} =~ /ERROR:.*/ ? $& : ''));
+	eval { $s2->quit; };
+}
+is(q1($node, q{SELECT count(*) FROM pg_stat_activity WHERE usename = 'dora' AND state <> 'idle'}), '0',
+	'6: none of her sessions is left waiting');
+
 check_server('at the end');
 
 note(sprintf('run time %.1f s', time() - $t_file));
