@@ -32,8 +32,11 @@
 
 #include "access/relation.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
+#include "commands/defrem.h"
 #include "catalog/pg_class.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
@@ -74,8 +77,9 @@ refuse_lock(Oid relid, int mode)
 static bool
 may_lock(Oid relid, Oid role, LOCKMODE mode)
 {
-	/* SELECT for ACCESS SHARE, else UPDATE, DELETE or TRUNCATE */
+	/* SELECT for ACCESS SHARE; INSERT too for ROW EXCLUSIVE; else UPDATE, DELETE or TRUNCATE */
 	AclMode		needed = mode == AccessShareLock ? ACL_SELECT :
+		mode == RowExclusiveLock ? (ACL_INSERT | ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE) :
 		(ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE);
 
 	return pg_class_aclmask(relid, role, needed, ACLMASK_ANY) != 0;
@@ -93,9 +97,39 @@ typedef struct ViewLock
 {
 	Oid			cron_nsp;
 	LOCKMODE	mode;
-	Oid			owner;			/* the owner of the view being followed */
+	bool		nowait;
+	Oid			owner;			/* whose rights the view's relations need */
 	List	   *ancestors;		/* views being followed (and their OLD/NEW) */
 } ViewLock;
+
+/* lock one relation as LOCK would: waiting, or failing at once with NOWAIT */
+static void
+lock_oid(Oid relid, LOCKMODE mode, bool nowait)
+{
+	if (!nowait)
+		LockRelationOid(relid, mode);
+	else if (!ConditionalLockRelationOid(relid, mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("could not obtain lock on relation \"%s\"", get_rel_name(relid))));
+}
+
+/* and, as LOCK does for a table named without ONLY, its children */
+static void
+lock_children(Oid relid, ViewLock *vl)
+{
+	ListCell   *lc;
+
+	foreach(lc, find_inheritance_children(relid, NoLock))
+	{
+		Oid			child = lfirst_oid(lc);
+
+		if (get_rel_namespace(child) == vl->cron_nsp)
+			refuse_lock(child, vl->mode);
+		lock_oid(child, vl->mode, vl->nowait);
+		lock_children(child, vl);
+	}
+}
 
 static void lock_view(Oid viewid, ViewLock *vl);
 
@@ -126,8 +160,9 @@ view_walker(Node *node, ViewLock *vl)
 				relkind != RELKIND_VIEW)
 				continue;
 			if (!may_lock(relid, vl->owner, vl->mode))
-				continue;		/* LOCK itself refuses it */
-			LockRelationOid(relid, vl->mode);
+				aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(relkind),
+							   get_rel_name(relid));
+			lock_oid(relid, vl->mode, vl->nowait);
 			if (relkind == RELKIND_VIEW)
 			{
 				Oid			owner = vl->owner;
@@ -135,6 +170,8 @@ view_walker(Node *node, ViewLock *vl)
 				lock_view(relid, vl);
 				vl->owner = owner;
 			}
+			else if (rte->inh)
+				lock_children(relid, vl);
 		}
 		return query_tree_walker(query, view_walker, vl, QTW_IGNORE_JOINALIASES);
 	}
@@ -147,7 +184,8 @@ lock_view(Oid viewid, ViewLock *vl)
 {
 	Relation	view = relation_open(viewid, NoLock);
 
-	vl->owner = view->rd_rel->relowner;
+	/* a security_invoker view's relations are checked as the current user */
+	vl->owner = RelationHasSecurityInvoker(view) ? GetUserId() : view->rd_rel->relowner;
 	vl->ancestors = lappend_oid(vl->ancestors, viewid);
 	(void) view_walker((Node *) get_view_query(view), vl);
 	vl->ancestors = list_delete_last(vl->ancestors);
@@ -190,6 +228,7 @@ static void
 prewalk_relation(Oid relid, PreWalk *pw)
 {
 	Relation	rel;
+	Query	   *query;
 
 	CHECK_FOR_INTERRUPTS();
 	if (OidIsValid(pw->found) || list_member_oid(pw->visited, relid))
@@ -205,9 +244,15 @@ prewalk_relation(Oid relid, PreWalk *pw)
 	rel = RelationIdGetRelation(relid);
 	if (!RelationIsValid(rel))
 		return;
-	if (rel->rd_rules != NULL)
-		(void) prewalk_walker((Node *) get_view_query(rel), pw);
+	/*
+	 * Copied before anything else reads the catalogs: the view is not
+	 * locked, so an invalidation processed during the walk could free the
+	 * relcache's copy of its rules.
+	 */
+	query = rel->rd_rules != NULL ? copyObject(get_view_query(rel)) : NULL;
 	RelationClose(rel);
+	if (query)
+		(void) prewalk_walker((Node *) query, pw);
 }
 
 /*
@@ -250,31 +295,56 @@ lock_target_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
  * order, a cron relation refused before any lock on it is requested, and a
  * view followed to everything LOCK would lock through it.
  */
-static void
+static LockStmt *
 check_lock_stmt(LockStmt *stmt)
 {
 	ViewLock	vl;
 	ListCell   *lc;
+	LockStmt   *locked;
 
 	if (stmt->mode <= AccessShareLock || superuser())
-		return;
+		return stmt;
 	vl.cron_nsp = get_namespace_oid("cron", true);
 	if (!OidIsValid(vl.cron_nsp))
-		return;
+		return stmt;
 	vl.mode = stmt->mode;
+	vl.nowait = stmt->nowait;
+	locked = copyObject(stmt);
+	locked->relations = NIL;
 	foreach(lc, stmt->relations)
 	{
 		RangeVar   *rv = lfirst_node(RangeVar, lc);
+		RangeVar   *qualified;
 		Oid			relid;
 
 		relid = RangeVarGetRelidExtended(rv, stmt->mode,
 										 RVR_MISSING_OK | (stmt->nowait ? RVR_NOWAIT : 0),
 										 lock_target_callback, stmt);
-		if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_VIEW)
+		if (!OidIsValid(relid))
+		{
+			locked->relations = lappend(locked->relations, rv);	/* LOCK reports it */
 			continue;
-		vl.ancestors = NIL;
-		lock_view(relid, &vl);
+		}
+		if (get_rel_relkind(relid) == RELKIND_VIEW)
+		{
+			vl.ancestors = NIL;
+			lock_view(relid, &vl);
+		}
+		else if (rv->inh)
+			lock_children(relid, &vl);
+
+		/*
+		 * LOCK looks the name up again: hand it the relation just locked,
+		 * by a qualified name that nothing can make mean another relation
+		 * while the lock is held (a relation of the same name created
+		 * earlier in the search path meanwhile, say).
+		 */
+		qualified = makeRangeVar(get_namespace_name(get_rel_namespace(relid)),
+								 get_rel_name(relid), rv->location);
+		qualified->inh = rv->inh;
+		locked->relations = lappend(locked->relations, qualified);
 	}
+	return locked;
 }
 
 /*
@@ -353,6 +423,29 @@ check_ddl(Node *stmt)
 		case T_RuleStmt:
 			check_owner(((RuleStmt *) stmt)->relation, "create a rule on");
 			break;
+		case T_AlterObjectDependsStmt:
+			check_owner(((AlterObjectDependsStmt *) stmt)->relation,
+						"change the dependencies of");
+			break;
+		case T_VacuumStmt:
+			{
+				VacuumStmt *vs = (VacuumStmt *) stmt;
+				bool		full = false;
+
+				foreach(lc, vs->options)
+				{
+					DefElem    *opt = lfirst_node(DefElem, lc);
+
+					if (strcmp(opt->defname, "full") == 0)
+						full = defGetBoolean(opt);
+				}
+				if (!full)
+					break;
+				foreach(lc, vs->rels)
+					check_owner(lfirst_node(VacuumRelation, lc)->relation, "VACUUM FULL");
+			}
+			break;
+		case T_CreateForeignTableStmt:
 		case T_CreateStmt:
 			{
 				CreateStmt *cs = (CreateStmt *) stmt;
@@ -391,7 +484,16 @@ cron_process_utility(PlannedStmt *pstmt, const char *queryString,
 					 DestReceiver *dest, QueryCompletion *qc)
 {
 	if (IsA(pstmt->utilityStmt, LockStmt))
-		check_lock_stmt((LockStmt *) pstmt->utilityStmt);
+	{
+		LockStmt   *locked = check_lock_stmt((LockStmt *) pstmt->utilityStmt);
+
+		if (locked != (LockStmt *) pstmt->utilityStmt)
+		{
+			pstmt = copyObject(pstmt);
+			pstmt->utilityStmt = (Node *) locked;
+			readOnlyTree = false;
+		}
+	}
 	else
 		check_ddl(pstmt->utilityStmt);
 

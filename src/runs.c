@@ -41,6 +41,7 @@
 #define HARD_STOP_GRACE_MS	2000
 
 static void collect_http_reports(void);
+static void note_unlaunched(CronRun *run);
 static void enforce_timeouts(void);
 
 static List *runs = NIL;		/* CronRun *, in run_cxt */
@@ -143,6 +144,16 @@ runs_claims_rolled_back(void)
 		CronRun    *run = lfirst(lc);
 		CronJob    *job;
 
+		/* picked to start, but the pass failed before it did: it waits again */
+		if (run->picked)
+		{
+			note_unlaunched(run);
+			if (run->command)
+			{
+				pfree(run->command);
+				run->command = NULL;
+			}
+		}
 		if (!run->uncommitted)
 			continue;
 		job = job_cache_lookup(run->jobid);
@@ -887,6 +898,7 @@ launch_one(CronRun *run)
 		ereport(WARNING,
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT ": %s",
 						run->jobid, run->runid, run->launch_error)));
+		launch_blocked = true;	/* the next pass, soon, records its failure */
 		ok = false;
 	}
 	PG_END_TRY();

@@ -156,6 +156,9 @@ catchup_name(CronCatchup c)
  * A job changed or paused while slots of it were queued: they no longer
  * count, and are recorded as skipped.
  */
+/* queued slots recorded one row each when dropped; more get one row in all */
+#define MAX_SKIPPED_ROWS	1000
+
 /* a queued slot overtaken while it waited for a place to run */
 #define WAITED_FOR_PLACE \
 	"skipped: a later slot came due while this one waited for a free place to run (cron.max_running_jobs or cron.max_running_jobs_per_role)"
@@ -175,9 +178,12 @@ skip_queued(CronJob *job, const char *why)
 	 * gets its row, as a slot that ran would.  Otherwise one row says which
 	 * slots were dropped.
 	 */
-	for (slot = first; i < n && job_cache_slot_after(job, slot, &slot) && slot <= last; i++)
-		;
-	if (n > 0 && i == n && slot == last)
+	slot = first;
+	/* a row each, up to a point: beyond, one row for all keeps the pass short */
+	if (n <= MAX_SKIPPED_ROWS)
+		for (; i < n && job_cache_slot_after(job, slot, &slot) && slot <= last; i++)
+			;
+	if (n > 0 && n <= MAX_SKIPPED_ROWS && i == n && slot == last)
 	{
 		slot = first;
 		for (i = 0; i < n; i++)
@@ -191,8 +197,8 @@ skip_queued(CronJob *job, const char *why)
 		(void) runs_record_skipped(job, last, false, why);
 	else if (n > 1)
 		(void) runs_record_skipped(job, last, false,
-								   psprintf("skipped: " INT64_FORMAT " slots from %s to %s: the job was changed or paused before they could start",
-											n, pstrdup(timestamptz_to_str(first)),
+								   psprintf("%s (" INT64_FORMAT " slots from %s to %s)",
+											why, n, pstrdup(timestamptz_to_str(first)),
 											pstrdup(timestamptz_to_str(last))));
 }
 
