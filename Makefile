@@ -5,6 +5,7 @@
 MODULE_big = cronext
 OBJS = \
 	src/cronext.o \
+	src/decide.o \
 	src/exec_command.o \
 	src/fair_share.o \
 	src/http_check.o \
@@ -18,6 +19,7 @@ OBJS = \
 	src/lock_timeout.o \
 	src/manual_runs.o \
 	src/next_run.o \
+	src/run_launch.o \
 	src/runs.o \
 	src/schedule.o \
 	src/schedule_pg.o \

@@ -237,6 +237,18 @@ prepare(const char *sql, int nargs, Oid *argtypes)
 	return plan;
 }
 
+/* ids as a bigint[] Datum, for the plans that take = ANY ($1) */
+static Datum
+int8_array(const int64 *ids, int n)
+{
+	Datum	   *elems = palloc(Max(n, 1) * sizeof(Datum));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(ids[i]);
+	return PointerGetDatum(construct_array(elems, n, INT8OID, 8,
+										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
 /*
  * The commands of the given runs, from their ledger rows, into commands[]
  * (same order as runids; NULL where none), allocated in cxt.
@@ -244,13 +256,9 @@ prepare(const char *sql, int nargs, Oid *argtypes)
 void
 ledger_run_commands(const int64 *runids, int n, MemoryContext cxt, char **commands)
 {
-	Datum	   *elems = palloc(n * sizeof(Datum));
 	Datum		values[1];
 
-	for (int i = 0; i < n; i++)
-		elems[i] = Int64GetDatum(runids[i]);
-	values[0] = PointerGetDatum(construct_array(elems, n, INT8OID, 8,
-												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[0] = int8_array(runids, n);
 	run_plan(run_commands_plan, values, NULL, SPI_OK_SELECT, "reading run commands");
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -339,14 +347,9 @@ ledger_load_jobs(bool with_last_slots, MemoryContext cxt)
 List *
 ledger_load_some_jobs(const int64 *ids, int nids, MemoryContext cxt)
 {
-	Datum	   *elems = palloc(nids * sizeof(Datum));
 	Datum		values[1];
-	int			i;
 
-	for (i = 0; i < nids; i++)
-		elems[i] = Int64GetDatum(ids[i]);
-	values[0] = PointerGetDatum(construct_array(elems, nids, INT8OID, 8,
-												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[0] = int8_array(ids, nids);
 	return rows_to_jobs(SPI_execute_plan(load_some_jobs_plan, values, NULL,
 										 true, 0), cxt);
 }
@@ -521,18 +524,13 @@ deactivate_step(void *arg)
 int
 ledger_deactivate_jobs(int64 *jobids, char **schedules, int n)
 {
-	Datum	   *ids = palloc(n * sizeof(Datum));
 	Datum	   *texts = palloc(n * sizeof(Datum));
 	Datum		values[2];
 	DeactivateStep ds;
 
 	for (int i = 0; i < n; i++)
-	{
-		ids[i] = Int64GetDatum(jobids[i]);
 		texts[i] = CStringGetTextDatum(schedules[i]);
-	}
-	values[0] = PointerGetDatum(construct_array(ids, n, INT8OID, 8,
-												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[0] = int8_array(jobids, n);
 	values[1] = PointerGetDatum(construct_array(texts, n, TEXTOID, -1,
 												false, TYPALIGN_INT));
 	ds.values = values;
@@ -580,13 +578,9 @@ ledger_retrying(int64 runid, int next_attempt, const char *message)
 void
 ledger_notify_failed(const int64 *runids, int n)
 {
-	Datum	   *elems = palloc(n * sizeof(Datum));
 	Datum		values[1];
 
-	for (int i = 0; i < n; i++)
-		elems[i] = Int64GetDatum(runids[i]);
-	values[0] = PointerGetDatum(construct_array(elems, n, INT8OID, 8,
-												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[0] = int8_array(runids, n);
 	run_plan(notify_failed_plan, values, NULL, SPI_OK_SELECT, "notifying failures");
 }
 

@@ -12,6 +12,7 @@
 
 #include "datatype/timestamp.h"
 #include "postmaster/bgworker.h"
+#include "nodes/pg_list.h"
 #include "storage/dsm.h"
 
 #include "run_request.h"
@@ -62,9 +63,16 @@ typedef struct CronWorker
 
 /* runs.c */
 extern MemoryContext run_cxt;
+extern List *cron_runs;			/* CronRun *, claimed and not finished */
+extern bool cron_launch_blocked;	/* a launch must be tried again soon */
+extern bool cron_run_launched(const CronRun *run);
 extern void finish_run(CronRun *run, bool succeeded, const char *message,
 					   TimestampTz start_time, TimestampTz end_time);
 extern bool retry_run(CronRun *run, const char *message, int min_delay_ms);
+
+extern int	cron_run_sql_cap(const CronRun *run);
+extern int	cron_run_http_cap(const CronRun *run);
+extern void cron_note_unlaunched(CronRun *run);
 
 /* worker_pool.c */
 extern char *pool_run_problem(const CronRun *run);

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * runs.c
- *	  The scheduler's claimed runs: claiming a slot, handing the run to a
- *	  job worker (worker_pool.c) or to the HTTP worker (http_dispatch.c),
- *	  retries, timeouts, cancels, and the outcome written to the ledger.
+ *	  The scheduler's claimed runs: claiming a slot, the shares of roles,
+ *	  retries, timeouts, cancels, the outcome written to the ledger, and
+ *	  what a pass that rolled back leaves to do.  Starting them is
+ *	  run_launch.c's.
  *
  * scheduler.c decides which slots are due; this file carries each claimed
  * run from its claim to its outcome.  All of it runs in the scheduler
@@ -41,10 +42,9 @@
 #define HARD_STOP_GRACE_MS	2000
 
 static void collect_http_reports(void);
-static void note_unlaunched(CronRun *run);
 static void enforce_timeouts(void);
 
-static List *runs = NIL;		/* CronRun *, in run_cxt */
+List	   *cron_runs = NIL;	/* CronRun *, in run_cxt */
 MemoryContext run_cxt;
 
 /* a growing array of ids, in run_cxt */
@@ -111,7 +111,7 @@ runs_claims_committed(void)
 {
 	ListCell   *lc;
 
-	foreach(lc, runs)
+	foreach(lc, cron_runs)
 		((CronRun *) lfirst(lc))->uncommitted = false;
 	finished.n = 0;
 	if (lost_written)
@@ -139,7 +139,7 @@ runs_claims_rolled_back(void)
 {
 	ListCell   *lc;
 
-	foreach(lc, runs)
+	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
 		CronJob    *job;
@@ -147,7 +147,7 @@ runs_claims_rolled_back(void)
 		/* picked to start, but the pass failed before it did: it waits again */
 		if (run->picked)
 		{
-			note_unlaunched(run);
+			cron_note_unlaunched(run);
 			if (run->command)
 			{
 				pfree(run->command);
@@ -159,7 +159,7 @@ runs_claims_rolled_back(void)
 		job = job_cache_lookup(run->jobid);
 		if (job)
 			job->waiting--;
-		runs = foreach_delete_current(runs, lc);
+		cron_runs = foreach_delete_current(cron_runs, lc);
 		free_run(run);
 	}
 	for (int i = 0; i < finished.n; i++)
@@ -199,7 +199,7 @@ runs_take_failed(const int64 **runids)
 	failed.n = 0;
 	return n;
 }
-static bool launch_blocked = false;
+bool		cron_launch_blocked = false;
 
 void
 runs_init(void)
@@ -248,16 +248,30 @@ runs_http_cap(bool superuser)
 	return cronext_http_max_connections_per_role;
 }
 
-static int
-run_sql_cap(const CronRun *run)
+int
+cron_run_sql_cap(const CronRun *run)
 {
 	return runs_sql_cap(run->superuser);
 }
 
-static int
-run_http_cap(const CronRun *run)
+int
+cron_run_http_cap(const CronRun *run)
 {
 	return runs_http_cap(run->superuser);
+}
+
+/* a picked run could not be handed to a worker: it waits again */
+void
+cron_note_unlaunched(CronRun *run)
+{
+	CronJob    *job = job_cache_lookup(run->jobid);
+
+	run->picked = false;
+	if (job)
+	{
+		job->running--;
+		job->waiting++;
+	}
 }
 
 /*
@@ -275,12 +289,12 @@ runs_count_sql_places(void)
 	CronTurns  *turns = cron_turns_create();
 	ListCell   *lc;
 
-	foreach(lc, runs)
+	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
 
 		if (!run->http)
-			cron_turns_note_in_use(turns, run->username, run_sql_cap(run));
+			cron_turns_note_in_use(turns, run->username, cron_run_sql_cap(run));
 	}
 	return cron_turns_places(turns);
 }
@@ -292,7 +306,7 @@ runs_count_http_of(const char *username)
 	ListCell   *lc;
 	int			n = 0;
 
-	foreach(lc, runs)
+	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
 
@@ -309,7 +323,7 @@ runs_count_sql_of(const char *username)
 	ListCell   *lc;
 	int			n = 0;
 
-	foreach(lc, runs)
+	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
 
@@ -412,15 +426,15 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	}
 
 	old = MemoryContextSwitchTo(run_cxt);
-	runs = lappend(runs, run);
+	cron_runs = lappend(cron_runs, run);
 	MemoryContextSwitchTo(old);
 	job->waiting++;
 	return runid;
 }
 
 /* is the run with a worker or in the HTTP queue (counted as running)? */
-static inline bool
-run_launched(const CronRun *run)
+bool
+cron_run_launched(const CronRun *run)
 {
 	return run->worker != NULL || run->http_slot >= 0 || run->picked;
 }
@@ -442,14 +456,14 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 		ledger_forget_history(run->jobid, run->runid);
 	if (job)
 	{
-		if (run_launched(run))
+		if (cron_run_launched(run))
 			job->running--;
 		else
 			job->waiting--;
 	}
 	if (run->worker)
 		run->worker->run = NULL;
-	runs = list_delete_ptr(runs, run);
+	cron_runs = list_delete_ptr(cron_runs, run);
 	free_run(run);
 }
 
@@ -516,11 +530,11 @@ runs_collect_reports(void)
 	List	   *unstarted = NIL;
 
 	/* runs whose start failed with an error (launch_one) fail now */
-	foreach(lc, runs)
+	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
 
-		if (run->launch_error && !run_launched(run))
+		if (run->launch_error && !cron_run_launched(run))
 			unstarted = lappend(unstarted, run);
 	}
 	foreach(lc, unstarted)
@@ -551,7 +565,7 @@ collect_http_reports(void)
 	List	   *posted = NIL;
 	ListCell   *lc;
 
-	foreach(lc, runs)
+	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
 
@@ -614,7 +628,7 @@ enforce_timeouts(void)
 	TimestampTz now = GetCurrentTimestamp();
 	ListCell   *lc;
 
-	foreach(lc, runs)
+	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
 		TimestampTz at = hard_stop_at(run);
@@ -650,7 +664,7 @@ runs_serve_cancels(void)
 	{
 		ListCell   *lc;
 
-		foreach(lc, runs)
+		foreach(lc, cron_runs)
 		{
 			CronRun    *run = lfirst(lc);
 
@@ -674,268 +688,6 @@ runs_serve_cancels(void)
 			break;
 		}
 	}
-}
-
-/* may this claimed run be launched now? */
-static bool
-run_may_launch(const CronRun *run, TimestampTz now)
-{
-	CronJob    *job;
-
-	if (run_launched(run) || run->not_before > now)
-		return false;			/* launched, or a retry not due yet */
-	job = job_cache_lookup(run->jobid);
-	/* a queued manual run waits its turn */
-	return !(job && job->overlap != OVERLAP_ALLOW && job->running > 0);
-}
-
-/* a picked run could not be handed to a worker: it waits again */
-static void
-note_unlaunched(CronRun *run)
-{
-	CronJob    *job = job_cache_lookup(run->jobid);
-
-	run->picked = false;
-	if (job)
-	{
-		job->running--;
-		job->waiting++;
-	}
-}
-
-static void
-note_launched(CronRun *run)
-{
-	CronJob    *job = job_cache_lookup(run->jobid);
-
-	if (job)
-	{
-		job->waiting--;
-		job->running++;
-	}
-}
-
-static char last_http_role[NAMEDATALEN] = "";
-
-/* one turn of a role's HTTP run: post it to the HTTP worker's queue */
-static CronTurnResult
-post_turn(void *item, void *arg)
-{
-	CronRun    *run = item;
-
-	/* another run of the job may have been posted in this round */
-	if (!run_may_launch(run, *(TimestampTz *) arg))
-		return CRON_TURN_NEXT;
-
-	run->http_slot = http_post(run->runid, run->jobid, run->scheduled_for,
-							   run->attempt);
-	if (run->http_slot < 0)
-	{
-		/* every connection is busy: a finishing request wakes us */
-		launch_blocked = true;
-		return CRON_TURN_STOP;
-	}
-	note_launched(run);
-	return CRON_TURN_SERVED_LAST;
-}
-
-/*
- * Post the HTTP runs that may start to the HTTP worker's queue.  Its
- * connections (cron.http_max_connections) are shared round-robin across
- * roles (fair_share.c), with at most cron.http_max_connections_per_role
- * requests of one role in flight: a role whose endpoint hangs holds only
- * its own share, for at most cron.http_max_timeout.  A role at its cap is
- * woken by its own requests' ends.
- */
-static void
-launch_http_runs(TimestampTz now)
-{
-	CronTurns  *turns = cron_turns_create();
-	ListCell   *lc;
-
-	foreach(lc, runs)
-	{
-		CronRun    *run = lfirst(lc);
-
-		if (!run->http)
-			continue;
-		if (run->http_slot >= 0)
-			cron_turns_note_in_use(turns, run->username, run_http_cap(run));
-		else if (run_may_launch(run, now))
-			cron_turns_add(turns, run->username, run_http_cap(run), run, NULL);
-	}
-	(void) cron_turns_serve(turns, last_http_role, post_turn, &now);
-}
-
-static char last_sql_role[NAMEDATALEN] = "";
-
-/* what pick_turn counts and collects */
-typedef struct LaunchPick
-{
-	int			places_used;	/* SQL runs with a worker, and picked */
-	List	   *picked;
-	TimestampTz now;
-} LaunchPick;
-
-/*
- * One turn of a role's SQL run: pick it to be handed to a job worker.  A
- * picked run counts as running at once, so that a second waiting run of
- * the same job (two cron.run_job calls, a retry) is not picked with it
- * unless the job allows overlap.
- */
-static CronTurnResult
-pick_turn(void *item, void *arg)
-{
-	LaunchPick *pick = arg;
-	CronRun    *run = item;
-
-	if (pick->places_used >= cronext_max_running_jobs)
-		return CRON_TURN_STOP;
-	if (!run_may_launch(run, pick->now))
-		return CRON_TURN_NEXT;
-	pick->picked = lappend(pick->picked, run);
-	pick->places_used++;
-	note_launched(run);
-	run->picked = true;
-	return CRON_TURN_SERVED_LAST;
-}
-
-/*
- * Which waiting SQL runs start now (no I/O; the list is in the caller's
- * context).  Scheduled slots were claimed within the limits already
- * (scheduler.c), but manual runs (cron.run_job) are claimed at once, so
- * the limits hold here too: at most cron.max_running_jobs runs with a
- * worker, at most cron.max_running_jobs_per_role of one role, in turns
- * across roles.
- */
-List *
-runs_pick_sql_launches(void)
-{
-	CronTurns  *turns = cron_turns_create();
-	TimestampTz now = GetCurrentTimestamp();
-	LaunchPick	pick = {0, NIL, now};
-	ListCell   *lc;
-
-	foreach(lc, runs)
-	{
-		CronRun    *run = lfirst(lc);
-
-		if (run->http)
-			continue;
-		if (run_launched(run))
-		{
-			cron_turns_note_in_use(turns, run->username, run_sql_cap(run));
-			pick.places_used++;
-		}
-		else if (run_may_launch(run, now))
-			cron_turns_add(turns, run->username, run_sql_cap(run), run, NULL);
-	}
-	(void) cron_turns_serve(turns, last_sql_role, pick_turn, &pick);
-	return pick.picked;
-}
-
-/*
- * Read the commands of the runs about to start from their ledger rows (in
- * a transaction).  The scheduler holds a command only from here until it
- * is in the job worker's mailbox, so its memory does not grow with the
- * commands of runs that wait.  A run whose row lost its command fails.
- */
-void
-runs_fetch_commands(List **starting)
-{
-	int64	   *ids;
-	char	  **commands;
-	int			n = 0;
-	ListCell   *lc;
-
-	if (*starting == NIL)
-		return;
-	ids = palloc(list_length(*starting) * sizeof(int64));
-	commands = palloc0(list_length(*starting) * sizeof(char *));
-	foreach(lc, *starting)
-		ids[n++] = ((CronRun *) lfirst(lc))->runid;
-	ledger_run_commands(ids, n, run_cxt, commands);
-	n = 0;
-	foreach(lc, *starting)
-	{
-		CronRun    *run = lfirst(lc);
-
-		run->command = commands[n++];
-		if (run->command == NULL)
-		{
-			finish_run(run, false, "the run's command could not be read from its ledger row", 0,
-					   GetCurrentTimestamp());
-			*starting = foreach_delete_current(*starting, lc);
-		}
-	}
-}
-
-/*
- * Hand one SQL run to a job worker; false if none could take it now.  An
- * error (no dynamic shared memory left for its mailbox, say) fails that
- * run alone, in the next pass, and the others go on.
- */
-static bool
-launch_one(CronRun *run)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	volatile bool ok = false;
-
-	PG_TRY();
-	{
-		ok = pool_launch(run);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(run_cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		run->launch_error = psprintf("the run could not be started: %s", edata->message);
-		FreeErrorData(edata);
-		MemoryContextSwitchTo(cxt);
-		ereport(WARNING,
-				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT ": %s",
-						run->jobid, run->runid, run->launch_error)));
-		launch_blocked = true;	/* the next pass, soon, records its failure */
-		ok = false;
-	}
-	PG_END_TRY();
-	return ok;
-}
-
-/*
- * Hand the runs to job workers (the SQL runs picked and given their
- * command) or to the HTTP worker, outside transactions.  SQL and HTTP runs
- * wait for their own resources: a full HTTP queue never holds up a SQL
- * run, nor the reverse.
- */
-void
-runs_launch_claimed(List *starting)
-{
-	ListCell   *lc;
-	bool		blocked = false;
-
-	launch_blocked = false;
-	foreach(lc, starting)
-	{
-		CronRun    *run = lfirst(lc);
-
-		if (!blocked && launch_one(run))
-			run->picked = false;	/* it has its worker now */
-		else
-		{
-			note_unlaunched(run);
-			/* no worker could be started: a run's end or the retry timer wakes us */
-			if (run->launch_error == NULL)
-				blocked = launch_blocked = true;
-		}
-		/* the mailbox has it now; a retry reads it again */
-		pfree(run->command);
-		run->command = NULL;
-	}
-	launch_http_runs(GetCurrentTimestamp());
 }
 
 /*
@@ -988,7 +740,7 @@ runs_next_deadline(TimestampTz *at)
 	bool		any = false;
 	ListCell   *lc;
 
-	if (launch_blocked)
+	if (cron_launch_blocked)
 	{
 		*at = GetCurrentTimestamp() + WORKER_RETRY_MS * 1000;
 		any = true;
@@ -998,13 +750,13 @@ runs_next_deadline(TimestampTz *at)
 		*at = GetCurrentTimestamp() + USECS_PER_SEC;
 		any = true;
 	}
-	foreach(lc, runs)
+	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
 
 		TimestampTz stop = hard_stop_at(run);
 
-		if (!run_launched(run) && run->not_before > 0 &&
+		if (!cron_run_launched(run) && run->not_before > 0 &&
 			(!any || run->not_before < *at))
 		{
 			*at = run->not_before;

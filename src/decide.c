@@ -1,0 +1,353 @@
+/*-------------------------------------------------------------------------
+ *
+ * decide.c
+ *	  The scheduler's decisions about due slots: which run, which are
+ *	  missed or skipped, and claiming the ones that may start, with the
+ *	  places of cron.max_running_jobs shared in turns across roles.
+ *
+ * Decisions for due slots:
+ *	- catch-up: slots older than the job's window (a few seconds for
+ *	  catchup = none) are missed; none and latest run only the newest due
+ *	  slot, all runs every one inside the window, in order.  Missed slots
+ *	  are recorded as one 'skipped' row, so they never vanish silently.
+ *	- overlap: queue waits for the running run (keeping only the newest
+ *	  waiting slot unless catchup = all), skip records a 'skipped' row,
+ *	  allow starts at once.
+ *	- a slot that waits for a place (cron.max_running_jobs, the role's
+ *	  share) and is overtaken is recorded as such, never as an overlap.
+ * These run inside the scheduler's pass transaction (scheduler.c); the
+ * claims are committed with it, before any run starts.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/timestamp.h"
+
+#include "cronext.h"
+#include "decide.h"
+#include "fair_share.h"
+#include "job_cache.h"
+#include "runs.h"
+
+/* a slot this late is still on time, whatever the catch-up policy */
+#define ON_TIME_GRACE		(5 * USECS_PER_SEC)
+
+/* missed slots counted one by one at most; beyond, the count is a floor */
+#define MAX_MISSED_COUNT	100000
+
+/* the scheduler's start: for catchup = none, what came due before it is missed */
+static TimestampTz scheduler_started_at = 0;
+
+static bool capacity_warned = false;
+static TimestampTz capacity_warned_at = 0;
+
+static const char *
+catchup_name(CronCatchup c)
+{
+	return c == CATCHUP_NONE ? "none" : c == CATCHUP_ALL ? "all" : "latest";
+}
+
+/*
+ * A job changed or paused while slots of it were queued: they no longer
+ * count, and are recorded as skipped.
+ */
+/* queued slots recorded one row each when dropped; more get one row in all */
+#define MAX_SKIPPED_ROWS	1000
+
+/* a queued slot overtaken while it waited for a place to run */
+#define WAITED_FOR_PLACE \
+	"skipped: a later slot came due while this one waited for a free place to run (cron.max_running_jobs or cron.max_running_jobs_per_role)"
+
+static void
+skip_queued(CronJob *job, const char *why)
+{
+	TimestampTz first;
+	TimestampTz last;
+	TimestampTz slot;
+	int64		n = job_pending_clear(job, &first, &last);
+	int64		i = 1;
+
+	/*
+	 * Paused, or changed in a way that leaves its slots where they were: the
+	 * queued slots are still the schedule's from first to last, and each
+	 * gets its row, as a slot that ran would.  Otherwise one row says which
+	 * slots were dropped.
+	 */
+	slot = first;
+	/* a row each, up to a point: beyond, one row for all keeps the pass short */
+	if (n <= MAX_SKIPPED_ROWS)
+		for (; i < n && job_cache_slot_after(job, slot, &slot) && slot <= last; i++)
+			;
+	if (n > 0 && n <= MAX_SKIPPED_ROWS && i == n && slot == last)
+	{
+		slot = first;
+		for (i = 0; i < n; i++)
+		{
+			(void) runs_record_skipped(job, slot, false, why);
+			if (i + 1 < n)
+				(void) job_cache_slot_after(job, slot, &slot);
+		}
+	}
+	else if (n == 1)
+		(void) runs_record_skipped(job, last, false, why);
+	else if (n > 1)
+		(void) runs_record_skipped(job, last, false,
+								   psprintf("%s (" INT64_FORMAT " slots from %s to %s)",
+											why, n, pstrdup(timestamptz_to_str(first)),
+											pstrdup(timestamptz_to_str(last))));
+}
+
+static void
+flush_stale(CronJob *job)
+{
+	skip_queued(job, "skipped: the job was changed or paused before this slot could start");
+}
+
+/*
+ * Decide the due slots of one job: which run, which are missed, and queue
+ * the ones to run (they are claimed when they may start).
+ */
+static void
+decide_due(CronJob *job, TimestampTz now)
+{
+	TimestampTz window;
+	TimestampTz horizon;
+	TimestampTz slot;
+	TimestampTz after = job->last_slot;
+	TimestampTz *due = NULL;
+	int			ndue = 0;
+	int			maxdue = 0;
+	int64		missed = 0;
+	TimestampTz first_missed = 0;
+	TimestampTz last_missed = 0;
+	int			i;
+
+	if (job->pending_stale)
+		flush_stale(job);
+
+	if (job->schedule.kind == CRON_KIND_REBOOT)
+		window = PG_INT64_MAX / 2;	/* once per start, however late */
+	else if (job->catchup == CATCHUP_NONE)
+		window = ON_TIME_GRACE;
+	else
+		window = Max(job->catchup_window, ON_TIME_GRACE);
+	horizon = now - window;
+
+	while (job_cache_slot_after(job, after, &slot) && slot <= now)
+	{
+		after = slot;
+
+		/*
+		 * A slot older than the window is missed; so is, for catchup =
+		 * none, any slot that came due before this scheduler started
+		 * (server down, standby), however recently.
+		 */
+		if (slot < horizon ||
+			(job->catchup == CATCHUP_NONE && slot < scheduler_started_at &&
+			 job->schedule.kind != CRON_KIND_REBOOT))
+		{
+			if (missed == 0)
+				first_missed = slot;
+			last_missed = slot;
+			if (++missed >= MAX_MISSED_COUNT)
+			{
+				/* jump to the window rather than counting further */
+				after = Max(after, horizon - 1);
+			}
+			continue;
+		}
+		if (ndue == maxdue)
+		{
+			maxdue = Max(8, maxdue * 2);
+			due = due ? repalloc(due, maxdue * sizeof(TimestampTz)) :
+				palloc(maxdue * sizeof(TimestampTz));
+		}
+		due[ndue++] = slot;
+	}
+	job->last_slot = after;
+
+	/* none and latest run only the newest due slot */
+	if (job->catchup != CATCHUP_ALL && ndue > 1)
+	{
+		if (missed == 0)
+			first_missed = due[0];
+		missed += ndue - 1;
+		last_missed = due[ndue - 2];
+		due[0] = due[ndue - 1];
+		ndue = 1;
+	}
+
+	if (missed > 0)
+	{
+		char	   *why;
+
+		why = psprintf("missed: %s" INT64_FORMAT " slot%s from %s to %s not run (catchup = %s)",
+					   missed >= MAX_MISSED_COUNT ? "at least " : "",
+					   missed, missed == 1 ? "" : "s",
+					   pstrdup(timestamptz_to_str(first_missed)),
+					   pstrdup(timestamptz_to_str(last_missed)),
+					   catchup_name(job->catchup));
+		(void) runs_record_skipped(job, last_missed, false, why);
+	}
+
+	for (i = 0; i < ndue; i++)
+	{
+		if (job->overlap == OVERLAP_SKIP &&
+			job->running + job->waiting > 0)
+		{
+			(void) runs_record_skipped(job, due[i], false,
+								  "skipped: the previous run was still going (overlap = skip)");
+			continue;
+		}
+		/*
+		 * queue: one waiting slot is enough unless every slot must run.  Say
+		 * truly what the older slot waited for: the job's previous run, or
+		 * a free place among the running jobs.
+		 */
+		if (job->overlap == OVERLAP_QUEUE && job->catchup != CATCHUP_ALL)
+		{
+			const char *why = job->running + job->waiting > 0 ?
+			"skipped: a later slot came due while this one waited for the previous run (overlap = queue)" :
+			WAITED_FOR_PLACE;
+
+			while (job->npending > 0)
+				(void) runs_record_skipped(job, job_pending_pop(job), false, why);
+		}
+
+		/*
+		 * Queued slots are a run of consecutive slots; when slots declared
+		 * missed come between, the queued ones are overtaken too.
+		 */
+		if (!job_pending_follows(job, due[i]))
+			skip_queued(job, WAITED_FOR_PLACE);
+		job_pending_push(job, due[i]);
+	}
+	if (due)
+		pfree(due);
+}
+
+/* decide every slot that is due by now */
+void
+decide_due_slots(TimestampTz now, TimestampTz started_at)
+{
+	CronJob    *job;
+
+	scheduler_started_at = started_at;
+	while ((job = job_cache_first()) != NULL && job->next_slot <= now)
+	{
+		decide_due(job, now);
+		job_cache_reschedule(job);
+	}
+}
+
+static char last_served_role[NAMEDATALEN] = "";
+
+/*
+ * Warn that due runs wait for capacity, the whole server's or a role's
+ * share: once per episode, at most once a minute.
+ */
+static void
+warn_capacity(bool role_share)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (!capacity_warned && now - capacity_warned_at >= 60 * USECS_PER_SEC)
+	{
+		if (role_share)
+			ereport(WARNING,
+					(errmsg("a role has cron.max_running_jobs_per_role (%d) runs in progress; its due runs wait for one to end",
+							cronext_max_running_jobs_per_role)));
+		else
+			ereport(WARNING,
+					(errmsg("cron.max_running_jobs (%d) runs are in progress; due runs wait for one to end",
+							cronext_max_running_jobs)));
+		capacity_warned_at = now;
+	}
+	capacity_warned = true;
+}
+
+/* may the job's next queued slot start as far as the job itself goes? */
+static bool
+job_may_start(const CronJob *job)
+{
+	return job->npending > 0 &&
+		(job->overlap == OVERLAP_ALLOW || job->running + job->waiting == 0);
+}
+
+/* the places of cron.max_running_jobs, for claim_turn */
+typedef struct ClaimPlaces
+{
+	int			used;
+	bool		full;
+} ClaimPlaces;
+
+/* one turn of a role's SQL job: claim its next queued slot */
+static CronTurnResult
+claim_turn(void *item, void *arg)
+{
+	CronJob    *job = item;
+	ClaimPlaces *places = arg;
+
+	if (!job_may_start(job))
+		return CRON_TURN_NEXT;
+	if (places->used >= cronext_max_running_jobs)
+	{
+		places->full = true;
+		return CRON_TURN_STOP;
+	}
+	if (runs_claim(job, job_pending_pop(job), false) != 0)
+		places->used++;
+	return CRON_TURN_SERVED;
+}
+
+/*
+ * Claim the queued slots that may start now.  HTTP runs are claimed at
+ * once (they wait for a connection at launch, see runs.c).  SQL runs take
+ * one of cron.max_running_jobs places each, shared round-robin across
+ * roles (fair_share.c) with at most cron.max_running_jobs_per_role each.
+ */
+void
+decide_claim_ready(void)
+{
+	dlist_mutable_iter iter;
+	CronTurns  *turns = cron_turns_create();
+	ClaimPlaces places = {runs_count_sql_places(), false};
+	bool		capped;
+
+	dlist_foreach_modify(iter, job_cache_ready_list())
+	{
+		CronJob    *job = dlist_container(CronJob, ready_node, iter.cur);
+
+		if (job->pending_stale)
+		{
+			flush_stale(job);
+			continue;
+		}
+		if (job->http)
+		{
+			/*
+			 * Claimed HTTP runs wait for a connection at launch; a role has
+			 * no more claimed than its share of connections, so slots that
+			 * pile up (overlap = allow against an endpoint that hangs) stay
+			 * queued, which costs nothing per slot.
+			 */
+			int			cap = Min(runs_http_cap(superuser_arg(job->roleid)),
+								  cronext_http_max_connections);
+
+			while (job_may_start(job) && runs_count_http_of(job->username) < cap)
+				(void) runs_claim(job, job_pending_pop(job), false);
+		}
+		else if (job_may_start(job) && runs_job_table_readable())
+			cron_turns_add(turns, job->username,
+						   runs_sql_cap(superuser_arg(job->roleid)),
+						   job, runs_count_sql_of);
+	}
+	capped = cron_turns_serve(turns, last_served_role, claim_turn, &places);
+	if (places.full || capped)
+		warn_capacity(!places.full);
+	else
+		capacity_warned = false;
+}
+

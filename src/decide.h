@@ -1,0 +1,17 @@
+/*-------------------------------------------------------------------------
+ *
+ * decide.h
+ *	  The scheduler's decisions about due slots, and their claims
+ *	  (decide.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CRONEXT_DECIDE_H
+#define CRONEXT_DECIDE_H
+
+#include "datatype/timestamp.h"
+
+extern void decide_due_slots(TimestampTz now, TimestampTz started_at);
+extern void decide_claim_ready(void);
+
+#endif							/* CRONEXT_DECIDE_H */
