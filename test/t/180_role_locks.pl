@@ -61,6 +61,35 @@
 #	        a transaction that already holds the table and then reads the
 #	        partition (inserts into the referenced table) goes on at once.
 #	     (deadlock_timeout is 200 ms, so a deadlock shows within the waits.)
+#	  7. more statements that PostgreSQL lets queue a strong lock before
+#	     it checks ownership, by role eve (USAGE on schema cron, TEMP, and
+#	     schemas e, s1, s2 of her own) while another session of hers holds
+#	     ACCESS SHARE on cron.job, cron.job_run_details and all their
+#	     indexes: each refused with 42501 in < 0.5 s, and bob's '1 seconds'
+#	     job runs every slot meanwhile:
+#	     a. ALTER INDEX cron.<every index> [NO] DEPENDS ON EXTENSION, ALTER
+#	        TRIGGER ... ON cron.job DEPENDS ON EXTENSION (also unqualified,
+#	        and through EXECUTE); none leaves a dependency behind;
+#	     b. CREATE FOREIGN TABLE ... PARTITION OF cron.job / job_run_details
+#	        (cron.job is not partitioned: PostgreSQL alone would say so only
+#	        after its ACCESS EXCLUSIVE lock) and ... INHERITS (cron.job)
+#	        SERVER nonexistent (the same on her own table gets as far as
+#	        "server does not exist");
+#	     c. the name-swap race on LOCK: with search_path = s1, s2, LOCK t, u
+#	        IN ACCESS EXCLUSIVE MODE holds s2.t and waits for s2.u while
+#	        s1.t is created as a view over cron.job; when the wait ends it
+#	        holds s2.t and s2.u only, and no lock on cron.job.  A LOCK whose
+#	        first name comes to mean such a view while it waits, and a LOCK
+#	        of a view replaced meanwhile by one over cron.job: 42501 at once;
+#	     d. NOWAIT through her own view (base table, children, the view
+#	        itself locked by her other session): 55P03 at once, not a wait;
+#	        a role with only INSERT on another role's table may LOCK it IN
+#	        ROW EXCLUSIVE MODE (not stronger, not ACCESS SHARE), as in
+#	        PostgreSQL;
+#	     e. VACUUM FULL of cron's tables and indexes (qualified, in a list,
+#	        unqualified with cron in the search path): 42501; her own
+#	        VACUUM (FULL) of her table and of the whole database (which
+#	        PostgreSQL limits to what she owns) works without waiting.
 #	  The postmaster never restarts and the scheduler is the same process
 #	  throughout.
 #
@@ -963,6 +992,246 @@ for my $c (
 }
 is(q1($node, q{SELECT count(*) FROM pg_stat_activity WHERE usename = 'dora' AND state <> 'idle'}), '0',
 	'6: none of her sessions is left waiting');
+
+# ---------------------------------------------------------------------
+# 7. more statements that would queue a strong lock behind the role's own
+#    ACCESS SHARE, by role eve (USAGE on schema cron, TEMP, and schemas of
+#    her own), while another session of hers holds ACCESS SHARE on both
+#    cron tables and all their indexes in an open transaction; bob's
+#    '1 seconds' job runs every slot meanwhile
+# ---------------------------------------------------------------------
+$node->safe_psql('postgres', q{
+CREATE ROLE eve LOGIN;
+CREATE ROLE fred LOGIN;
+GRANT USAGE ON SCHEMA cron TO eve;
+CREATE SCHEMA e AUTHORIZATION eve;
+CREATE SCHEMA s1 AUTHORIZATION eve;
+CREATE SCHEMA s2 AUTHORIZATION eve;
+});
+sub as_eve { return $node->safe_psql('postgres', $_[0], extra_params => [ '-U', 'eve' ]); }
+as_eve(q{
+CREATE TABLE e.own (x int);
+CREATE INDEX own_x ON e.own (x);
+CREATE VIEW e.own_v AS SELECT x FROM e.own;
+CREATE TABLE e.vt (x int);
+CREATE VIEW e.vt_v AS SELECT x FROM e.vt;
+CREATE TABLE e.par (x int);
+CREATE TABLE e.kid () INHERITS (e.par);
+CREATE TABLE e.ins (x int);
+GRANT USAGE ON SCHEMA e TO fred;
+GRANT INSERT ON e.ins TO fred;
+CREATE TABLE s2.t (x int);
+CREATE TABLE s2.u (x int);
+CREATE TABLE s2.t2 (x int);
+CREATE TABLE s2.u2 (x int);
+CREATE TABLE s2.base (jobid bigint);
+CREATE VIEW s2.uv AS SELECT jobid FROM s2.base;
+});
+{
+	my $t7 = time();
+	# her ACCESS SHARE on the cron tables and (through planning) every
+	# index of theirs
+	my $eh = session('eve');
+	for my $sql ('BEGIN', 'LOCK TABLE cron.job, cron.job_run_details IN ACCESS SHARE MODE',
+		'SELECT count(*) FROM cron.job', 'SELECT count(*) FROM cron.job_run_details')
+	{
+		$eh->query_safe($sql);
+	}
+	my $eh_pid = $eh->query_safe('SELECT pg_backend_pid()');
+	my $eh_locks_sql = qq{SELECT string_agg(c.relname || ':' || l.mode, ' ' ORDER BY c.relname) FROM pg_locks l
+		JOIN pg_class c ON c.oid = l.relation WHERE l.pid = $eh_pid AND l.granted
+		AND c.relnamespace = 'cron'::regnamespace};
+	my $eh_locks = q1($node, $eh_locks_sql);
+	is($eh_locks, q1($node, q{SELECT string_agg(relname || ':AccessShareLock', ' ' ORDER BY relname) FROM pg_class
+		WHERE relnamespace = 'cron'::regnamespace AND relkind IN ('r', 'i')}),
+		'7: eve holds ACCESS SHARE on cron.job, cron.job_run_details and all their indexes');
+
+	my $ea = session('eve');
+	run_in($ea, "SET statement_timeout = '6s'");
+	run_in($ea, 'SET client_min_messages = error');
+	my @idx = qcol($node, q{SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'cron'::regnamespace
+		AND c.relkind = 'i' ORDER BY c.relname});
+	ok((grep { $_ eq 'job_pkey' } @idx) && (grep { $_ eq 'job_run_details_slot_uniq' } @idx),
+		'7: cron.job_pkey and cron.job_run_details_slot_uniq exist');
+	# cron.job is not partitioned: PARTITION OF it is an error anyway, but
+	# PostgreSQL would only say so after its ACCESS EXCLUSIVE lock on it
+	my $partkey = q1($node, q{SELECT coalesce(pg_get_partkeydef('cron.job'::regclass), 'none')});
+	my $bound = $partkey eq 'none' ? 'FOR VALUES FROM (0) TO (1)'
+	  : $partkey =~ /^LIST/ ? 'FOR VALUES IN (0)'
+	  : $partkey =~ /^HASH/ ? 'FOR VALUES WITH (MODULUS 2, REMAINDER 0)'
+	  : 'FOR VALUES FROM (0) TO (1)';
+	note("7: cron.job partition key: $partkey");
+
+	# [statement, in a transaction block, what is accepted]
+	my @attacks = (
+		# a. ALTER INDEX / ALTER TRIGGER ... [NO] DEPENDS ON EXTENSION
+		(map { [ "ALTER INDEX cron.$_ DEPENDS ON EXTENSION plpgsql", 1, '42501' ],
+			   [ "ALTER INDEX cron.$_ NO DEPENDS ON EXTENSION plpgsql", 1, '42501' ] } @idx),
+		[ 'ALTER TRIGGER job_guard ON cron.job DEPENDS ON EXTENSION plpgsql', 1, '42501' ],
+		[ 'ALTER TRIGGER job_run_details_guard ON cron.job_run_details NO DEPENDS ON EXTENSION plpgsql', 1, '42501' ],
+		[ 'SET LOCAL search_path = cron, e; ALTER INDEX job_pkey DEPENDS ON EXTENSION plpgsql', 1, '42501' ],
+		[ q{DO $$ BEGIN EXECUTE 'ALTER INDEX cron.job_run_details_slot_uniq DEPENDS ON EXTENSION plpgsql'; END $$}, 1, '42501' ],
+		# b. CREATE FOREIGN TABLE ... PARTITION OF / INHERITS
+		[ "CREATE FOREIGN TABLE e.x PARTITION OF cron.job $bound SERVER nonexistent", 1, $partkey eq 'none' ? 'any' : '42501' ],
+		[ 'CREATE FOREIGN TABLE e.x PARTITION OF cron.job DEFAULT SERVER nonexistent', 1, $partkey eq 'none' ? 'any' : '42501' ],
+		[ 'CREATE FOREIGN TABLE e.x PARTITION OF cron.job_run_details DEFAULT SERVER nonexistent', 1, 'any' ],
+		[ 'CREATE FOREIGN TABLE e.y (a int) INHERITS (cron.job) SERVER nonexistent', 1, '42501' ],
+		[ 'CREATE FOREIGN TABLE e.y (a int) INHERITS (cron.job_run_details) SERVER nonexistent', 1, '42501' ],
+		[ 'CREATE FOREIGN TABLE e.y (a int) INHERITS (e.own, cron.job) SERVER nonexistent', 1, '42501' ],
+		[ 'SET LOCAL search_path = cron, e; CREATE FOREIGN TABLE e.y (a int) INHERITS (job) SERVER nonexistent', 1, '42501' ],
+		[ 'CREATE TEMP TABLE y (a int) INHERITS (cron.job_run_details)', 1, '42501' ],
+		# e. VACUUM FULL (not in a transaction block)
+		[ 'VACUUM (FULL) cron.job', 0, '42501' ],
+		[ 'VACUUM FULL cron.job_run_details', 0, '42501' ],
+		[ 'VACUUM (FULL, ANALYZE) cron.job', 0, '42501' ],
+		[ 'VACUUM (FULL true, VERBOSE) cron.job_run_details', 0, '42501' ],
+		[ 'VACUUM FULL cron.job_pkey', 0, '42501' ],
+		[ 'VACUUM (FULL) e.own, cron.job', 0, '42501' ],
+	);
+	for my $c (@attacks)
+	{
+		my ($sql, $txn, $want) = @$c;
+		my ($out, $err, $secs) = run_in($ea, $txn ? "BEGIN;\n$sql;\nROLLBACK;" : "$sql;");
+		my $st = sqlstate($err);
+		my $okst = $want eq 'any' ? $st !~ /^(ok|timeout|error|55P03|57014)$/ : $st eq $want;
+		ok($okst && $secs < 0.5, sprintf('7: refused at once (%s, %.3f s): %s', $st, $secs, $sql))
+		  or diag("got $st after " . sprintf('%.2f s', $secs) . ": $err");
+	}
+	# VACUUM FULL of a table named unqualified, cron in the search path
+	run_in($ea, 'SET search_path = cron, e');
+	{
+		my ($out, $err, $secs) = run_in($ea, 'VACUUM FULL job;');
+		my $st = sqlstate($err);
+		ok($st eq '42501' && $secs < 0.5, sprintf('7: refused at once (%s, %.3f s): VACUUM FULL job, search_path = cron, e', $st, $secs))
+		  or diag($err);
+	}
+	run_in($ea, 'RESET search_path');
+	# her own objects: the same statements work (the server does not exist)
+	for my $c ([ 'ALTER INDEX e.own_x DEPENDS ON EXTENSION plpgsql', 1, 'ok' ],
+		[ 'CREATE FOREIGN TABLE e.y (a int) INHERITS (e.own) SERVER nonexistent', 1, '42704' ],
+		[ 'VACUUM (FULL) e.own', 0, 'ok' ],
+		# database-wide, as a role that owns neither the database nor cron's
+		# tables: PostgreSQL skips them without waiting for their locks
+		[ "SET lock_timeout = '2s'; VACUUM (FULL); SET lock_timeout = '5s'", 0, 'ok' ])
+	{
+		my ($sql, $txn, $want) = @$c;
+		my ($out, $err, $secs) = run_in($ea, $txn ? "BEGIN;\n$sql;\nROLLBACK;" : "$sql;");
+		my $st = sqlstate($err);
+		ok($st eq $want && $secs < 3, sprintf('7: on her own objects (%s, %.3f s): %s', $st, $secs, $sql))
+		  or diag("got $st after " . sprintf('%.2f s', $secs) . ": $err");
+	}
+	is(q1($node, q{SELECT count(*) FROM pg_depend WHERE deptype = 'x' AND classid = 'pg_class'::regclass
+		AND objid IN (SELECT oid FROM pg_class WHERE relnamespace = 'cron'::regnamespace)}), '0',
+		'7: no cron relation was made to depend on an extension');
+
+	# c. the name-swap race on LOCK: search_path = s1, s2; LOCK t, u waits
+	#    for s2.u while s1.t is created as a view over cron.job.  LOCK
+	#    then locks s2.t and s2.u, the relations the names meant when they
+	#    were locked, never cron.job.  Also: the first name waits and comes
+	#    to mean such a view (t2), and a view replaced by one over cron.job
+	#    while LOCK waits for it (uv): refused with 42501.
+	my $ab = session('eve');
+	for my $sql ('BEGIN', 'LOCK TABLE s2.u, s2.t2 IN ACCESS EXCLUSIVE MODE',
+		'CREATE OR REPLACE VIEW s2.uv AS SELECT jobid FROM cron.job')
+	{
+		my ($o, $e) = run_in($ab, $sql);
+		is($e, '', "7c: session A: $sql");
+	}
+	my $barrier = $node->background_psql('postgres', on_error_stop => 1);
+	$barrier->query_safe('SELECT pg_advisory_lock(7007)');
+	my $bpre = "SET search_path = s1, s2;\nSET lock_timeout = '8s';\nBEGIN;\n";
+	my %b = (
+		tu => start_script('eve', "${bpre}LOCK t, u IN ACCESS EXCLUSIVE MODE;\nSELECT 'locked';\nSELECT pg_advisory_lock_shared(7007);\nCOMMIT;"),
+		t2 => start_script('eve', "${bpre}LOCK t2, u2 IN ACCESS EXCLUSIVE MODE;\nSELECT 'locked';\nCOMMIT;"),
+		uv => start_script('eve', "${bpre}LOCK uv IN SHARE MODE;\nSELECT 'locked';\nCOMMIT;"),
+	);
+	ok(wait_for($node, q{SELECT count(*) = 3 FROM pg_locks WHERE NOT granted
+		AND relation IN ('s2.u'::regclass, 's2.t2'::regclass, 's2.uv'::regclass)}, 5),
+		'7c: LOCK t, u waits for s2.u; LOCK t2, u2 for s2.t2; LOCK uv for s2.uv');
+	my $b_pid = q1($node, q{SELECT pid FROM pg_locks WHERE NOT granted AND relation = 's2.u'::regclass});
+	my $b_locks_sql = qq{SELECT coalesce(string_agg(n.nspname || '.' || c.relname || ':' || l.mode
+		|| CASE WHEN l.granted THEN '' ELSE '(waiting)' END, ' ' ORDER BY n.nspname, c.relname), '')
+		FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE l.pid = $b_pid AND n.nspname IN ('s1', 's2', 'cron')};
+	as_eve('CREATE VIEW s1.t AS SELECT * FROM cron.job; CREATE VIEW s1.t2 AS SELECT * FROM cron.job;');
+	is(q1($node, $b_locks_sql), 's2.t:AccessExclusiveLock s2.u:AccessExclusiveLock(waiting)',
+		'7c: B holds s2.t and waits for s2.u when session C has created s1.t over cron.job');
+	my $t_commit = time();
+	run_in($ab, 'COMMIT');
+	ok(wait_for($node, "SELECT count(*) = 1 FROM pg_locks WHERE pid = $b_pid AND locktype = 'advisory' AND NOT granted", 5),
+		'7c: after A commits, B has its locks (it waits at the barrier)');
+	is(q1($node, $b_locks_sql), 's2.t:AccessExclusiveLock s2.u:AccessExclusiveLock',
+		'7c: LOCK t, u holds ACCESS EXCLUSIVE on s2.t and s2.u, nothing else in s1, s2 or cron');
+	is(q1($node, "SELECT count(*) FROM pg_locks WHERE pid = $b_pid AND locktype = 'relation'
+		AND relation = 'cron.job'::regclass"), '0', '7c: ... and no lock at all on cron.job');
+	$barrier->query_safe('SELECT pg_advisory_unlock(7007)');
+	$barrier->quit;
+	wait_scripts(time() + 5, values %b);
+	ok(script_result($b{tu}) =~ /^ok after/ && $b{tu}{out} =~ /locked/ && $b{tu}{err} !~ /ERROR/,
+		'7c: LOCK t, u succeeded') or diag(script_result($b{tu}) . " $b{tu}{err}");
+	for my $k ('t2', 'uv')
+	{
+		my $st = sqlstate($b{$k}{err});
+		my $after = defined $b{$k}{t1} ? $b{$k}{t1} - $t_commit : 99;
+		ok($st eq '42501' && $b{$k}{out} !~ /locked/ && $after < 1 && $b{$k}{err} =~ /cron\.job/,
+			sprintf("7c: LOCK %s, whose name came to mean a view over cron.job while it waited: 42501 (%s, %.2f s after A's commit)",
+				$k eq 't2' ? 't2, u2' : 'uv', $st, $after))
+		  or diag(script_result($b{$k}) . " out: $b{$k}{out} err: $b{$k}{err}");
+	}
+	is(q1($node, q{SELECT count(*) FROM pg_locks WHERE relation = 'cron.job'::regclass
+		AND mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock')}), '0',
+		'7c: nobody holds or waits for a lock stronger than ROW EXCLUSIVE on cron.job');
+	eval { $ab->quit; };
+
+	# d. NOWAIT through her own view, a table's children and a view itself:
+	#    55P03 at once, not a wait (lock_timeout is 5 s)
+	my $dx = session('eve');
+	for my $sql ('BEGIN', 'LOCK TABLE e.own IN SHARE MODE', 'LOCK TABLE e.kid IN SHARE MODE',
+		'LOCK TABLE e.vt_v IN ACCESS SHARE MODE')
+	{
+		$dx->query_safe($sql);
+	}
+	for my $c ([ 'LOCK TABLE e.own_v IN EXCLUSIVE MODE NOWAIT', '55P03' ],
+		[ 'LOCK TABLE e.own_v IN ROW EXCLUSIVE MODE NOWAIT', '55P03' ],
+		[ 'LOCK TABLE e.par IN ACCESS EXCLUSIVE MODE NOWAIT', '55P03' ],
+		[ 'LOCK TABLE e.vt_v IN ACCESS EXCLUSIVE MODE NOWAIT', '55P03' ],
+		[ 'LOCK TABLE e.own_v IN ROW SHARE MODE NOWAIT', 'ok' ],
+		[ 'LOCK TABLE ONLY e.par IN ACCESS EXCLUSIVE MODE NOWAIT', 'ok' ])
+	{
+		my ($sql, $want) = @$c;
+		my ($out, $err, $secs) = run_in($ea, "BEGIN;\n$sql;\nROLLBACK;");
+		my $st = sqlstate($err);
+		ok($st eq $want && $secs < 0.5 && ($want eq 'ok' || $err =~ /could not obtain lock on relation/),
+			sprintf('7d: %s: %s at once (%s, %.3f s)', $sql, $want eq 'ok' ? 'succeeds' : 'fails', $st, $secs))
+		  or diag("got $st after " . sprintf('%.2f s', $secs) . ": $err");
+	}
+	run_in($dx, 'ROLLBACK');
+	eval { $dx->quit; };
+	# a role with only INSERT on another role's table may LOCK it in ROW
+	# EXCLUSIVE mode (as in PostgreSQL), no stronger, and not ACCESS SHARE
+	my $fs = session('fred');
+	my @fgot = map { my ($o, $e) = run_in($fs, "BEGIN;\nLOCK TABLE e.ins IN $_;\nROLLBACK;"); "$_:" . sqlstate($e) }
+	  ('ROW EXCLUSIVE MODE', 'ROW EXCLUSIVE MODE NOWAIT', 'SHARE MODE', 'ACCESS SHARE MODE', 'ROW SHARE MODE');
+	is(join(', ', @fgot), 'ROW EXCLUSIVE MODE:ok, ROW EXCLUSIVE MODE NOWAIT:ok, SHARE MODE:42501, ACCESS SHARE MODE:42501, ROW SHARE MODE:42501',
+		'7d: fred (INSERT on e.ins only): LOCK e.ins IN ROW EXCLUSIVE MODE works, other modes 42501');
+	eval { $fs->quit; };
+
+	is(q1($node, q{SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+		WHERE a.usename = 'eve' AND NOT l.granted}), '0', '7: none of eve\'s sessions waits for a lock');
+	is(q1($node, $eh_locks_sql), $eh_locks, '7: eve still holds her ACCESS SHARE locks');
+	# bob's job ran on time throughout, eve's locks held
+	ok(wait_for($node, "SELECT count(*) > 0 FROM cron.job_run_details WHERE jobid = $b_sql
+		AND scheduled_for >= to_timestamp(" . (ceil($t7) + 2) . ") AND status = 'succeeded'", 10),
+		'7: bob\'s job ran again after the attacks');
+	$eh->query_safe('ROLLBACK');
+	eval { $eh->quit; };
+	eval { $ea->quit; };
+	my ($a0, $a1) = (ceil($t7), floor(time()) - 1);
+	ok(wait_for($node, qq{SELECT count(*) = 0 FROM cron.job_run_details WHERE jobid = $b_sql
+		AND scheduled_for <= to_timestamp($a1) AND status IN ('starting', 'running')}, 10), '7: ... outcomes recorded');
+	is(bad_slots($b_sql, $a0, $a1, 2), '', "7: every slot of bob's '1 seconds' job meanwhile succeeded, started < 2 s late");
+	note(sprintf('section 7 took %.1f s', time() - $t7));
+}
 
 check_server('at the end');
 
