@@ -19,11 +19,13 @@ OBJS = \
 	src/lock_timeout.o \
 	src/manual_runs.o \
 	src/next_run.o \
+	src/run_check.o \
 	src/run_launch.o \
 	src/runs.o \
 	src/schedule.o \
 	src/schedule_pg.o \
 	src/scheduler.o \
+	src/settings.o \
 	src/shared.o \
 	src/sql_api.o \
 	src/text_clip.o \

@@ -8,7 +8,7 @@
 #ifndef CRONEXT_H
 #define CRONEXT_H
 
-/* settings (GUCs), defined in cronext.c; names and defaults as in pg_cron */
+/* settings (GUCs), defined in settings.c, registered in cronext.c */
 extern char *cronext_database_name;
 extern char *cronext_timezone;
 extern int	cronext_max_running_jobs;

@@ -333,8 +333,7 @@ decide_claim_ready(void)
 			 * pile up (overlap = allow against an endpoint that hangs) stay
 			 * queued, which costs nothing per slot.
 			 */
-			int			cap = Min(runs_http_cap(superuser_arg(job->roleid)),
-								  cronext_http_max_connections);
+			int			cap = runs_http_claim_cap(job);
 
 			while (job_may_start(job) && runs_count_http_of(job->username) < cap)
 				(void) runs_claim(job, job_pending_pop(job), false);

@@ -13,7 +13,6 @@
  */
 #include "postgres.h"
 
-#include "miscadmin.h"
 
 #include "storage/condition_variable.h"
 #include "storage/spin.h"
@@ -76,8 +75,7 @@ manual_serve_requests(ManualAnswer *answers)
 		if (job->http)
 		{
 			/* no more HTTP runs claimed than the role's share of connections */
-			int			cap = Min(runs_http_cap(superuser_arg(job->roleid)),
-								  cronext_http_max_connections);
+			int			cap = runs_http_claim_cap(job);
 
 			if (runs_count_http_of(job->username) >= cap)
 			{

@@ -74,8 +74,10 @@ extern int	cron_run_sql_cap(const CronRun *run);
 extern int	cron_run_http_cap(const CronRun *run);
 extern void cron_note_unlaunched(CronRun *run);
 
+/* run_check.c */
+extern char *cron_run_problem(const CronRun *run);
+
 /* worker_pool.c */
-extern char *pool_run_problem(const CronRun *run);
 extern bool pool_launch(CronRun *run);
 extern void pool_collect_reports(void);
 

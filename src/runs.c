@@ -299,9 +299,9 @@ runs_count_sql_places(void)
 	return cron_turns_places(turns);
 }
 
-/* the HTTP runs of one role claimed and not finished */
-int
-runs_count_http_of(const char *username)
+/* the runs of one role claimed and not finished, HTTP or SQL */
+static int
+count_of(const char *username, bool http)
 {
 	ListCell   *lc;
 	int			n = 0;
@@ -310,27 +310,34 @@ runs_count_http_of(const char *username)
 	{
 		CronRun    *run = lfirst(lc);
 
-		if (run->http && strcmp(run->username, username) == 0)
+		if (run->http == http && strcmp(run->username, username) == 0)
 			n++;
 	}
 	return n;
 }
 
-/* the SQL runs of one role claimed and not finished */
+int
+runs_count_http_of(const char *username)
+{
+	return count_of(username, true);
+}
+
 int
 runs_count_sql_of(const char *username)
 {
-	ListCell   *lc;
-	int			n = 0;
+	return count_of(username, false);
+}
 
-	foreach(lc, cron_runs)
-	{
-		CronRun    *run = lfirst(lc);
-
-		if (!run->http && strcmp(run->username, username) == 0)
-			n++;
-	}
-	return n;
+/*
+ * The most HTTP runs the job's role may have claimed: its share of the
+ * connections, so that slots that pile up (overlap = allow against an
+ * endpoint that hangs, cron.run_job in a loop) stay queued or are refused.
+ */
+int
+runs_http_claim_cap(const CronJob *job)
+{
+	return Min(runs_http_cap(superuser_arg(job->roleid)),
+			   cronext_http_max_connections);
 }
 
 /*
@@ -410,7 +417,7 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	MemoryContextSwitchTo(old);
 
 	/* an HTTP job opens no session; the HTTP worker checks its owner */
-	problem = run->http ? NULL : pool_run_problem(run);
+	problem = run->http ? NULL : cron_run_problem(run);
 	if (problem == NULL && !run->http && command == NULL)
 		problem = pstrdup("the job was removed before its run could start");
 	if (command)
@@ -520,8 +527,10 @@ retry_run(CronRun *run, const char *message, int min_delay_ms)
 }
 
 /*
- * Record what the job workers and the HTTP worker reported since the last
- * iteration, and stop runs past their timeout.
+ * Record what the HTTP worker reported since the last iteration (the job
+ * workers' reports are collected by worker_pool.c, called first by the
+ * scheduler), fail the runs that could not be started, and stop runs past
+ * their timeout.
  */
 void
 runs_collect_reports(void)
@@ -548,7 +557,6 @@ runs_collect_reports(void)
 	}
 	list_free(unstarted);
 
-	pool_collect_reports();
 	collect_http_reports();
 	enforce_timeouts();
 }

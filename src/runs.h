@@ -19,6 +19,7 @@ extern int	runs_count_sql_of(const char *username);
 extern int	runs_count_http_of(const char *username);
 extern int	runs_sql_cap(bool superuser);
 extern int	runs_http_cap(bool superuser);
+extern int	runs_http_claim_cap(const CronJob *job);
 extern int	runs_count_sql_places(void);
 extern int64 runs_claim(CronJob *job, TimestampTz slot, bool manual);
 extern int64 runs_record_skipped(CronJob *job, TimestampTz slot, bool manual,

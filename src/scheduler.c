@@ -52,6 +52,7 @@
 #include "ledger.h"
 #include "lock_timeout.h"
 #include "manual_runs.h"
+#include "run_state.h"
 #include "runs.h"
 #include "scheduler.h"
 #include "shared.h"
@@ -484,6 +485,7 @@ scheduler_iteration(void)
 	}
 
 	runs_close_lost();
+	pool_collect_reports();
 	runs_collect_reports();
 	runs_serve_cancels();
 	prune_history();

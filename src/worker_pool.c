@@ -10,19 +10,13 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "catalog/pg_authid.h"
-#include "catalog/pg_database.h"
-#include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
 #include "storage/dsm.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "cronext.h"
@@ -33,55 +27,6 @@
 
 static List *workers = NIL;		/* CronWorker *, in run_cxt */
 static bool worker_warned = false;
-
-/*
- * Why a job cannot run now as its owner, or NULL if it can.  Checked before
- * a run is launched, so that a dropped role, a NOLOGIN role or a missing
- * database fails that run alone, with a clear message.
- */
-char *
-pool_run_problem(const CronRun *run)
-{
-	HeapTuple	tuple;
-	Form_pg_authid role;
-	Oid			roleid;
-	Oid			dboid;
-	char	   *problem = NULL;
-
-	tuple = SearchSysCache1(AUTHNAME, CStringGetDatum(run->username));
-	if (!HeapTupleIsValid(tuple))
-		return psprintf("role \"%s\" does not exist", run->username);
-	role = (Form_pg_authid) GETSTRUCT(tuple);
-	roleid = role->oid;
-	if (OidIsValid(run->roleid) && roleid != run->roleid)
-		problem = psprintf("role \"%s\" is not the role that scheduled the job: that role was dropped",
-						   run->username);
-	else if (!role->rolcanlogin)
-		problem = psprintf("role \"%s\" is not permitted to log in", run->username);
-	else if (role->rolsuper && !cronext_enable_superuser_jobs)
-		problem = psprintf("cron.enable_superuser_jobs is off: the job would run as superuser \"%s\"",
-						   run->username);
-	ReleaseSysCache(tuple);
-	if (problem)
-		return problem;
-
-	dboid = get_database_oid(run->database, true);
-	if (!OidIsValid(dboid))
-		return psprintf("database \"%s\" does not exist", run->database);
-	tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
-	if (HeapTupleIsValid(tuple))
-	{
-		if (!((Form_pg_database) GETSTRUCT(tuple))->datallowconn)
-			problem = psprintf("database \"%s\" does not allow connections",
-							   run->database);
-		ReleaseSysCache(tuple);
-	}
-	if (problem == NULL &&
-		pg_database_aclcheck(dboid, roleid, ACL_CONNECT) != ACLCHECK_OK)
-		problem = psprintf("role \"%s\" does not have CONNECT privilege on database \"%s\"",
-						   run->username, run->database);
-	return problem;
-}
 
 /*
  * A worker's message, valid in the ledger's encoding.  The worker cut it on
