@@ -32,16 +32,20 @@ OBJS = \
 	src/worker_pool.o
 
 EXTENSION = cronext
-DATA = sql/cronext--1.0.sql
+# the install script of the current version, the base version's (for
+# the upgrade test and for CREATE EXTENSION cronext VERSION '1.0') and
+# the upgrade chain
+DATA = $(wildcard $(srcdir)/sql/cronext--*.sql) cronext--1.0.control
 PGFILEDESC = "cronext - scheduled SQL and HTTP jobs inside PostgreSQL"
 
 REGRESS = schedule_syntax next_runs timezones api security ledger http_api one_off
-REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=$(srcdir)/test/regress.conf
+REGRESS_OPTS = --inputdir=$(srcdir)/test --outputdir=test \
+	--temp-instance=./tmp_regress --temp-config=$(srcdir)/test/regress.conf
 
 SHLIB_LINK = -lcurl
 PG_CPPFLAGS = -I$(srcdir)/src
 
-EXTRA_CLEAN = tmp_regress results regression.diffs regression.out
+EXTRA_CLEAN = tmp_regress test/results test/regression.diffs test/regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -5,7 +5,7 @@
  *
  * The language is pg_cron's: five fields "minute hour day-of-month month
  * day-of-week" with lists, ranges, steps and names; '$' for the last day of
- * the month; the macros @hourly .. @annually and @reboot; and interval
+ * the month; the macros @hourly .. @annually and @reboot (@restart); and interval
  * schedules of 1 to 59 seconds, with pg_cron's leniency about spacing, case
  * and the plural.  Every way a schedule can be wrong is reported with the
  * field, the value and a hint, and so is a schedule that can never fire:
@@ -338,11 +338,18 @@ parse_element(const FieldSpec *spec, const char *s, size_t len,
 			return set_error(error, spec->field, s, len,
 							 "A step must be at least 1, e.g. */15.",
 							 "A step of zero never advances.");
-		if (st > spec->star_high - spec->low + 1)
+		/*
+		 * A step above the field's largest value never repeats: a step of
+		 * 60 in the minute field is minute 0 alone.  pg_cron refuses these
+		 * too (the same bound); say what was probably meant.  The digits are
+		 * quoted as written, since st stops counting at 100000.
+		 */
+		if (st > spec->high)
 			return set_error(error, spec->field, s, len,
-							 "A step cannot span more than the whole field; use a different field or list the values.",
-							 "The step %ld is larger than the %d %s in the field.",
-							 st, spec->star_high - spec->low + 1, spec->unit);
+							 "A step must be smaller than its field, e.g. */15 in the minute field; for once an hour write 0 in the minute field, for once a day 0 in the hour field.",
+							 "The step %.*s never repeats in the %d %s of the field.",
+							 (int) Min(pos - start, 20), s + start,
+							 spec->star_high - spec->low + 1, spec->unit);
 		step = (int) st;
 		/* "5/15" means from 5 to the end of the field, every 15 */
 		if (open_ended && s[0] != '*')
@@ -681,7 +688,9 @@ cron_parse_schedule(const char *text, CronSchedule *schedule,
 
 	if (text[0] == '@')
 	{
-		if (word_equals(text, len, "@reboot"))
+		/* pg_cron also reads @restart as @reboot */
+		if (word_equals(text, len, "@reboot") ||
+			word_equals(text, len, "@restart"))
 		{
 			schedule->kind = CRON_KIND_REBOOT;
 			return true;
@@ -696,7 +705,7 @@ cron_parse_schedule(const char *text, CronSchedule *schedule,
 										 schedule, error);
 		}
 		return set_error(error, CRON_FIELD_NONE, text, len,
-						 "The macros are @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually and @reboot; a one-off instant is '@at YYYY-MM-DD HH:MM:SS+00'.",
+						 "The macros are @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually and @reboot (or @restart); a one-off instant is '@at YYYY-MM-DD HH:MM:SS+00'.",
 						 "Unknown macro.");
 	}
 

@@ -33,7 +33,7 @@ SCRATCH_PREFIX=/tmp/cronext-test.
 
 # what the stages use; .ci/run installs the same list
 PACKAGES=(
-	postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev
+	postgresql-15 postgresql-server-dev-15 postgresql-15-cron libcurl4-openssl-dev
 	libipc-run-perl build-essential clang clang-14 libclang-rt-14-dev
 	valgrind make perl python3 openssl tzdata ca-certificates
 )
@@ -152,7 +152,7 @@ stage_installcheck() {
 	as_postgres make -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
-		for f in "$WORK/regression.diffs" "$WORK"/*/regression.diffs; do
+		for f in "$WORK/test/regression.diffs" "$WORK/regression.diffs"; do
 			[ -f "$f" ] || continue
 			say "$f"
 			cat "$f"
@@ -229,7 +229,7 @@ mkdir -p "$WORK" "$LOGS"
 tar -C "$ROOT" \
 	--exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
 	--exclude=./test/harness/build --exclude=./tmp_regress --exclude=./tmp_check \
-	--exclude=./results --exclude=./regression.diffs --exclude=./regression.out \
+	--exclude=./test/results --exclude=./test/regression.diffs --exclude=./test/regression.out \
 	-cf - . | tar -C "$WORK" -xf -
 if id postgres >/dev/null 2>&1; then
 	chown -R postgres:postgres "$SCRATCH"

@@ -1,0 +1,1485 @@
+/*
+ * cronext--1.1.sql
+ *	  The cron schema: the job catalog, the run ledger, row-level security,
+ *	  the guard trigger on every write to cron.job, and the pg_cron
+ *	  compatible SQL API.
+ *
+ * Every name is schema-qualified and every function pins its search_path,
+ * so objects a user creates in public (functions, operators, tables) never
+ * run during CREATE EXTENSION or inside the API.  The API functions run
+ * with the caller's rights: what they may do is what RLS and the guard
+ * trigger allow, the same as for a direct INSERT or UPDATE on cron.job.
+ */
+
+\echo Use "CREATE EXTENSION cronext" to load this file. \quit
+
+/*
+ * Before anything is created: the library must be preloaded and this must
+ * be the scheduler's database.  Then schema cron, which this extension owns
+ * as a member (DROP EXTENSION removes it): created here if absent; taken
+ * over if it is pg_cron's (see "Taking over from pg_cron" below); adopted if
+ * it is the caller's own and belongs to no extension (a restored dump, or
+ * one made by hand).  A schema of another role could hold objects planted
+ * for us: refuse it.
+ */
+DO $guard$
+DECLARE
+	v_owner_is_caller boolean;
+	v_extension name;
+BEGIN
+	/* the settings exist only when the library was preloaded */
+	IF pg_catalog.current_setting('cron.database_name', true) IS NULL THEN
+		RAISE EXCEPTION 'cronext can only be loaded via shared_preload_libraries'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Add cronext to shared_preload_libraries in postgresql.conf and restart the server.';
+	END IF;
+	/* jobs created anywhere else would never run */
+	IF pg_catalog.current_database() OPERATOR(pg_catalog.<>)
+	   pg_catalog.current_setting('cron.database_name') THEN
+		RAISE EXCEPTION 'cronext can only be created in database "%"',
+			pg_catalog.current_setting('cron.database_name')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'The scheduler reads its jobs from the database named by cron.database_name.',
+				  HINT = 'Connect to that database, or set cron.database_name and restart the server.';
+	END IF;
+
+	SELECT n.nspowner OPERATOR(pg_catalog.=)
+		   (SELECT r.oid FROM pg_catalog.pg_roles r
+			WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER),
+		   (SELECT e.extname FROM pg_catalog.pg_depend d
+			JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+			WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+			  AND d.objid OPERATOR(pg_catalog.=) n.oid
+			  AND d.deptype OPERATOR(pg_catalog.=) 'e')
+	INTO v_owner_is_caller, v_extension
+	FROM pg_catalog.pg_namespace n
+	WHERE n.nspname OPERATOR(pg_catalog.=) 'cron';
+
+	IF NOT FOUND THEN
+		CREATE SCHEMA cron;
+	ELSIF v_extension OPERATOR(pg_catalog.=) 'pg_cron' THEN
+		NULL;					/* taken over just below */
+	ELSIF v_extension IS NOT NULL THEN
+		RAISE EXCEPTION 'schema "cron" belongs to extension "%"', v_extension
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Drop that extension, then create cronext.';
+	ELSIF NOT v_owner_is_caller THEN
+		RAISE EXCEPTION 'schema "cron" belongs to another role'
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Drop or rename the existing schema "cron", then create the extension again.';
+	ELSE
+		ALTER EXTENSION cronext ADD SCHEMA cron;
+	END IF;
+END
+$guard$;
+
+/* ----------------------------------------------------------------------
+ * Taking over from pg_cron, first half.  When pg_cron (1.3 to 1.6) is
+ * installed here, its jobs, runs, sequence positions and privileges are
+ * copied aside, schema cron is detached from it and pg_cron's extension is
+ * dropped (its tables, functions and trigger with it).  The second half,
+ * at the end of this script, loads the copies into cronext's catalog.  All
+ * of it runs inside CREATE EXTENSION: if any step fails, nothing changed.
+ * ---------------------------------------------------------------------- */
+DO $takeover$
+DECLARE
+	v_version text;
+	v_detail text;
+BEGIN
+	SELECT e.extversion INTO v_version FROM pg_catalog.pg_extension e
+	WHERE e.extname OPERATOR(pg_catalog.=) 'pg_cron';
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	IF v_version OPERATOR(pg_catalog.<>) ALL (ARRAY['1.3', '1.4', '1.4-1', '1.5', '1.6'])
+	   OR pg_catalog.to_regclass('cron.job') IS NULL
+	   OR pg_catalog.to_regclass('cron.job_run_details') IS NULL THEN
+		RAISE EXCEPTION 'cannot take over pg_cron %: cronext takes over pg_cron 1.3 to 1.6', v_version
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Update pg_cron to 1.6 while it is still preloaded (ALTER EXTENSION pg_cron UPDATE), then switch to cronext.';
+	END IF;
+
+	CREATE TABLE cron._takeover_job AS
+		SELECT j.jobid, j.schedule, j.command, j.nodename, j.nodeport,
+			   j.database, j.username, j.active, (j.jobname)::text AS jobname
+		FROM cron.job j;
+	CREATE TABLE cron._takeover_run AS
+		SELECT d.jobid, d.runid, d.job_pid, d.database, d.username, d.command,
+			   d.status, d.return_message, d.start_time, d.end_time
+		FROM cron.job_run_details d;
+	CREATE TABLE cron._takeover_state AS
+		SELECT v_version AS version,
+			   (SELECT CASE WHEN s.is_called THEN s.last_value END FROM cron.jobid_seq s) AS jobid_last,
+			   (SELECT CASE WHEN s.is_called THEN s.last_value END FROM cron.runid_seq s) AS runid_last;
+	/*
+	 * The privileges on pg_cron's functions, by name and argument types
+	 * (pg_cron 1.3 and 1.4 took a job name as type name, cronext as text),
+	 * and on its tables and sequences.
+	 */
+	CREATE TABLE cron._takeover_acl AS
+		SELECT 'f'::text AS kind,
+			   p.proname::text AS name,
+			   pg_catalog.replace(pg_catalog.oidvectortypes(p.proargtypes), 'name', 'text') AS args,
+			   p.proacl AS acl,
+			   p.proowner AS owner
+		FROM pg_catalog.pg_proc p
+		JOIN pg_catalog.pg_depend d
+		  ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+		 AND d.objid OPERATOR(pg_catalog.=) p.oid
+		 AND d.deptype OPERATOR(pg_catalog.=) 'e'
+		 AND d.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+												WHERE e.extname OPERATOR(pg_catalog.=) 'pg_cron')
+		UNION ALL
+		SELECT c.relkind::text, c.relname::text, NULL, c.relacl, c.relowner
+		FROM pg_catalog.pg_class c
+		WHERE c.relnamespace OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace
+		  AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['job'::name, 'job_run_details'::name, 'jobid_seq'::name, 'runid_seq'::name]);
+
+	ALTER EXTENSION pg_cron DROP SCHEMA cron;
+	BEGIN
+		DROP EXTENSION pg_cron;
+	EXCEPTION WHEN dependent_objects_still_exist THEN
+		GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
+		RAISE EXCEPTION 'cannot take over pg_cron: other objects depend on its tables or functions'
+			USING ERRCODE = 'dependent_objects_still_exist',
+				  DETAIL = v_detail,
+				  HINT = 'Drop those objects (create them again after CREATE EXTENSION cronext), then run CREATE EXTENSION cronext again.';
+	END;
+	ALTER EXTENSION cronext ADD SCHEMA cron;
+END
+$takeover$;
+
+/* ----------------------------------------------------------------------
+ * The job catalog (pg_cron's columns first, then cronext's)
+ * ---------------------------------------------------------------------- */
+
+CREATE SEQUENCE cron.jobid_seq;
+
+CREATE TABLE cron.job (
+	jobid bigint NOT NULL,		/* assigned by the guard trigger */
+	schedule text NOT NULL,
+	command text NOT NULL,
+	nodename text NOT NULL DEFAULT 'localhost'::text,
+	nodeport integer NOT NULL
+		DEFAULT (pg_catalog.current_setting('port'::text))::integer,
+	database text NOT NULL DEFAULT (pg_catalog.current_database())::text,
+	username text NOT NULL DEFAULT (CURRENT_USER)::text,
+	active boolean NOT NULL DEFAULT true,
+	jobname text,
+	kind text NOT NULL DEFAULT 'sql'::text,
+	timezone text,
+	catchup text NOT NULL DEFAULT 'latest'::text,
+	catchup_window interval NOT NULL DEFAULT '1 hour'::interval,
+	overlap text NOT NULL DEFAULT 'queue'::text,
+	max_retries integer NOT NULL DEFAULT 0,
+	retry_delay interval NOT NULL DEFAULT '1 minute'::interval,
+	timeout interval,
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	/* HTTP jobs (kind 'http') only */
+	http_method text,
+	http_url text,
+	http_headers jsonb,
+	http_body text,
+	http_expect_status integer[],
+	/*
+	 * The owner's role OID, set by the guard from username: a role dropped
+	 * and created again under the same name is another role, and neither
+	 * sees nor runs the old one's jobs.
+	 */
+	roleid oid,
+	CONSTRAINT job_pkey PRIMARY KEY (jobid),
+	CONSTRAINT jobname_username_uniq UNIQUE (username, jobname),
+	CONSTRAINT job_kind_check CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['sql'::text, 'http'::text])),
+	CONSTRAINT job_catchup_check CHECK (catchup OPERATOR(pg_catalog.=) ANY (ARRAY['none'::text, 'latest'::text, 'all'::text])),
+	CONSTRAINT job_overlap_check CHECK (overlap OPERATOR(pg_catalog.=) ANY (ARRAY['queue'::text, 'skip'::text, 'allow'::text])),
+	CONSTRAINT job_max_retries_check CHECK (max_retries OPERATOR(pg_catalog.>=) 0)
+);
+
+ALTER SEQUENCE cron.jobid_seq OWNED BY cron.job.jobid;
+
+/* cron.job_status and lookups by name alone (the unique index leads with username) */
+CREATE INDEX job_jobname_idx ON cron.job (jobname);
+
+COMMENT ON TABLE cron.job IS 'cronext: scheduled jobs, one row per job';
+
+/* ----------------------------------------------------------------------
+ * The ledger: one row per slot.  UNIQUE (jobid, scheduled_for) is what
+ * makes a slot run at most once: the scheduler claims a slot by inserting
+ * its row and commits before the run starts.
+ * ---------------------------------------------------------------------- */
+
+CREATE SEQUENCE cron.runid_seq;
+
+CREATE TABLE cron.job_run_details (
+	jobid bigint NOT NULL,
+	runid bigint NOT NULL
+		DEFAULT pg_catalog.nextval('cron.runid_seq'::pg_catalog.regclass),
+	job_pid integer,
+	database text,
+	username text,
+	command text,
+	status text NOT NULL,
+	return_message text,
+	start_time timestamptz,
+	end_time timestamptz,
+	scheduled_for timestamptz NOT NULL,
+	attempt integer NOT NULL DEFAULT 0,
+	manual boolean NOT NULL DEFAULT false,
+	http_status integer,
+	response_body text,
+	roleid oid,					/* the job owner's OID (see cron.job.roleid) */
+	CONSTRAINT job_run_details_pkey PRIMARY KEY (runid),
+	CONSTRAINT job_run_details_slot_uniq UNIQUE (jobid, scheduled_for),
+	CONSTRAINT job_run_details_status_check CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['starting'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'skipped'::text])),
+	CONSTRAINT job_run_details_attempt_check CHECK (attempt OPERATOR(pg_catalog.>=) 0)
+);
+
+ALTER SEQUENCE cron.runid_seq OWNED BY cron.job_run_details.runid;
+
+/* history retention finds old rows by slot */
+CREATE INDEX job_run_details_scheduled_for_idx ON cron.job_run_details (scheduled_for);
+
+/* runs still open: found at scheduler start (restart cleanup) and by views */
+CREATE INDEX job_run_details_unfinished_idx ON cron.job_run_details (jobid)
+	WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['starting'::text, 'running'::text]);
+
+COMMENT ON TABLE cron.job_run_details IS 'cronext: the run ledger, one row per claimed slot';
+
+/* pg_dump keeps the jobs and the history (they are user data) */
+SELECT pg_catalog.pg_extension_config_dump('cron.job', '');
+SELECT pg_catalog.pg_extension_config_dump('cron.jobid_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cron.job_run_details', '');
+SELECT pg_catalog.pg_extension_config_dump('cron.runid_seq', '');
+
+/* ----------------------------------------------------------------------
+ * C functions
+ * ---------------------------------------------------------------------- */
+
+CREATE FUNCTION cron.next_runs(schedule text,
+							   timezone text DEFAULT NULL,
+							   after timestamptz DEFAULT pg_catalog.now(),
+							   count integer DEFAULT 5)
+RETURNS SETOF timestamptz
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cron_next_runs';
+
+COMMENT ON FUNCTION cron.next_runs(text, text, timestamptz, integer)
+	IS 'the next count slots of a schedule strictly after after, in a time zone (NULL: cron.timezone)';
+
+CREATE FUNCTION cron.check_schedule(schedule text, timezone text DEFAULT NULL)
+RETURNS void
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cron_check_schedule';
+
+COMMENT ON FUNCTION cron.check_schedule(text, text)
+	IS 'raises an error if the schedule or the time zone is invalid';
+
+/* raises 22023 unless url is an http or https URL an HTTP job may call */
+CREATE FUNCTION cron._check_http_url(url text)
+RETURNS void
+LANGUAGE C STRICT STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cron_check_http_url';
+
+/* ----------------------------------------------------------------------
+ * The guard trigger: every write to cron.job, through the API or not, is
+ * validated here, so the table cannot hold a job the API would refuse.
+ * ---------------------------------------------------------------------- */
+
+CREATE FUNCTION cron.job_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	caller_is_superuser boolean;
+	target record;
+	is_insert boolean := TG_OP OPERATOR(pg_catalog.=) 'INSERT';
+	max_bytes bigint;
+	max_jobs bigint;
+	njobs bigint;
+BEGIN
+	SELECT r.rolsuper INTO caller_is_superuser
+	FROM pg_catalog.pg_roles r
+	WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER;
+
+	/* the catch-up anchor and the identity cannot be forged */
+	IF is_insert THEN
+		NEW.created_at := pg_catalog.now();
+	ELSE
+		IF NEW.jobid OPERATOR(pg_catalog.<>) OLD.jobid THEN
+			RAISE EXCEPTION 'the jobid of a job cannot be changed'
+				USING ERRCODE = 'feature_not_supported';
+		END IF;
+		NEW.created_at := OLD.created_at;
+	END IF;
+	NEW.updated_at := pg_catalog.now();
+
+	IF NEW.kind OPERATOR(pg_catalog.=) 'http' THEN
+		/*
+		 * HTTP jobs reach the network from the database server: creating or
+		 * changing one takes the privilege an administrator grants as
+		 * EXECUTE on cron.schedule_http, however the row is written.
+		 */
+		IF (is_insert OR OLD.kind OPERATOR(pg_catalog.<>) 'http'
+			OR NEW.http_url IS DISTINCT FROM OLD.http_url
+			OR NEW.http_method IS DISTINCT FROM OLD.http_method
+			OR NEW.http_headers IS DISTINCT FROM OLD.http_headers
+			OR NEW.http_body IS DISTINCT FROM OLD.http_body
+			OR NEW.username IS DISTINCT FROM OLD.username)
+		   AND NOT cron._http_allowed(CURRENT_USER) THEN
+			RAISE EXCEPTION 'permission denied to schedule HTTP jobs'
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'HTTP jobs need EXECUTE on cron.schedule_http, granted by an administrator.';
+		END IF;
+		IF NOT is_insert AND OLD.kind OPERATOR(pg_catalog.=) 'http'
+		   AND NEW.command IS DISTINCT FROM OLD.command THEN
+			RAISE EXCEPTION 'the command of an HTTP job cannot be set'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'An HTTP job''s command shows its method and URL.',
+					  HINT = 'Change the url or method instead.';
+		END IF;
+		/* the request is validated when it is written, not on every change */
+		IF is_insert OR OLD.kind OPERATOR(pg_catalog.<>) 'http'
+		   OR NEW.http_url IS DISTINCT FROM OLD.http_url
+		   OR NEW.http_method IS DISTINCT FROM OLD.http_method
+		   OR NEW.http_headers IS DISTINCT FROM OLD.http_headers
+		   OR NEW.http_expect_status IS DISTINCT FROM OLD.http_expect_status THEN
+			IF NEW.http_url IS NULL THEN
+				RAISE EXCEPTION 'an HTTP job needs a url'
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			PERFORM cron._check_http_url(NEW.http_url);
+			NEW.http_method := pg_catalog.upper(COALESCE(NEW.http_method, 'GET'));
+			IF NEW.http_method OPERATOR(pg_catalog.<>) ALL (ARRAY['GET'::text, 'POST'::text, 'PUT'::text, 'PATCH'::text, 'DELETE'::text, 'HEAD'::text]) THEN
+				RAISE EXCEPTION 'invalid HTTP method "%"', NEW.http_method
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'Use GET, POST, PUT, PATCH, DELETE or HEAD.';
+			END IF;
+			NEW.http_headers := COALESCE(NEW.http_headers, '{}'::jsonb);
+			IF pg_catalog.jsonb_typeof(NEW.http_headers) OPERATOR(pg_catalog.<>) 'object' THEN
+				RAISE EXCEPTION 'headers must be a JSON object'
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'Write headers as ''{"Authorization": "Bearer ..."}''.';
+			END IF;
+			IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_each(NEW.http_headers) h
+					   WHERE pg_catalog.jsonb_typeof(h.value) OPERATOR(pg_catalog.<>) 'string'
+						  OR h.key OPERATOR(pg_catalog.!~) '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$'
+						  OR (h.value OPERATOR(pg_catalog.#>>) '{}') OPERATOR(pg_catalog.~) '[\r\n\x01-\x08\x0b-\x1f\x7f]') THEN
+				RAISE EXCEPTION 'invalid header in headers'
+					USING ERRCODE = 'invalid_parameter_value',
+						  DETAIL = 'Header names must be HTTP tokens and values strings without control characters.';
+			END IF;
+			IF pg_catalog.cardinality(NEW.http_expect_status) OPERATOR(pg_catalog.=) 0 THEN
+				NEW.http_expect_status := NULL;
+			END IF;
+			IF EXISTS (SELECT 1 FROM pg_catalog.unnest(NEW.http_expect_status) c
+					   WHERE c IS NULL OR c OPERATOR(pg_catalog.<) 100 OR c OPERATOR(pg_catalog.>) 599) THEN
+				RAISE EXCEPTION 'expect_status must list HTTP status codes between 100 and 599'
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+		END IF;
+		/* what cron.job and the ledger show: never a header */
+		NEW.command := NEW.http_method OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) NEW.http_url;
+	ELSIF NEW.http_method IS NOT NULL OR NEW.http_url IS NOT NULL
+		  OR NEW.http_headers IS NOT NULL OR NEW.http_body IS NOT NULL
+		  OR NEW.http_expect_status IS NOT NULL THEN
+		RAISE EXCEPTION 'url, method, headers, body and expect_status apply to HTTP jobs only'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Schedule HTTP jobs with cron.schedule_http.';
+	END IF;
+
+	/* the (username, jobname) index could not hold much more anyway */
+	IF pg_catalog.octet_length(NEW.jobname) OPERATOR(pg_catalog.>) 1000 THEN
+		RAISE EXCEPTION 'job name is too long'
+			USING ERRCODE = 'program_limit_exceeded',
+				  DETAIL = pg_catalog.format('A job name has at most 1000 bytes; this one has %s.', pg_catalog.octet_length(NEW.jobname));
+	END IF;
+	IF NEW.jobname OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'job name must not be empty'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give the job a name, or use cron.schedule(schedule, command) for an unnamed job.';
+	END IF;
+
+	IF pg_catalog.btrim(NEW.command, E' \t\n\r\f\v') OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'command must not be empty'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	/* raises 22023 naming the field and the value */
+	IF is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule
+	   OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
+		PERFORM cron.check_schedule(NEW.schedule, NEW.timezone);
+	END IF;
+
+	/*
+	 * A one-off job whose instant is not after now would never run (the
+	 * scheduler counts only slots after the job's last change): refuse to
+	 * create it, move it there, or switch it back on once it has run.
+	 */
+	IF NEW.active AND NEW.schedule OPERATOR(pg_catalog.~*) '^\s*@at\s'
+	   AND (is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule OR NOT OLD.active)
+	   AND NOT EXISTS (SELECT 1 FROM cron.next_runs(NEW.schedule, NULL, pg_catalog.now(), 1)) THEN
+		RAISE EXCEPTION 'the instant of schedule "%" is not in the future', NEW.schedule
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('The time now is %s.', pg_catalog.now()),
+				  HINT = 'A one-off job runs once; schedule it again with a later instant.';
+	END IF;
+
+	IF NEW.catchup OPERATOR(pg_catalog.<>) ALL (ARRAY['none'::text, 'latest'::text, 'all'::text]) THEN
+		RAISE EXCEPTION 'invalid catchup policy "%"', NEW.catchup
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use none, latest or all.';
+	END IF;
+	IF NEW.overlap OPERATOR(pg_catalog.<>) ALL (ARRAY['queue'::text, 'skip'::text, 'allow'::text]) THEN
+		RAISE EXCEPTION 'invalid overlap policy "%"', NEW.overlap
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use queue, skip or allow.';
+	END IF;
+	IF NEW.catchup_window OPERATOR(pg_catalog.<) '0'::interval
+	   OR NEW.catchup_window OPERATOR(pg_catalog.>) '366 days'::interval THEN
+		RAISE EXCEPTION 'catchup_window must be between 0 and 366 days'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('catchup_window is %s.', NEW.catchup_window);
+	END IF;
+	IF NEW.max_retries OPERATOR(pg_catalog.<) 0
+	   OR NEW.max_retries OPERATOR(pg_catalog.>) 100 THEN
+		RAISE EXCEPTION 'max_retries must be between 0 and 100'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('max_retries is %s.', NEW.max_retries);
+	END IF;
+	IF NEW.retry_delay OPERATOR(pg_catalog.<) '0'::interval
+	   OR NEW.retry_delay OPERATOR(pg_catalog.>) '30 days'::interval THEN
+		RAISE EXCEPTION 'retry_delay must be between 0 and 30 days'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('retry_delay is %s.', NEW.retry_delay);
+	END IF;
+	/* a zero timeout means none, as for statement_timeout */
+	IF NEW.timeout OPERATOR(pg_catalog.=) '0'::interval THEN
+		NEW.timeout := NULL;
+	ELSIF NEW.timeout OPERATOR(pg_catalog.>) '0'::interval
+	   AND NEW.timeout OPERATOR(pg_catalog.<) '1 millisecond'::interval THEN
+		/* runs time out in whole milliseconds: never round down to none */
+		NEW.timeout := '1 millisecond'::interval;
+	ELSIF NEW.timeout OPERATOR(pg_catalog.<) '0'::interval
+	   OR NEW.timeout OPERATOR(pg_catalog.>) '24 days'::interval THEN
+		RAISE EXCEPTION 'timeout must be between 0 and 24 days'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('timeout is %s.', NEW.timeout),
+				  HINT = 'Use 0 for no timeout.';
+	END IF;
+
+	/*
+	 * Who runs the job, and where.  Checked when set, not on every change,
+	 * so that a job whose role or database has gone can still be paused.
+	 */
+	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
+	   OR NEW.database IS DISTINCT FROM OLD.database
+	   OR NEW.kind IS DISTINCT FROM OLD.kind THEN
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
+					   WHERE d.datname OPERATOR(pg_catalog.=) NEW.database::pg_catalog.name) THEN
+			RAISE EXCEPTION 'database "%" does not exist', NEW.database
+				USING ERRCODE = 'invalid_catalog_name';
+		END IF;
+
+		SELECT r.rolsuper, r.rolcanlogin INTO target
+		FROM pg_catalog.pg_roles r
+		WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'role "%" does not exist', NEW.username
+				USING ERRCODE = 'undefined_object';
+		END IF;
+
+		IF NEW.username OPERATOR(pg_catalog.<>) (CURRENT_USER)::text
+		   AND NOT caller_is_superuser THEN
+			RAISE EXCEPTION 'permission denied to schedule a job as role "%"', NEW.username
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'Only superusers can schedule jobs that run as another role.';
+		END IF;
+		IF NEW.kind OPERATOR(pg_catalog.=) 'http' THEN
+			/* an HTTP job opens no session: no LOGIN or CONNECT needed */
+			NULL;
+		ELSIF NOT target.rolcanlogin THEN
+			RAISE EXCEPTION 'role "%" is not permitted to log in', NEW.username
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'A job runs in a session of its role, which needs LOGIN.';
+		END IF;
+		IF NEW.kind OPERATOR(pg_catalog.=) 'sql'
+		   AND NOT pg_catalog.has_database_privilege(NEW.username::pg_catalog.name,
+													 NEW.database, 'CONNECT') THEN
+			RAISE EXCEPTION 'role "%" does not have CONNECT privilege on database "%"',
+				NEW.username, NEW.database
+				USING ERRCODE = 'insufficient_privilege';
+		END IF;
+		IF target.rolsuper AND NEW.kind OPERATOR(pg_catalog.=) 'sql'
+		   AND NOT COALESCE(pg_catalog.current_setting('cron.enable_superuser_jobs', true), 'on')::boolean THEN
+			RAISE EXCEPTION 'jobs cannot run as superuser "%"', NEW.username
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'cron.enable_superuser_jobs is off.',
+					  HINT = 'Schedule the job as a role without superuser rights.';
+		END IF;
+	END IF;
+
+	/*
+	 * Limits a DBA sets for roles that share the server (superusers are not
+	 * limited): the size of what a job carries, and how many jobs a role
+	 * owns.  A role's concurrent transactions each see only their own new
+	 * rows, so the count can be passed by as many jobs as they create at
+	 * once.
+	 */
+	IF NOT caller_is_superuser THEN
+		/* shown as '5000B', '64kB' or '1MB'; pg_size_bytes says 'bytes' for B */
+		max_bytes := pg_catalog.pg_size_bytes(pg_catalog.regexp_replace(
+			pg_catalog.current_setting('cron.max_command_bytes'), '^([0-9]+)B$', '\1 bytes'));
+		/* only what changes: a job stored under a higher limit can still be paused */
+		IF (is_insert OR NEW.command IS DISTINCT FROM OLD.command)
+		   AND pg_catalog.octet_length(NEW.command) OPERATOR(pg_catalog.>) max_bytes
+		   OR (is_insert OR NEW.http_url IS DISTINCT FROM OLD.http_url)
+		   AND pg_catalog.octet_length(NEW.http_url) OPERATOR(pg_catalog.>) max_bytes
+		   OR (is_insert OR NEW.http_body IS DISTINCT FROM OLD.http_body)
+		   AND pg_catalog.octet_length(NEW.http_body) OPERATOR(pg_catalog.>) max_bytes
+		   OR (is_insert OR NEW.http_headers IS DISTINCT FROM OLD.http_headers)
+		   AND pg_catalog.octet_length(NEW.http_headers::pg_catalog.text) OPERATOR(pg_catalog.>) max_bytes THEN
+			RAISE EXCEPTION 'the job is too large'
+				USING ERRCODE = 'program_limit_exceeded',
+					  DETAIL = pg_catalog.format('Its command, url, headers or body is longer than cron.max_command_bytes (%s bytes).', max_bytes),
+					  HINT = 'Put long code in a function or procedure and call it from the job.';
+		END IF;
+		max_jobs := pg_catalog.current_setting('cron.max_jobs_per_role')::pg_catalog.int8;
+		IF max_jobs OPERATOR(pg_catalog.>) 0
+		   AND (is_insert OR NEW.username IS DISTINCT FROM OLD.username) THEN
+			SELECT pg_catalog.count(*) INTO njobs FROM cron.job j
+			WHERE j.username OPERATOR(pg_catalog.=) (NEW.username COLLATE pg_catalog."default");
+		END IF;
+		IF njobs OPERATOR(pg_catalog.>=) max_jobs THEN
+			RAISE EXCEPTION 'role "%" already has % jobs', NEW.username, njobs
+				USING ERRCODE = 'program_limit_exceeded',
+					  DETAIL = pg_catalog.format('cron.max_jobs_per_role (%s) is the most jobs one role may own.', max_jobs),
+					  HINT = 'Unschedule jobs that are no longer needed, or ask an administrator to raise the limit.';
+		END IF;
+	END IF;
+
+	/*
+	 * The owner's identity is the role's OID, never taken from the writer.
+	 * A superuser gives the jobs of a dropped role to the new role of the
+	 * same name by setting roleid to NULL (only a superuser sees them).
+	 */
+	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
+	   OR NEW.roleid IS NULL THEN
+		NEW.roleid := (SELECT r.oid FROM pg_catalog.pg_roles r
+					   WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name);
+		IF NEW.roleid IS NULL THEN
+			RAISE EXCEPTION 'role "%" does not exist', NEW.username
+				USING ERRCODE = 'undefined_object';
+		END IF;
+	ELSE
+		NEW.roleid := OLD.roleid;
+	END IF;
+
+	/*
+	 * Ids come from the sequence only once the row is valid, so refused
+	 * writes use none (ids stay consecutive, as in pg_cron), and only a
+	 * superuser (pg_dump's restore) may choose one.
+	 */
+	IF is_insert AND (NEW.jobid IS NULL OR NOT caller_is_superuser) THEN
+		NEW.jobid := pg_catalog.nextval('cron.jobid_seq'::pg_catalog.regclass);
+	END IF;
+
+	RETURN NEW;
+END
+$function$;
+
+CREATE TRIGGER job_guard BEFORE INSERT OR UPDATE ON cron.job
+	FOR EACH ROW EXECUTE FUNCTION cron.job_guard();
+
+/* tells the scheduler, at commit, which jobs changed */
+CREATE FUNCTION cron.job_changed()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cron_job_changed';
+
+/*
+ * pg_cron's name for its trigger function: here the same code, fired on
+ * TRUNCATE (the whole job table changed).
+ */
+CREATE FUNCTION cron.job_cache_invalidate()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cron_job_changed';
+
+/* trigger functions fire whatever EXECUTE says; no role attaches them elsewhere */
+REVOKE EXECUTE ON FUNCTION cron.job_guard() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION cron.job_changed() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION cron.job_cache_invalidate() FROM PUBLIC;
+
+CREATE TRIGGER job_changed AFTER INSERT OR UPDATE OR DELETE ON cron.job
+	FOR EACH ROW EXECUTE FUNCTION cron.job_changed();
+CREATE TRIGGER job_truncated AFTER TRUNCATE ON cron.job
+	FOR EACH STATEMENT EXECUTE FUNCTION cron.job_cache_invalidate();
+
+/*
+ * Deleting history is allowed (pg_cron's way of pruning it), but never the
+ * row of a run still in progress, whose outcome the scheduler has yet to
+ * write, nor the newest row of an existing job, which is the proof of the
+ * last slot it ran.  Such rows are silently kept, so that
+ * "DELETE FROM cron.job_run_details WHERE ..." prunes what it safely can.
+ */
+CREATE FUNCTION cron.job_run_details_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	IF OLD.status OPERATOR(pg_catalog.=) ANY (ARRAY['starting'::text, 'running'::text]) THEN
+		RETURN NULL;
+	END IF;
+	IF OLD.scheduled_for OPERATOR(pg_catalog.>=)
+		(SELECT pg_catalog.max(d.scheduled_for) FROM cron.job_run_details d
+		 WHERE d.jobid OPERATOR(pg_catalog.=) OLD.jobid)
+	   AND cron._job_exists(OLD.jobid) THEN
+		RETURN NULL;
+	END IF;
+	RETURN OLD;
+END
+$function$;
+
+/* ----------------------------------------------------------------------
+ * Row-level security: a role sees and changes only its own jobs and runs;
+ * superusers (and the extension's owner) see all.
+ * ---------------------------------------------------------------------- */
+
+ALTER TABLE cron.job ENABLE ROW LEVEL SECURITY;
+/* the default collation, so that the (username, jobname) index serves */
+CREATE POLICY job_owner ON cron.job
+	USING (username OPERATOR(pg_catalog.=) ((CURRENT_USER)::text COLLATE pg_catalog."default")
+		   AND roleid OPERATOR(pg_catalog.=) (SELECT r.oid FROM pg_catalog.pg_roles r
+											  WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER))
+	WITH CHECK (username OPERATOR(pg_catalog.=) ((CURRENT_USER)::text COLLATE pg_catalog."default")
+				AND roleid OPERATOR(pg_catalog.=) (SELECT r.oid FROM pg_catalog.pg_roles r
+												   WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER));
+
+ALTER TABLE cron.job_run_details ENABLE ROW LEVEL SECURITY;
+/* rows the scheduler did not write (restored, imported) may lack a roleid */
+CREATE POLICY job_run_details_owner ON cron.job_run_details
+	USING (username OPERATOR(pg_catalog.=) (CURRENT_USER)::text
+		   AND (roleid IS NULL
+				OR roleid OPERATOR(pg_catalog.=) (SELECT r.oid FROM pg_catalog.pg_roles r
+												  WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)));
+
+/*
+ * Roles with USAGE on schema cron (granted by an administrator) may manage
+ * their own jobs directly or through the API.  Only the scheduler writes
+ * the ledger: roles may read their own runs, but not delete or lock them,
+ * since a row or table lock held on the ledger would stall the scheduler
+ * for everybody.
+ */
+GRANT SELECT, INSERT, UPDATE, DELETE ON cron.job TO PUBLIC;
+GRANT USAGE ON SEQUENCE cron.jobid_seq TO PUBLIC;
+GRANT SELECT ON cron.job_run_details TO PUBLIC;
+
+/* ----------------------------------------------------------------------
+ * The SQL API (pg_cron 1.6 compatible, plus per-job options by name)
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Does a job with this id exist, whoever owns it?  Lets the API tell an
+ * unknown job from another user's job, which RLS hides; it reveals nothing
+ * but existence (job ids are sequential anyway).
+ */
+CREATE FUNCTION cron._job_exists(job_id bigint)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+	SELECT EXISTS (SELECT 1 FROM cron.job j
+				   WHERE j.jobid OPERATOR(pg_catalog.=) job_id)
+$function$;
+
+CREATE TRIGGER job_run_details_guard BEFORE DELETE ON cron.job_run_details
+	FOR EACH ROW EXECUTE FUNCTION cron.job_run_details_guard();
+REVOKE EXECUTE ON FUNCTION cron.job_run_details_guard() FROM PUBLIC;
+
+/* raise the error for a NULL argument that needs a value */
+CREATE FUNCTION cron._require(value anyelement, name text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	IF value IS NULL THEN
+		RAISE EXCEPTION '% must not be NULL', name
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+END
+$function$;
+
+/*
+ * Change job p_jobid; NULL arguments leave a column unchanged and an empty
+ * timezone resets it to cron.timezone.  p_kind 'sql' turns an HTTP job
+ * back into a SQL job (its HTTP fields are cleared); an empty p_body clears
+ * the body and an empty p_expect_status means any 2xx.  Returns false if
+ * the caller cannot see the job.  Shared by cron.alter_job and the update
+ * path of the scheduling functions.
+ */
+CREATE FUNCTION cron._update_job(p_jobid bigint, p_schedule text, p_command text,
+								 p_database text, p_username text,
+								 p_active boolean, p_timezone text,
+								 p_catchup text, p_catchup_window interval,
+								 p_overlap text, p_max_retries integer,
+								 p_retry_delay interval, p_timeout interval,
+								 p_kind text DEFAULT NULL,
+								 p_method text DEFAULT NULL,
+								 p_url text DEFAULT NULL,
+								 p_headers jsonb DEFAULT NULL,
+								 p_body text DEFAULT NULL,
+								 p_expect_status integer[] DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	to_sql boolean := p_kind IS NOT DISTINCT FROM 'sql';
+BEGIN
+	UPDATE cron.job j SET
+		schedule = COALESCE(p_schedule, j.schedule),
+		command = COALESCE(p_command, j.command),
+		database = COALESCE(p_database, j.database),
+		username = COALESCE(p_username, j.username),
+		active = COALESCE(p_active, j.active),
+		timezone = CASE WHEN p_timezone IS NULL THEN j.timezone
+						WHEN p_timezone OPERATOR(pg_catalog.=) '' THEN NULL
+						ELSE p_timezone END,
+		catchup = COALESCE(p_catchup, j.catchup),
+		catchup_window = COALESCE(p_catchup_window, j.catchup_window),
+		overlap = COALESCE(p_overlap, j.overlap),
+		max_retries = COALESCE(p_max_retries, j.max_retries),
+		retry_delay = COALESCE(p_retry_delay, j.retry_delay),
+		timeout = COALESCE(p_timeout, j.timeout),
+		kind = COALESCE(p_kind, j.kind),
+		http_method = CASE WHEN to_sql THEN NULL
+						   ELSE COALESCE(p_method, j.http_method) END,
+		http_url = CASE WHEN to_sql THEN NULL
+						ELSE COALESCE(p_url, j.http_url) END,
+		http_headers = CASE WHEN to_sql THEN NULL
+							ELSE COALESCE(p_headers, j.http_headers) END,
+		http_body = CASE WHEN to_sql THEN NULL
+						 WHEN p_body IS NULL THEN j.http_body
+						 ELSE NULLIF(p_body, '') END,
+		http_expect_status = CASE WHEN to_sql THEN NULL
+								  ELSE COALESCE(p_expect_status, j.http_expect_status) END
+	WHERE j.jobid OPERATOR(pg_catalog.=) p_jobid;
+	RETURN FOUND;
+END
+$function$;
+
+/*
+ * Create or update the caller's job called p_jobname for p_username (NULL:
+ * the caller).  On update, NULL arguments leave the column unchanged.
+ * Updating keeps the jobid and consumes no sequence value, so ids stay
+ * consecutive as in pg_cron.  p_kind is 'sql' or 'http'; the p_http...
+ * arguments are for HTTP jobs.
+ */
+CREATE FUNCTION cron._save_job(p_jobname text, p_schedule text, p_command text,
+							   p_database text, p_username text,
+							   p_active boolean, p_timezone text,
+							   p_catchup text, p_catchup_window interval,
+							   p_overlap text, p_max_retries integer,
+							   p_retry_delay interval, p_timeout interval,
+							   p_kind text DEFAULT 'sql',
+							   p_method text DEFAULT NULL,
+							   p_url text DEFAULT NULL,
+							   p_headers jsonb DEFAULT NULL,
+							   p_body text DEFAULT NULL,
+							   p_expect_status integer[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	v_username text := COALESCE(p_username, (CURRENT_USER)::text);
+	v_jobid bigint;
+	v_conflicts integer := 0;
+BEGIN
+	PERFORM cron._require(p_jobname, 'job_name');
+	PERFORM cron._require(p_schedule, 'schedule');
+	IF p_kind OPERATOR(pg_catalog.=) 'sql' THEN
+		PERFORM cron._require(p_command, 'command');
+	ELSE
+		PERFORM cron._require(p_url, 'url');
+	END IF;
+
+	LOOP
+		/* the default collation, so that the (username, jobname) index serves */
+		SELECT j.jobid INTO v_jobid FROM cron.job j
+		WHERE j.jobname OPERATOR(pg_catalog.=) (p_jobname COLLATE pg_catalog."default")
+		  AND j.username OPERATOR(pg_catalog.=) (v_username COLLATE pg_catalog."default")
+		FOR UPDATE;
+		IF FOUND AND cron._update_job(v_jobid, p_schedule, p_command,
+									  p_database, NULL, p_active, p_timezone,
+									  p_catchup, p_catchup_window, p_overlap,
+									  p_max_retries, p_retry_delay, p_timeout,
+									  p_kind, p_method, p_url, p_headers,
+									  p_body, p_expect_status) THEN
+			RETURN v_jobid;
+		END IF;
+
+		BEGIN
+			INSERT INTO cron.job (jobname, schedule, command, database, username,
+								  active, timezone, catchup, catchup_window,
+								  overlap, max_retries, retry_delay, timeout,
+								  kind, http_method, http_url, http_headers,
+								  http_body, http_expect_status)
+			VALUES (p_jobname, p_schedule,
+					COALESCE(p_command, p_method OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) p_url),
+					COALESCE(p_database, (pg_catalog.current_database())::text),
+					v_username,
+					COALESCE(p_active, true),
+					NULLIF(p_timezone, ''),
+					COALESCE(p_catchup, 'latest'),
+					COALESCE(p_catchup_window, '1 hour'::interval),
+					COALESCE(p_overlap, 'queue'),
+					COALESCE(p_max_retries, 0),
+					COALESCE(p_retry_delay, '1 minute'::interval),
+					p_timeout,
+					p_kind, p_method, p_url, p_headers,
+					NULLIF(p_body, ''), p_expect_status)
+			RETURNING jobid INTO v_jobid;
+			RETURN v_jobid;
+		EXCEPTION WHEN unique_violation THEN
+			/*
+			 * A concurrent call created the same name: update it instead.
+			 * If the name is still taken by a row this role cannot see, it
+			 * belongs to a dropped role of the same name.
+			 */
+			v_conflicts := v_conflicts OPERATOR(pg_catalog.+) 1;
+			IF v_conflicts OPERATOR(pg_catalog.>=) 3 THEN
+				RAISE EXCEPTION 'job name "%" is taken by a job of an earlier role named "%"',
+					p_jobname, v_username
+					USING ERRCODE = 'duplicate_object',
+						  DETAIL = 'That role was dropped; its jobs do not pass to a new role of the same name.',
+						  HINT = 'Use another job name, or ask a superuser to unschedule that job or give it to this role (UPDATE cron.job SET roleid = NULL).';
+			END IF;
+		END;
+	END LOOP;
+END
+$function$;
+
+/* cron.schedule(schedule, command): an unnamed job for the caller */
+CREATE FUNCTION cron.schedule(schedule text, command text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	v_jobid bigint;
+BEGIN
+	PERFORM cron._require($1, 'schedule');
+	PERFORM cron._require($2, 'command');
+	INSERT INTO cron.job (schedule, command) VALUES ($1, $2)
+	RETURNING jobid INTO v_jobid;
+	RETURN v_jobid;
+END
+$function$;
+
+COMMENT ON FUNCTION cron.schedule(text, text)
+	IS 'schedule an unnamed job in the current database; returns its jobid';
+
+/*
+ * pg_cron's signatures are kept exactly, so that GRANT and REVOKE written
+ * for pg_cron name them, and cronext's options come as a second overload
+ * of the same name.  Two overloads that both accept pg_cron's call forms
+ * would make those calls ambiguous ("function is not unique"), so the
+ * overload with options declares its command as varchar: a call with text
+ * or an untyped literal matches pg_cron's signature better and resolves to
+ * it, and only a call that names an option (timezone => ...) reaches the
+ * overload.  The overload is allowed to whoever may execute its pg_cron
+ * twin, so one GRANT or REVOKE governs both.
+ */
+CREATE FUNCTION cron._check_twin(twin pg_catalog.regprocedure)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	IF NOT pg_catalog.has_function_privilege(twin, 'EXECUTE') THEN
+		RAISE EXCEPTION 'permission denied for function %',
+			(SELECT p.proname FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) twin)
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = pg_catalog.format('Calling it with options needs EXECUTE on %s.', twin);
+	END IF;
+END
+$function$;
+
+/* cron.schedule(job_name, schedule, command): pg_cron's create or update */
+CREATE FUNCTION cron.schedule(job_name text, schedule text, command text)
+RETURNS bigint
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+	SELECT cron._save_job($1, $2, $3, (pg_catalog.current_database())::text,
+						  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+$function$;
+
+COMMENT ON FUNCTION cron.schedule(text, text, text)
+	IS 'schedule a named job in the current database, or update the caller''s job of that name; returns its jobid';
+
+/* the same with cronext's options, named: cron.schedule(n, s, c, timezone => ...) */
+CREATE FUNCTION cron.schedule(job_name text, schedule text, command varchar,
+							  timezone text DEFAULT NULL,
+							  catchup text DEFAULT NULL,
+							  catchup_window interval DEFAULT NULL,
+							  overlap text DEFAULT NULL,
+							  max_retries integer DEFAULT NULL,
+							  retry_delay interval DEFAULT NULL,
+							  timeout interval DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._check_twin('cron.schedule(text,text,text)');
+	RETURN cron._save_job($1, $2, $3, (pg_catalog.current_database())::text,
+						  NULL, NULL, $4, $5, $6, $7, $8, $9, $10);
+END
+$function$;
+
+COMMENT ON FUNCTION cron.schedule(text, text, varchar, text, text, interval, text, integer, interval, interval)
+	IS 'schedule a named job with cronext''s options, or update the caller''s job of that name; returns its jobid';
+
+/* pg_cron's: a job in another database, optionally as another role */
+CREATE FUNCTION cron.schedule_in_database(job_name text, schedule text,
+										  command text, database text,
+										  username text DEFAULT NULL,
+										  active boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._require($4, 'database');
+	PERFORM cron._require($6, 'active');
+	RETURN cron._save_job($1, $2, $3, $4, $5, $6, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+END
+$function$;
+
+COMMENT ON FUNCTION cron.schedule_in_database(text, text, text, text, text, boolean)
+	IS 'schedule a named job in another database, optionally as another role (superuser only); returns its jobid';
+
+CREATE FUNCTION cron.schedule_in_database(job_name text, schedule text,
+										  command varchar, database text,
+										  username text DEFAULT NULL,
+										  active boolean DEFAULT true,
+										  timezone text DEFAULT NULL,
+										  catchup text DEFAULT NULL,
+										  catchup_window interval DEFAULT NULL,
+										  overlap text DEFAULT NULL,
+										  max_retries integer DEFAULT NULL,
+										  retry_delay interval DEFAULT NULL,
+										  timeout interval DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._check_twin('cron.schedule_in_database(text,text,text,text,text,boolean)');
+	PERFORM cron._require($4, 'database');
+	PERFORM cron._require($6, 'active');
+	RETURN cron._save_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+END
+$function$;
+
+COMMENT ON FUNCTION cron.schedule_in_database(text, text, varchar, text, text, boolean, text, text, interval, text, integer, interval, interval)
+	IS 'schedule a named job in another database with cronext''s options; returns its jobid';
+
+/*
+ * cron.schedule_http: call an HTTP endpoint on a schedule.  Creating or
+ * changing HTTP jobs is its own privilege (EXECUTE is revoked from PUBLIC
+ * below; the guard trigger applies the same check to direct writes).  On
+ * update, method, headers, body, timeout and expect_status take the values
+ * given or their defaults; the other options stay unchanged when NULL.
+ */
+CREATE FUNCTION cron.schedule_http(job_name text, schedule text, url text,
+								   method text DEFAULT 'GET',
+								   headers jsonb DEFAULT '{}',
+								   body text DEFAULT NULL,
+								   timeout interval DEFAULT '30 seconds',
+								   expect_status integer[] DEFAULT NULL,
+								   timezone text DEFAULT NULL,
+								   catchup text DEFAULT NULL,
+								   catchup_window interval DEFAULT NULL,
+								   overlap text DEFAULT NULL,
+								   max_retries integer DEFAULT NULL,
+								   retry_delay interval DEFAULT NULL,
+								   active boolean DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._require($3, 'url');
+	PERFORM cron._require($4, 'method');
+	RETURN cron._save_job($1, $2, NULL, (pg_catalog.current_database())::text,
+						  NULL, $15, $9, $10, $11, $12, $13, $14,
+						  COALESCE($7, '0'::interval),
+						  'http', pg_catalog.upper($4), $3,
+						  COALESCE($5, '{}'::jsonb), COALESCE($6, ''),
+						  COALESCE($8, '{}'::integer[]));
+END
+$function$;
+
+REVOKE EXECUTE ON FUNCTION cron.schedule_http(text, text, text, text, jsonb, text, interval, integer[], text, text, interval, text, integer, interval, boolean) FROM PUBLIC;
+
+/*
+ * May this role create or change HTTP jobs?  The one definition of the
+ * HTTP privilege, used by the guard trigger on writes and by the HTTP
+ * worker before each request.
+ */
+CREATE FUNCTION cron._http_allowed(role_name name)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+	SELECT pg_catalog.has_function_privilege(role_name,
+		'cron.schedule_http(text,text,text,text,jsonb,text,interval,integer[],text,text,interval,text,integer,interval,boolean)'::pg_catalog.regprocedure,
+		'EXECUTE')
+$function$;
+
+COMMENT ON FUNCTION cron.schedule_http(text, text, text, text, jsonb, text, interval, integer[], text, text, interval, text, integer, interval, boolean)
+	IS 'call an HTTP endpoint on a schedule, or update the caller''s job of that name; returns its jobid';
+
+/*
+ * cron.schedule_at: a one-off job.  Its schedule is the instant in UTC
+ * ('@at 2026-11-21 12:00:00+00', whole seconds); it runs once, and the
+ * scheduler then marks it inactive.  Scheduling the same name again sets a
+ * new instant and makes it active again.
+ */
+CREATE FUNCTION cron.schedule_at(job_name text, run_at timestamptz, command text,
+								 catchup text DEFAULT NULL,
+								 catchup_window interval DEFAULT NULL,
+								 max_retries integer DEFAULT NULL,
+								 retry_delay interval DEFAULT NULL,
+								 timeout interval DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	utc timestamp;
+BEGIN
+	PERFORM cron._check_twin('cron.schedule(text,text,text)');
+	PERFORM cron._require($2, 'run_at');
+	IF NOT pg_catalog.isfinite($2) THEN
+		RAISE EXCEPTION 'run_at must be a finite time'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF $2 OPERATOR(pg_catalog.<) pg_catalog.now() THEN
+		RAISE EXCEPTION 'run_at is in the past'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('run_at is %s; the time now is %s.', $2, pg_catalog.now());
+	END IF;
+	/*
+	 * Slots are whole seconds: a fraction rounds up, never earlier; an
+	 * instant equal to now (to the microsecond) becomes the next second.
+	 */
+	utc := pg_catalog.date_trunc('second',
+								 ($2 AT TIME ZONE 'UTC') OPERATOR(pg_catalog.+) '0.999999 seconds'::interval);
+	IF utc OPERATOR(pg_catalog.<=) (pg_catalog.now() AT TIME ZONE 'UTC') THEN
+		utc := utc OPERATOR(pg_catalog.+) '1 second'::interval;
+	END IF;
+	RETURN cron._save_job($1,
+						  '@at ' OPERATOR(pg_catalog.||)
+						  pg_catalog.to_char(utc, 'YYYY-MM-DD HH24:MI:SS') OPERATOR(pg_catalog.||) '+00',
+						  $3, (pg_catalog.current_database())::text, NULL, true,
+						  NULL, $4, $5, NULL, $6, $7, $8);
+END
+$function$;
+
+COMMENT ON FUNCTION cron.schedule_at(text, timestamptz, text, text, interval, integer, interval, interval)
+	IS 'run a command once at an instant, or move the caller''s one-off job of that name; returns its jobid';
+
+/* raise the right error for a job id the caller cannot see */
+CREATE FUNCTION cron._job_not_found(job_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	IF cron._job_exists(job_id) THEN
+		RAISE EXCEPTION 'job % belongs to another role', job_id
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Only the job''s owner or a superuser can change it.';
+	END IF;
+	RAISE EXCEPTION 'job % does not exist', job_id
+		USING ERRCODE = 'undefined_object';
+END
+$function$;
+
+CREATE FUNCTION cron.unschedule(job_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._require($1, 'job_id');
+	DELETE FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) $1;
+	IF NOT FOUND THEN
+		PERFORM cron._job_not_found($1);
+	END IF;
+	RETURN true;
+END
+$function$;
+
+CREATE FUNCTION cron.unschedule(job_name text)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._require($1, 'job_name');
+	DELETE FROM cron.job j
+	WHERE j.jobname OPERATOR(pg_catalog.=) ($1 COLLATE pg_catalog."default")
+	  AND j.username OPERATOR(pg_catalog.=) ((CURRENT_USER)::text COLLATE pg_catalog."default");
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'job "%" does not exist', $1
+			USING ERRCODE = 'undefined_object',
+				  DETAIL = pg_catalog.format('Role %s has no job of that name.', CURRENT_USER);
+	END IF;
+	RETURN true;
+END
+$function$;
+
+/*
+ * pg_cron's alter_job: change a job; NULL leaves a value unchanged, and a
+ * call that changes nothing is an error, as in pg_cron.
+ */
+CREATE FUNCTION cron.alter_job(job_id bigint,
+							   schedule text DEFAULT NULL,
+							   command text DEFAULT NULL,
+							   database text DEFAULT NULL,
+							   username text DEFAULT NULL,
+							   active boolean DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._require($1, 'job_id');
+	IF pg_catalog.num_nonnulls($2, $3, $4, $5, $6) OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'no updates specified'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give at least one of schedule, command, database, username or active.';
+	END IF;
+	IF NOT cron._update_job($1, $2, $3, $4, $5, $6, NULL, NULL, NULL, NULL,
+							NULL, NULL, NULL) THEN
+		PERFORM cron._job_not_found($1);
+	END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION cron.alter_job(bigint, text, text, text, text, boolean)
+	IS 'change a job''s schedule, command, database, owner or active flag; NULL leaves a value unchanged';
+
+/*
+ * cronext's alter_job with every option.  It cannot be an overload of
+ * alter_job: cron.alter_job(5) and cron.alter_job(5, active => false)
+ * would match both and be ambiguous.  url, method, headers, body and
+ * expect_status change HTTP jobs (an empty body removes it, an empty
+ * expect_status means any 2xx).  Allowed to whoever may execute alter_job.
+ */
+CREATE FUNCTION cron.update_job(job_id bigint,
+								schedule text DEFAULT NULL,
+								command text DEFAULT NULL,
+								database text DEFAULT NULL,
+								username text DEFAULT NULL,
+								active boolean DEFAULT NULL,
+								timezone text DEFAULT NULL,
+								catchup text DEFAULT NULL,
+								catchup_window interval DEFAULT NULL,
+								overlap text DEFAULT NULL,
+								max_retries integer DEFAULT NULL,
+								retry_delay interval DEFAULT NULL,
+								timeout interval DEFAULT NULL,
+								url text DEFAULT NULL,
+								method text DEFAULT NULL,
+								headers jsonb DEFAULT NULL,
+								body text DEFAULT NULL,
+								expect_status integer[] DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+	PERFORM cron._check_twin('cron.alter_job(bigint,text,text,text,text,boolean)');
+	PERFORM cron._require($1, 'job_id');
+	IF pg_catalog.num_nonnulls($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+							   $13, $14, $15, $16, $17, $18) OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'no updates specified'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give at least one value to change.';
+	END IF;
+	IF NOT cron._update_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+							NULL, $15, $14, $16, $17, $18) THEN
+		PERFORM cron._job_not_found($1);
+	END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION cron.update_job(bigint, text, text, text, text, boolean, text, text, interval, text, integer, interval, interval, text, text, jsonb, text, integer[])
+	IS 'change any of a job''s settings, cronext''s options included; NULL leaves a value unchanged';
+
+/* run a job now, as a manual slot of its own; returns the runid */
+CREATE FUNCTION cron.run_job(job_id bigint)
+RETURNS bigint
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cron_run_job';
+
+CREATE FUNCTION cron.run_job(job_name text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	v_jobid bigint;
+BEGIN
+	PERFORM cron._require($1, 'job_name');
+	SELECT j.jobid INTO v_jobid FROM cron.job j
+	WHERE j.jobname OPERATOR(pg_catalog.=) ($1 COLLATE pg_catalog."default")
+	  AND j.username OPERATOR(pg_catalog.=) ((CURRENT_USER)::text COLLATE pg_catalog."default");
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'job "%" does not exist', $1
+			USING ERRCODE = 'undefined_object',
+				  DETAIL = pg_catalog.format('Role %s has no job of that name.', CURRENT_USER);
+	END IF;
+	RETURN cron.run_job(v_jobid);
+END
+$function$;
+
+/*
+ * What runs next and what failed, one row per job the caller can see (the
+ * view runs with the caller's rights, so row-level security applies).
+ * Every figure comes from an index scan on (jobid, scheduled_for), and
+ * next_run from the scheduler's own slot code.
+ */
+CREATE VIEW cron.job_status WITH (security_invoker = true) AS
+SELECT j.jobid,
+	   j.jobname,
+	   j.username,
+	   j.schedule,
+	   COALESCE(j.timezone, pg_catalog.current_setting('cron.timezone')) AS timezone,
+	   j.active,
+	   CASE WHEN j.active THEN
+		   (SELECT r FROM cron.next_runs(j.schedule, j.timezone, pg_catalog.now(), 1) r)
+	   END AS next_run,
+	   l.start_time AS last_run_start,
+	   l.status AS last_status,
+	   l.end_time OPERATOR(pg_catalog.-) l.start_time AS last_duration,
+	   l.return_message AS last_message,
+	   /* the common case, a last run that succeeded, costs no lookup */
+	   CASE WHEN l.status OPERATOR(pg_catalog.=) 'succeeded' THEN 0 ELSE
+	   (SELECT pg_catalog.count(*) FROM cron.job_run_details f
+		WHERE f.jobid OPERATOR(pg_catalog.=) j.jobid
+		  AND f.status OPERATOR(pg_catalog.=) 'failed'
+		  AND f.scheduled_for OPERATOR(pg_catalog.>) COALESCE(
+			  (SELECT pg_catalog.max(s.scheduled_for) FROM cron.job_run_details s
+			   WHERE s.jobid OPERATOR(pg_catalog.=) j.jobid
+				 AND s.status OPERATOR(pg_catalog.=) 'succeeded'),
+			  '-infinity'::timestamptz))::integer END AS consecutive_failures,
+	   (SELECT d.job_pid FROM cron.job_run_details d
+		WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid
+		  AND d.status OPERATOR(pg_catalog.=) 'running'
+		ORDER BY d.scheduled_for DESC LIMIT 1) AS running_pid
+FROM cron.job j
+LEFT JOIN LATERAL (
+	SELECT d.start_time, d.end_time, d.status, d.return_message
+	FROM cron.job_run_details d
+	WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid
+	  AND d.status OPERATOR(pg_catalog.<>) 'skipped'
+	ORDER BY d.scheduled_for DESC LIMIT 1) l ON true;
+
+GRANT SELECT ON cron.job_status TO PUBLIC;
+
+/* stop a run in progress; it ends as failed, saying it was cancelled */
+CREATE FUNCTION cron.cancel_run(runid bigint)
+RETURNS boolean
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cron_cancel_run';
+
+/* ----------------------------------------------------------------------
+ * Taking over from pg_cron, second half: load what the first half copied
+ * aside.
+ *
+ * Jobs keep their jobid, name, schedule, command, database, owner and
+ * active flag; cronext's options take their defaults.  They are written
+ * with the guard trigger off, so that a job pg_cron kept (its role since
+ * dropped, its database gone, a schedule cronext reads differently) is
+ * kept too: it is listed in the NOTICE, and the scheduler reports and
+ * skips it until it is changed.  created_at is now: a taken-over job runs
+ * from its next slot, and slots missed while the server switched are not
+ * caught up.
+ *
+ * Runs keep their runid, times, status and message.  pg_cron records no
+ * slot, so scheduled_for is derived: the run's start time (else its end
+ * time, else now) truncated to the second; when two runs of one job fall
+ * on the same second, the later runid takes the next microsecond.  Runs
+ * that were in flight under pg_cron (starting, connecting, sending,
+ * running, or no status) end as failed, saying so.
+ *
+ * Privileges: every function with pg_cron's name and argument types gets
+ * pg_cron's privileges exactly (a REVOKE on cron.schedule stays revoked).
+ * Tables and sequences keep cronext's own grants, which its API needs,
+ * plus every grant pg_cron's had beyond pg_cron's defaults; a default that
+ * was revoked from PUBLIC on a table is revoked here too.  pg_cron's
+ * default DELETE on cron.job_run_details is not carried over (cronext
+ * prunes history itself; see cron.history_retention).  Schema cron itself
+ * was kept, with its privileges.
+ * ---------------------------------------------------------------------- */
+DO $takeover$
+DECLARE
+	v_state record;
+	v_acl record;
+	v_target text;
+	v_jobs bigint;
+	v_runs bigint;
+	v_inflight bigint;
+	v_invalid text := '';
+	v_job record;
+	v_grantee text;
+BEGIN
+	IF pg_catalog.to_regclass('cron._takeover_state') IS NULL THEN
+		RETURN;
+	END IF;
+	SELECT * INTO v_state FROM cron._takeover_state;
+
+	SET LOCAL session_replication_role = replica;	/* no guard, no triggers */
+
+	INSERT INTO cron.job (jobid, schedule, command, nodename, nodeport,
+						  database, username, active, jobname, roleid)
+	SELECT t.jobid, t.schedule, t.command, t.nodename, t.nodeport,
+		   t.database, t.username, t.active, t.jobname,
+		   (SELECT r.oid FROM pg_catalog.pg_roles r
+			WHERE r.rolname OPERATOR(pg_catalog.=) t.username::pg_catalog.name)
+	FROM cron._takeover_job t;
+	GET DIAGNOSTICS v_jobs = ROW_COUNT;
+
+	INSERT INTO cron.job_run_details (jobid, runid, job_pid, database, username,
+									  command, status, return_message,
+									  start_time, end_time, scheduled_for, roleid)
+	SELECT COALESCE(r.jobid, 0), r.runid, r.job_pid, r.database, r.username,
+		   r.command,
+		   CASE WHEN r.status OPERATOR(pg_catalog.=) ANY (ARRAY['succeeded'::text, 'failed'::text])
+				THEN r.status ELSE 'failed' END,
+		   CASE WHEN r.status OPERATOR(pg_catalog.=) ANY (ARRAY['succeeded'::text, 'failed'::text])
+				THEN r.return_message
+				ELSE 'the server switched from pg_cron to cronext before this run ended; its outcome is unknown' END,
+		   r.start_time,
+		   CASE WHEN r.status OPERATOR(pg_catalog.=) ANY (ARRAY['succeeded'::text, 'failed'::text])
+				THEN r.end_time ELSE COALESCE(r.end_time, pg_catalog.now()) END,
+		   r.slot OPERATOR(pg_catalog.+)
+		   pg_catalog.make_interval(secs => (pg_catalog.row_number() OVER
+				(PARTITION BY COALESCE(r.jobid, 0), r.slot ORDER BY r.runid) OPERATOR(pg_catalog.-) 1)
+				OPERATOR(pg_catalog./) 1000000.0),
+		   (SELECT o.oid FROM pg_catalog.pg_roles o
+			WHERE o.rolname OPERATOR(pg_catalog.=) r.username::pg_catalog.name)
+	FROM (SELECT d.*,
+				 pg_catalog.date_trunc('second', COALESCE(d.start_time, d.end_time, pg_catalog.now())) AS slot
+		  FROM cron._takeover_run d) r;
+	GET DIAGNOSTICS v_runs = ROW_COUNT;
+	SELECT pg_catalog.count(*) INTO v_inflight FROM cron._takeover_run r
+	WHERE r.status IS NULL
+	   OR r.status OPERATOR(pg_catalog.<>) ALL (ARRAY['succeeded'::text, 'failed'::text]);
+
+	SET LOCAL session_replication_role = origin;
+
+	/* the sequences go on after the highest id pg_cron gave or used */
+	PERFORM pg_catalog.setval('cron.jobid_seq',
+		GREATEST(v_state.jobid_last, (SELECT pg_catalog.max(j.jobid) FROM cron.job j)))
+	WHERE GREATEST(v_state.jobid_last, (SELECT pg_catalog.max(j.jobid) FROM cron.job j)) IS NOT NULL;
+	PERFORM pg_catalog.setval('cron.runid_seq',
+		GREATEST(v_state.runid_last, (SELECT pg_catalog.max(d.runid) FROM cron.job_run_details d)))
+	WHERE GREATEST(v_state.runid_last, (SELECT pg_catalog.max(d.runid) FROM cron.job_run_details d)) IS NOT NULL;
+
+	/* jobs the scheduler will report and skip until they are changed */
+	FOR v_job IN SELECT j.jobid, j.schedule FROM cron.job j ORDER BY j.jobid LOOP
+		BEGIN
+			PERFORM cron.check_schedule(v_job.schedule, NULL);
+		EXCEPTION WHEN invalid_parameter_value THEN
+			v_invalid := v_invalid OPERATOR(pg_catalog.||)
+				pg_catalog.format(' job %s (schedule %L);', v_job.jobid, v_job.schedule);
+		END;
+	END LOOP;
+	FOR v_job IN SELECT j.jobid, j.username FROM cron.job j
+				 WHERE j.roleid IS NULL ORDER BY j.jobid LOOP
+		v_invalid := v_invalid OPERATOR(pg_catalog.||)
+			pg_catalog.format(' job %s (role %I does not exist);', v_job.jobid, v_job.username);
+	END LOOP;
+
+	/* functions: pg_cron's privileges exactly, on the same signatures */
+	FOR v_acl IN SELECT a.* FROM cron._takeover_acl a
+				 WHERE a.kind OPERATOR(pg_catalog.=) 'f'
+				   AND a.name OPERATOR(pg_catalog.<>) 'job_cache_invalidate' LOOP
+		v_target := pg_catalog.format('cron.%I(%s)', v_acl.name, v_acl.args);
+		IF pg_catalog.to_regprocedure(v_target) IS NULL THEN
+			CONTINUE;
+		END IF;
+		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_target);
+		FOR v_grantee IN
+			SELECT CASE WHEN x.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+						ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END
+				   OPERATOR(pg_catalog.||)
+				   CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
+			FROM pg_catalog.aclexplode(COALESCE(v_acl.acl, pg_catalog.acldefault('f', v_acl.owner))) x
+			WHERE x.grantee OPERATOR(pg_catalog.<>) v_acl.owner
+			  AND x.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE' LOOP
+			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s', v_target, v_grantee);
+		END LOOP;
+	END LOOP;
+
+	/* tables and sequences: grants beyond pg_cron's defaults, and revoked defaults */
+	FOR v_acl IN
+		SELECT a.name, a.kind,
+			   CASE WHEN x.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+					ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END AS grantee,
+			   x.privilege_type, x.is_grantable, 'grant' AS action
+		FROM cron._takeover_acl a,
+			 pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault(a.kind::"char", a.owner))) x
+		WHERE a.kind OPERATOR(pg_catalog.<>) 'f'
+		  AND x.grantee OPERATOR(pg_catalog.<>) a.owner
+		  AND NOT (x.grantee OPERATOR(pg_catalog.=) 0 AND
+				   (a.name, x.privilege_type) IN (('job', 'SELECT'), ('job_run_details', 'SELECT'),
+												  ('job_run_details', 'DELETE'),
+												  ('jobid_seq', 'SELECT'), ('runid_seq', 'SELECT')))
+		UNION ALL
+		SELECT d.name, 'r', 'PUBLIC', d.privilege_type, false, 'revoke'
+		FROM (VALUES ('job', 'SELECT'), ('job_run_details', 'SELECT')) d(name, privilege_type)
+		WHERE NOT EXISTS (SELECT 1 FROM cron._takeover_acl a,
+								 pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault(a.kind::"char", a.owner))) x
+						  WHERE a.name OPERATOR(pg_catalog.=) d.name
+							AND x.grantee OPERATOR(pg_catalog.=) 0
+							AND x.privilege_type OPERATOR(pg_catalog.=) d.privilege_type)
+	LOOP
+		IF v_acl.action OPERATOR(pg_catalog.=) 'revoke' THEN
+			EXECUTE pg_catalog.format('REVOKE %s ON cron.%I FROM PUBLIC',
+									  v_acl.privilege_type, v_acl.name);
+		ELSE
+			EXECUTE pg_catalog.format('GRANT %s ON %s cron.%I TO %s%s',
+									  v_acl.privilege_type,
+									  CASE WHEN v_acl.kind OPERATOR(pg_catalog.=) 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+									  v_acl.name, v_acl.grantee,
+									  CASE WHEN v_acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+		END IF;
+	END LOOP;
+
+	DROP TABLE cron._takeover_job, cron._takeover_run, cron._takeover_state, cron._takeover_acl;
+
+	/* extension scripts run with client_min_messages at warning or above */
+	PERFORM pg_catalog.set_config('client_min_messages', 'notice', true);
+
+	RAISE NOTICE 'cronext took over pg_cron %: % job%, % run% of history (% in flight, now failed)',
+		v_state.version, v_jobs, CASE WHEN v_jobs OPERATOR(pg_catalog.=) 1 THEN '' ELSE 's' END,
+		v_runs, CASE WHEN v_runs OPERATOR(pg_catalog.=) 1 THEN '' ELSE 's' END, v_inflight
+		USING DETAIL = CASE WHEN v_invalid OPERATOR(pg_catalog.=) '' THEN
+						   'pg_cron''s extension was dropped; its jobs run under cronext from their next slot.'
+					   ELSE 'pg_cron''s extension was dropped; its jobs run under cronext from their next slot, except, until they are changed:'
+							OPERATOR(pg_catalog.||) pg_catalog.rtrim(v_invalid, ';') OPERATOR(pg_catalog.||) '.' END;
+END
+$takeover$;
