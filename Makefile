@@ -38,7 +38,7 @@ EXTENSION = cronext
 DATA = $(wildcard $(srcdir)/sql/cronext--*.sql) cronext--1.0.control
 PGFILEDESC = "cronext - scheduled SQL and HTTP jobs inside PostgreSQL"
 
-REGRESS = schedule_syntax next_runs timezones api security ledger http_api one_off
+REGRESS = schedule_syntax next_runs timezones api security ledger http_api one_off pg_cron_api
 REGRESS_OPTS = --inputdir=$(srcdir)/test --outputdir=test \
 	--temp-instance=./tmp_regress --temp-config=$(srcdir)/test/regress.conf
 

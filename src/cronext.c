@@ -34,6 +34,24 @@ void		_PG_init(void);
  * setting (a POSIX specification too, unlike a job's zone; no leap-second
  * zone)
  */
+/* the levels of log_min_messages, whose own list guc.c keeps static */
+static const struct config_enum_entry log_level_options[] = {
+	{"debug5", DEBUG5, false},
+	{"debug4", DEBUG4, false},
+	{"debug3", DEBUG3, false},
+	{"debug2", DEBUG2, false},
+	{"debug1", DEBUG1, false},
+	{"debug", DEBUG2, true},
+	{"info", INFO, false},
+	{"notice", NOTICE, false},
+	{"warning", WARNING, false},
+	{"error", ERROR, false},
+	{"log", LOG, false},
+	{"fatal", FATAL, false},
+	{"panic", PANIC, false},
+	{NULL, 0, false}
+};
+
 static bool
 check_cron_timezone(char **newval, void **extra, GucSource source)
 {
@@ -242,6 +260,16 @@ _PG_init(void)
 							PGC_SIGHUP,
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("cron.log_min_messages",
+							 "Least severe message the scheduler and the HTTP worker log.",
+							 "As log_min_messages, for cronext's own processes only.",
+							 &cronext_log_min_messages,
+							 WARNING,
+							 log_level_options,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("cron");
 

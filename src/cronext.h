@@ -26,5 +26,15 @@ extern int	cronext_http_max_connections_per_role;
 extern int	cronext_http_max_timeout;	/* seconds */
 extern int	cronext_max_jobs_per_role;	/* 0 = no limit */
 extern int	cronext_max_command_bytes;
+extern int	cronext_log_min_messages;	/* an elevel, for the scheduler */
+
+/*
+ * The catalog version this library works with: the extension's
+ * default_version.  The scheduler runs no job while the installed catalog
+ * is another version (see scheduler.c).
+ */
+#define CRONEXT_CATALOG_VERSION "1.1"
+
+extern void cron_apply_log_min_messages(void);
 
 #endif							/* CRONEXT_H */

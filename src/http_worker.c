@@ -593,6 +593,7 @@ cron_http_worker_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(cronext_database_name, NULL, 0);
+	cron_apply_log_min_messages();
 	pgstat_report_appname("cronext http");
 	raise_file_limit();
 	seg = create_queue();
@@ -674,6 +675,7 @@ cron_http_worker_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			cron_apply_log_min_messages();
 		}
 
 		reap_finished();

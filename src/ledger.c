@@ -17,13 +17,20 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
 #include "executor/spi.h"
 #include "pgstat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
 #include "utils/timestamp.h"
+
+#include "cronext.h"
 
 #include "ledger.h"
 #include "lock_timeout.h"
@@ -655,9 +662,59 @@ ledger_count_orphan_workers(void)
 									   SPI_tuptable->tupdesc, 1, &isnull));
 }
 
-/* is the extension installed in this database? (in a transaction) */
-bool
-ledger_extension_ready(void)
+/*
+ * The installed version of an extension in this database, palloc'd, or
+ * NULL if it is not installed.  An index scan, cheap enough for every pass.
+ */
+static char *
+extension_version(const char *name)
 {
-	return OidIsValid(get_extension_oid("cronext", true));
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	char	   *version = NULL;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum(name));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tuple, Anum_pg_extension_extversion,
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			version = text_to_cstring(DatumGetTextPP(d));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/*
+ * What the scheduler finds in its database (in a transaction): cronext's
+ * catalog at the version this library needs, at an older or an unknown
+ * version, pg_cron's catalog without cronext, or nothing.  *version is the
+ * installed cronext version, or pg_cron's for CATALOG_PG_CRON.
+ */
+CronCatalogState
+ledger_catalog_state(char **version)
+{
+	char	   *v = extension_version("cronext");
+
+	*version = v;
+	if (v == NULL)
+	{
+		*version = extension_version("pg_cron");
+		return *version ? CATALOG_PG_CRON : CATALOG_ABSENT;
+	}
+	if (strcmp(v, CRONEXT_CATALOG_VERSION) == 0)
+		return CATALOG_READY;
+	/* the versions an ALTER EXTENSION cronext UPDATE brings here */
+	if (strcmp(v, "1.0") == 0)
+		return CATALOG_OLD;
+	return CATALOG_UNKNOWN;
 }

@@ -69,7 +69,18 @@ extern void ledger_notify_failed(const int64 *runids, int n);
 extern void ledger_forget_history(int64 jobid, int64 keep_runid);
 extern uint64 ledger_prune(TimestampTz before, int batch);
 extern uint64 ledger_close_orphans(void);
-extern bool ledger_extension_ready(void);
+
+/* what the scheduler finds installed in its database */
+typedef enum CronCatalogState
+{
+	CATALOG_ABSENT,				/* neither cronext nor pg_cron */
+	CATALOG_PG_CRON,			/* pg_cron, not yet taken over */
+	CATALOG_OLD,				/* cronext, a version to update from */
+	CATALOG_UNKNOWN,			/* cronext, a version this library does not know */
+	CATALOG_READY				/* cronext, CRONEXT_CATALOG_VERSION */
+} CronCatalogState;
+
+extern CronCatalogState ledger_catalog_state(char **version);
 extern int	ledger_signal_orphan_workers(void);
 extern int	ledger_count_orphan_workers(void);
 

@@ -153,6 +153,43 @@ earlier(long a, long b)
 	return Min(a, b);
 }
 
+/*
+ * Is cronext's catalog here, at the version this library needs?  If not,
+ * say once per scheduler start what to run, and run no job meanwhile:
+ * pg_cron's jobs untaken, or a catalog of another version, would otherwise
+ * sit idle without a word, or be read with the wrong columns.
+ */
+static bool
+catalog_ready(void)
+{
+	static bool warned[CATALOG_READY + 1];
+	char	   *version;
+	CronCatalogState state = ledger_catalog_state(&version);
+
+	if (state == CATALOG_READY || state == CATALOG_ABSENT || warned[state])
+		return state == CATALOG_READY;
+	warned[state] = true;
+	if (state == CATALOG_PG_CRON)
+		ereport(WARNING,
+				(errmsg("database \"%s\" has pg_cron %s installed but not cronext: no job runs",
+						cronext_database_name, version),
+				 errhint("Run CREATE EXTENSION cronext in database \"%s\": it takes over pg_cron's jobs, history and privileges.",
+						 cronext_database_name)));
+	else if (state == CATALOG_OLD)
+		ereport(WARNING,
+				(errmsg("cronext's catalog in database \"%s\" is version %s, older than this library's %s: no job runs until it is updated",
+						cronext_database_name, version, CRONEXT_CATALOG_VERSION),
+				 errhint("Run ALTER EXTENSION cronext UPDATE in database \"%s\".",
+						 cronext_database_name)));
+	else
+		ereport(WARNING,
+				(errmsg("cronext's catalog in database \"%s\" is version %s, which this library (for version %s) does not know: no job runs",
+						cronext_database_name, version, CRONEXT_CATALOG_VERSION),
+				 errhint("Install the cronext library that matches the catalog, or ALTER EXTENSION cronext UPDATE TO '%s'.",
+						 CRONEXT_CATALOG_VERSION)));
+	return false;
+}
+
 /* how long to sleep: until the next slot, or a retry; -1 = until woken */
 static long
 sleep_ms(void)
@@ -431,7 +468,7 @@ scheduler_iteration(void)
 		reload_pending = true;
 
 	begin_iteration_xact();
-	if (!ledger_extension_ready())
+	if (!catalog_ready())
 	{
 		end_iteration_xact();
 		extension_ready = false;
@@ -521,6 +558,7 @@ cron_scheduler_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(cronext_database_name, NULL, 0);
+	cron_apply_log_min_messages();
 	pgstat_report_appname("cronext scheduler");
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET,
 					PGC_S_OVERRIDE);
@@ -554,6 +592,7 @@ cron_scheduler_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			cron_apply_log_min_messages();
 			/* zones and cron.launch_active_jobs may have changed */
 			reload_pending = true;
 			/* and cron.history_retention */

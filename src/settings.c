@@ -12,6 +12,8 @@
  */
 #include "postgres.h"
 
+#include "utils/guc.h"
+
 #include "cronext.h"
 
 char	   *cronext_database_name = NULL;
@@ -31,3 +33,18 @@ int			cronext_http_max_connections_per_role = 16;
 int			cronext_http_max_timeout = 10 * 60;
 int			cronext_max_jobs_per_role = 1000;
 int			cronext_max_command_bytes = 1024 * 1024;
+int			cronext_log_min_messages = WARNING;
+
+/*
+ * cron.log_min_messages is log_min_messages for cronext's own processes
+ * (the scheduler and the HTTP worker), as in pg_cron.  Job workers keep
+ * the server's: what a job's SQL logs is the job's business.  Called at
+ * start and after each configuration reload.
+ */
+void
+cron_apply_log_min_messages(void)
+{
+	const char *value = GetConfigOption("cron.log_min_messages", false, false);
+
+	SetConfigOption("log_min_messages", value, PGC_SUSET, PGC_S_OVERRIDE);
+}

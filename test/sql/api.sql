@@ -142,8 +142,8 @@ SELECT count(*) AS no_job_created FROM cron.job WHERE jobname = 'regress-x';
 -- cron.alter_job
 ---------------------------------------------------------------------------
 CREATE TEMP TABLE before_alter AS SELECT * FROM cron.job WHERE jobid = :other2;
--- NULL everywhere leaves everything unchanged
-SELECT cron.alter_job(:other2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+-- a change of nothing is an error (as in pg_cron) and leaves everything unchanged
+SELECT cron.update_job(:other2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                       NULL, NULL, NULL, NULL);
 SELECT cron.alter_job(:other2);
 SELECT (j.jobid, j.schedule, j.command, j.nodename, j.nodeport, j.database,
@@ -158,7 +158,7 @@ SELECT (j.jobid, j.schedule, j.command, j.nodename, j.nodeport, j.database,
        j.updated_at >= b.updated_at AS updated_at_moves_forward
 FROM cron.job j, before_alter b WHERE j.jobid = b.jobid;
 -- every column by name
-SELECT cron.alter_job(:other2, schedule => '0 16 1 1 *', command => 'SELECT 11',
+SELECT cron.update_job(:other2, schedule => '0 16 1 1 *', command => 'SELECT 11',
                       database => current_database(), active => false,
                       timezone => 'Australia/Lord_Howe', catchup => 'all',
                       catchup_window => '1 day', overlap => 'allow',
@@ -166,11 +166,11 @@ SELECT cron.alter_job(:other2, schedule => '0 16 1 1 *', command => 'SELECT 11',
                       timeout => '90 seconds');
 SELECT * FROM pg_temp.job(:other2);
 -- one option at a time leaves the others
-SELECT cron.alter_job(:other2, max_retries => 1);
-SELECT cron.alter_job(:other2, overlap => 'queue');
+SELECT cron.update_job(:other2, max_retries => 1);
+SELECT cron.update_job(:other2, overlap => 'queue');
 SELECT * FROM pg_temp.job(:other2);
 -- timezone => '' resets to NULL; timeout => '0' stores NULL
-SELECT cron.alter_job(:other2, timezone => '', timeout => '0');
+SELECT cron.update_job(:other2, timezone => '', timeout => '0');
 SELECT timezone, timeout FROM cron.job WHERE jobid = :other2;
 -- username => the caller is allowed
 SELECT cron.alter_job(:other2, username => CURRENT_USER::text);
@@ -202,7 +202,7 @@ SELECT cron.alter_job(:other2, command => '');
 \echo :SQLSTATE
 SELECT cron.alter_job(:other2, schedule => '*/0 * * * *');
 \echo :SQLSTATE
-SELECT cron.alter_job(:other2, timezone => 'Mars/Olympus_Mons');
+SELECT cron.update_job(:other2, timezone => 'Mars/Olympus_Mons');
 \echo :SQLSTATE
 -- failed changes changed nothing
 SELECT * FROM pg_temp.job(:other2);
@@ -219,7 +219,7 @@ SELECT v.opt, v.val,
            $$SELECT cron.schedule_in_database('regress-badopt', '0 0 1 1 *', 'SELECT 1', 'regress_otherdb', %s => %L)$$,
            v.opt, v.val)) AS via_schedule_in_database,
        pg_temp.sqlstate_of(pg_catalog.format(
-           $$SELECT cron.alter_job(%s, %s => %L)$$, :other2, v.opt, v.val)) AS via_alter_job
+           $$SELECT cron.update_job(%s, %s => %L)$$, :other2, v.opt, v.val)) AS via_alter_job
 FROM (VALUES ('timezone', 'Mars/Olympus_Mons'),
              ('timezone', 'America/Nowhere'),
              ('catchup', 'sometimes'),

@@ -58,17 +58,17 @@ SELECT command, http_method, http_headers, http_body, timeout, max_retries, time
 FROM cron.job WHERE jobid = :cleanup;
 
 -- alter_job changes HTTP fields
-SELECT cron.alter_job(:cleanup, method => 'PUT', body => 'x=1',
+SELECT cron.update_job(:cleanup, method => 'PUT', body => 'x=1',
 					  expect_status => '{200,202}', timeout => '5 seconds');
 SELECT command, http_body, http_expect_status, timeout FROM cron.job WHERE jobid = :cleanup;
-SELECT cron.alter_job(:cleanup, body => '', expect_status => '{}');
+SELECT cron.update_job(:cleanup, body => '', expect_status => '{}');
 SELECT http_body IS NULL AS no_body, http_expect_status IS NULL AS any_2xx
 FROM cron.job WHERE jobid = :cleanup;
 -- the command of an HTTP job comes from its method and url
 SELECT cron.alter_job(:cleanup, command => 'SELECT 1');
 -- HTTP fields on a SQL job
 SELECT cron.schedule('sqljob', '0 5 * * *', 'SELECT 1') AS sqljob \gset
-SELECT cron.alter_job(:sqljob, url => 'https://example.com/');
+SELECT cron.update_job(:sqljob, url => 'https://example.com/');
 
 -- every method; a bad one
 SELECT count(cron.schedule_http('m-' || m, '0 3 * * *', 'http://127.0.0.1:9/', method => m)) AS scheduled
@@ -126,7 +126,7 @@ RESET ROLE;
 -- revoking the privilege keeps the jobs, but changing their requests needs it
 REVOKE EXECUTE ON FUNCTION cron.schedule_http FROM regress_http_app;
 SET ROLE regress_http_app;
-SELECT cron.alter_job(:cleanup, url => 'http://127.0.0.1/other');
+SELECT cron.update_job(:cleanup, url => 'http://127.0.0.1/other');
 -- pausing does not touch the request: allowed
 SELECT cron.alter_job(:cleanup, active => false);
 RESET ROLE;

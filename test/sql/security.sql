@@ -389,7 +389,7 @@ SELECT cron.schedule('evil-named', '0 14 1 1 *', 'SELECT 14', timezone => '',
 SELECT cron.schedule_in_database('evil-db', '0 14 1 1 *', 'SELECT 14',
                                  pg_catalog.current_database(), 'regress_alice', false,
                                  catchup => 'none') > 0 AS scheduled;
-SELECT cron.alter_job(:evil1, schedule => '0 15 1 1 *', command => 'SELECT 15',
+SELECT cron.update_job(:evil1, schedule => '0 15 1 1 *', command => 'SELECT 15',
                       active => false, timezone => 'Asia/Tokyo', catchup => 'latest',
                       catchup_window => '0', overlap => 'allow', max_retries => 0,
                       retry_delay => '0', timeout => '0');
@@ -416,7 +416,7 @@ SELECT now() IS NOT NULL AS control_now;
 SELECT cron.schedule_in_database('evil-su', '0 18 1 1 *', 'SELECT 18',
                                  pg_catalog.current_database(), 'regress_alice',
                                  timezone => 'UTC', timeout => '1 minute') AS evil2 \gset
-SELECT cron.alter_job(:evil2, username => 'regress_bob', catchup_window => '1 hour');
+SELECT cron.update_job(:evil2, username => 'regress_bob', catchup_window => '1 hour');
 SELECT cron.unschedule(:evil2);
 DELETE FROM cron.job_run_details WHERE jobid OPERATOR(pg_catalog.=) :alice2;
 RESET search_path;
@@ -433,7 +433,7 @@ SELECT cron.schedule('after-recreate', '0 19 1 1 *', 'SELECT 19') > 0 AS schedul
 SELECT cron.unschedule('after-recreate');
 SET ROLE regress_alice;
 SELECT cron.schedule('0 19 1 1 *', 'SELECT 19') AS alice_again \gset
-SELECT cron.alter_job(:alice_again, timezone => 'Europe/Berlin', max_retries => 1);
+SELECT cron.update_job(:alice_again, timezone => 'Europe/Berlin', max_retries => 1);
 SELECT cron.unschedule(:alice_again);
 RESET ROLE;
 RESET search_path;

@@ -184,13 +184,13 @@ is(q1($node, "SELECT cron.schedule_http('alter', '$far', '$base/echo/before2')")
 is(q1($node, "SELECT http_url FROM cron.job WHERE jobid = $id{alter}"), "$base/echo/before2", '... with the new url');
 
 # cron.alter_job on an HTTP job
-$node->safe_psql('postgres', "SELECT cron.alter_job($id{alter}, url => '$base/echo/after', method => 'PUT',
+$node->safe_psql('postgres', "SELECT cron.update_job($id{alter}, url => '$base/echo/after', method => 'PUT',
 	headers => '{\"X-After\": \"yes\"}', body => 'after-body', expect_status => '{200}', timeout => '5 seconds')");
 is(q1($node, "SELECT command || ' | ' || http_headers::text || ' | ' || http_body || ' | ' || http_expect_status::text || ' | ' || timeout
 	FROM cron.job WHERE jobid = $id{alter}"),
 	qq{PUT $base/echo/after | {"X-After": "yes"} | after-body | {200} | 00:00:05},
 	'alter_job changes url, method, headers, body, expect_status and timeout');
-is(q1($node, 'SELECT public.sqlstate_of(' . lit("SELECT cron.alter_job($id{alter}, url => 'file:///etc/passwd')") . ')'),
+is(q1($node, 'SELECT public.sqlstate_of(' . lit("SELECT cron.update_job($id{alter}, url => 'file:///etc/passwd')") . ')'),
 	'22023', 'alter_job refuses a file:// url with 22023');
 is(q1($node, "SELECT http_url FROM cron.job WHERE jobid = $id{alter}"), "$base/echo/after", '... and the job is unchanged');
 

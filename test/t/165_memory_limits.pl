@@ -198,7 +198,7 @@ sub zone_matrix
 			SELECT 'cron.schedule_in_database', z, public.try(format('SELECT cron.schedule_in_database(%L, %L, %L, %L, timezone => %L)',
 				'tz-$tag-db-' || i, '$far', 'SELECT 1', 'postgres', z)) FROM z
 			UNION ALL
-			SELECT 'cron.alter_job', z, public.try(format('SELECT cron.alter_job(%s, timezone => %L)', $jid, z)) FROM z
+			SELECT 'cron.alter_job', z, public.try(format('SELECT cron.update_job(%s, timezone => %L)', $jid, z)) FROM z
 			UNION ALL
 			SELECT 'INSERT', z, public.try(format('INSERT INTO cron.job (jobname, schedule, command, timezone) VALUES (%L, %L, %L, %L)',
 				'tz-$tag-ins-' || i, '$far', 'SELECT 1', z)) FROM z

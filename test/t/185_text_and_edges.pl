@@ -478,7 +478,7 @@ $node->safe_psql('postgres', 'SELECT cron.unschedule(jobid) FROM cron.job');
 	is(q1($node, "SELECT count(*) FROM cron.job WHERE jobname = 'edge2'"), '0', 'and created no job');
 
 	# the maxima (and zero) are taken, and such a job runs
-	is(public_state("SELECT cron.alter_job($id, retry_delay => '30 days', catchup_window => '366 days')"), 'ok',
+	is(public_state("SELECT cron.update_job($id, retry_delay => '30 days', catchup_window => '366 days')"), 'ok',
 		"retry_delay '30 days' and catchup_window '366 days' are accepted");
 	is(q1($node, "SELECT retry_delay || ' | ' || catchup_window FROM cron.job WHERE jobid = $id"),
 		'30 days | 366 days', '... and stored');
@@ -517,7 +517,7 @@ $node->safe_psql('postgres', 'SELECT cron.unschedule(jobid) FROM cron.job');
 	my $sql = q1($node, "SELECT cron.schedule('tmo-sql', '$far', 'SELECT pg_sleep(2)', timeout => '1 microsecond')");
 	my $http = q1($node, "SELECT cron.schedule_http('tmo-http', '$far', '$base/sleep/2', timeout => '1 microsecond')");
 	my $alt = q1($node, "SELECT cron.schedule('tmo-alt', '$far', 'SELECT 1', timeout => '1 hour')");
-	$node->safe_psql('postgres', "SELECT cron.alter_job($alt, timeout => '0.4 milliseconds')");
+	$node->safe_psql('postgres', "SELECT cron.update_job($alt, timeout => '0.4 milliseconds')");
 	is(q1($node, "SELECT string_agg(jobname || ' ' || coalesce(timeout::text, 'none'), ', ' ORDER BY jobname)
 		FROM cron.job WHERE jobid IN ($sql, $http, $alt)"),
 		'tmo-alt 00:00:00.001, tmo-http 00:00:00.001, tmo-sql 00:00:00.001',
@@ -545,7 +545,7 @@ $node->safe_psql('postgres', 'SELECT cron.unschedule(jobid) FROM cron.job');
 	for my $zone ('right/UTC', 'RIGHT/utc', 'right/Europe/Paris', '<Z123>5')
 	{
 		push @tries, [ "cron.schedule timezone => '$zone'", "SELECT cron.schedule('tz2', '$far', 'SELECT 1', timezone => '$zone')" ],
-		  [ "cron.alter_job timezone => '$zone'", "SELECT cron.alter_job($id, timezone => '$zone')" ],
+		  [ "cron.alter_job timezone => '$zone'", "SELECT cron.update_job($id, timezone => '$zone')" ],
 		  [ "cron.schedule_http timezone => '$zone'", "SELECT cron.schedule_http('tz3', '$far', '$base/echo/tz', timezone => '$zone')" ],
 		  [ "UPDATE cron.job SET timezone = '$zone'", "UPDATE cron.job SET timezone = '$zone' WHERE jobid = $id" ],
 		  [ "cron.check_schedule('* * * * *', '$zone')", "SELECT cron.check_schedule('* * * * *', '$zone')" ];
@@ -553,7 +553,7 @@ $node->safe_psql('postgres', 'SELECT cron.unschedule(jobid) FROM cron.job');
 	my @got = states([ map { $_->[1] } @tries ]);
 	is($got[$_], '22023', "$tries[$_][0]: 22023") for 0 .. $#tries;
 	is((states([ "SELECT cron.check_schedule('* * * * *', 'europe/paris')" ]))[0], 'ok', '(a zone name in another case is accepted)');
-	like(error_as('', "SELECT cron.alter_job($id, timezone => 'right/UTC')"), qr/ERROR:\s+22023: invalid time zone "right\/UTC"/,
+	like(error_as('', "SELECT cron.update_job($id, timezone => 'right/UTC')"), qr/ERROR:\s+22023: invalid time zone "right\/UTC"/,
 		'... with the message invalid time zone "right/UTC"');
 	is(q1($node, "SELECT timezone || ' ' || (SELECT count(*) FROM cron.job WHERE jobname IN ('tz2', 'tz3')) FROM cron.job WHERE jobid = $id"),
 		'Europe/Paris 0', 'the job kept its zone, and no job was created');
@@ -584,7 +584,7 @@ REVOKE CONNECT ON DATABASE nocon FROM PUBLIC;
 		'NOLOGIN: UPDATE cron.job SET kind = \'sql\' is refused, 42501');
 	is(state_as('webnl', "SELECT cron.alter_job($w1, command => 'SELECT 1')"), '22023',
 		'cron.alter_job cannot set an HTTP job\'s command (22023), and has no kind option');
-	is(state_as('webnl', "SELECT cron.alter_job($w1, url => NULL, method => NULL)"), 'ok',
+	is(state_as('webnl', "SELECT cron.update_job($w1, url => NULL, method => NULL)"), 'ok',
 		'(cron.alter_job with NULL url/method leaves it an HTTP job)');
 	is(q1($node, "SELECT kind || ' ' || http_url FROM cron.job WHERE jobid = $w1"), "http $base/echo/w1",
 		'the job is still the HTTP job');
@@ -702,7 +702,7 @@ is(q1($node, "SELECT s.status || ' ' || (n.start_time >= s.end_time) FROM cron.j
 		'new phoenix: cannot read the old HTTP job\'s headers');
 	my $ps = sub { $node->safe_psql('postgres', 'SELECT public.sqlstate_of(' . lit($_[0]) . ')', @as_phoenix) };
 	is($ps->("SELECT cron.alter_job($old{sql}, active => false)"), '42501', 'new phoenix: cron.alter_job(old job): 42501');
-	is($ps->("SELECT cron.alter_job($old{http}, url => '$base/echo/stolen')"), '42501', 'new phoenix: cron.alter_job(old HTTP job, url): 42501');
+	is($ps->("SELECT cron.update_job($old{http}, url => '$base/echo/stolen')"), '42501', 'new phoenix: cron.alter_job(old HTTP job, url): 42501');
 	is($ps->("SELECT cron.unschedule($old{sql})"), '42501', 'new phoenix: cron.unschedule(old job id): 42501');
 	is($ps->("SELECT cron.unschedule('p-http')"), '42704', 'new phoenix: cron.unschedule(old job name): 42704');
 	is($ps->("SELECT cron.run_job($old{sleep})"), '42501', 'new phoenix: cron.run_job(old job id): 42501');
