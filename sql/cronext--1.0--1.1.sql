@@ -12,7 +12,9 @@
  *	  cron.alter_job(bigint,text,text,text,text,boolean), which errs when it
  *	  changes nothing; cronext's options move to overloads of schedule and
  *	  schedule_in_database (command as varchar) and to cron.update_job;
- *	- pg_cron's trigger function name, cron.job_cache_invalidate().
+ *	- pg_cron's trigger function name, cron.job_cache_invalidate();
+ *	- runs written without a slot (pg_cron's, taken over or restored from a
+ *	  pg_cron dump) are adopted: slot derived, unfinished ones failed.
  * Privileges granted on the three 1.0 functions that are replaced do not
  * carry over: grant them again on the new signatures.
  */
@@ -38,6 +40,54 @@ ALTER EXTENSION cronext ADD SCHEMA cron;
 DROP FUNCTION cron.schedule(text, text, text, text, text, interval, text, integer, interval, interval);
 DROP FUNCTION cron.schedule_in_database(text, text, text, text, text, boolean, text, text, interval, text, integer, interval, interval);
 DROP FUNCTION cron.alter_job(bigint, text, text, text, text, boolean, text, text, interval, text, integer, interval, interval, text, text, jsonb, text, integer[]);
+
+/*
+ * A run written without a slot is pg_cron's: copied by the takeover (see
+ * the end of this script) or restored from a dump of a pg_cron database
+ * into this one.  pg_cron records no slot, so one is derived: the run's
+ * start time (else its end time, else now) truncated to the second, and
+ * when that second is taken for the job, the next free microsecond.  A
+ * run pg_cron had not finished (starting, connecting, sending, running)
+ * ends as failed: its outcome is unknown.  The scheduler writes every run
+ * with its slot, so the trigger never fires for its own rows.
+ */
+CREATE FUNCTION cron.job_run_details_adopt()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	slot timestamptz;
+BEGIN
+	IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'cron'
+	   OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'job_run_details'
+	   OR TG_OP OPERATOR(pg_catalog.<>) 'INSERT' OR TG_LEVEL OPERATOR(pg_catalog.<>) 'ROW'
+	   OR TG_WHEN OPERATOR(pg_catalog.<>) 'BEFORE' THEN
+		RAISE EXCEPTION 'cron.job_run_details_adopt() fires only before inserts into cron.job_run_details'
+			USING ERRCODE = 'E_R_I_E_TRIGGER_PROTOCOL_VIOLATED';
+	END IF;
+	NEW.jobid := COALESCE(NEW.jobid, 0);
+	slot := pg_catalog.date_trunc('second', COALESCE(NEW.start_time, NEW.end_time, pg_catalog.now()));
+	WHILE EXISTS (SELECT 1 FROM cron.job_run_details d
+				  WHERE d.jobid OPERATOR(pg_catalog.=) NEW.jobid
+					AND d.scheduled_for OPERATOR(pg_catalog.=) slot) LOOP
+		slot := slot OPERATOR(pg_catalog.+) '1 microsecond'::interval;
+	END LOOP;
+	NEW.scheduled_for := slot;
+	IF NEW.status IS NULL
+	   OR NEW.status OPERATOR(pg_catalog.<>) ALL (ARRAY['succeeded'::text, 'failed'::text]) THEN
+		NEW.status := 'failed';
+		NEW.return_message := 'the server switched from pg_cron to cronext before this run ended; its outcome is unknown';
+		NEW.end_time := COALESCE(NEW.end_time, pg_catalog.now());
+	END IF;
+	RETURN NEW;
+END
+$function$;
+
+CREATE TRIGGER job_run_details_adopt BEFORE INSERT ON cron.job_run_details
+	FOR EACH ROW WHEN (NEW.scheduled_for IS NULL)
+	EXECUTE FUNCTION cron.job_run_details_adopt();
+REVOKE EXECUTE ON FUNCTION cron.job_run_details_adopt() FROM PUBLIC;
 
 /*
  * pg_cron's name for its trigger function: here the same code, fired on

@@ -699,6 +699,54 @@ CREATE TRIGGER job_run_details_guard BEFORE DELETE ON cron.job_run_details
 	FOR EACH ROW EXECUTE FUNCTION cron.job_run_details_guard();
 REVOKE EXECUTE ON FUNCTION cron.job_run_details_guard() FROM PUBLIC;
 
+/*
+ * A run written without a slot is pg_cron's: copied by the takeover (see
+ * the end of this script) or restored from a dump of a pg_cron database
+ * into this one.  pg_cron records no slot, so one is derived: the run's
+ * start time (else its end time, else now) truncated to the second, and
+ * when that second is taken for the job, the next free microsecond.  A
+ * run pg_cron had not finished (starting, connecting, sending, running)
+ * ends as failed: its outcome is unknown.  The scheduler writes every run
+ * with its slot, so the trigger never fires for its own rows.
+ */
+CREATE FUNCTION cron.job_run_details_adopt()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	slot timestamptz;
+BEGIN
+	IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'cron'
+	   OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'job_run_details'
+	   OR TG_OP OPERATOR(pg_catalog.<>) 'INSERT' OR TG_LEVEL OPERATOR(pg_catalog.<>) 'ROW'
+	   OR TG_WHEN OPERATOR(pg_catalog.<>) 'BEFORE' THEN
+		RAISE EXCEPTION 'cron.job_run_details_adopt() fires only before inserts into cron.job_run_details'
+			USING ERRCODE = 'E_R_I_E_TRIGGER_PROTOCOL_VIOLATED';
+	END IF;
+	NEW.jobid := COALESCE(NEW.jobid, 0);
+	slot := pg_catalog.date_trunc('second', COALESCE(NEW.start_time, NEW.end_time, pg_catalog.now()));
+	WHILE EXISTS (SELECT 1 FROM cron.job_run_details d
+				  WHERE d.jobid OPERATOR(pg_catalog.=) NEW.jobid
+					AND d.scheduled_for OPERATOR(pg_catalog.=) slot) LOOP
+		slot := slot OPERATOR(pg_catalog.+) '1 microsecond'::interval;
+	END LOOP;
+	NEW.scheduled_for := slot;
+	IF NEW.status IS NULL
+	   OR NEW.status OPERATOR(pg_catalog.<>) ALL (ARRAY['succeeded'::text, 'failed'::text]) THEN
+		NEW.status := 'failed';
+		NEW.return_message := 'the server switched from pg_cron to cronext before this run ended; its outcome is unknown';
+		NEW.end_time := COALESCE(NEW.end_time, pg_catalog.now());
+	END IF;
+	RETURN NEW;
+END
+$function$;
+
+CREATE TRIGGER job_run_details_adopt BEFORE INSERT ON cron.job_run_details
+	FOR EACH ROW WHEN (NEW.scheduled_for IS NULL)
+	EXECUTE FUNCTION cron.job_run_details_adopt();
+REVOKE EXECUTE ON FUNCTION cron.job_run_details_adopt() FROM PUBLIC;
+
 /* raise the error for a NULL argument that needs a value */
 CREATE FUNCTION cron._require(value anyelement, name text)
 RETURNS void
@@ -1317,12 +1365,10 @@ AS 'MODULE_PATHNAME', 'cron_cancel_run';
  * from its next slot, and slots missed while the server switched are not
  * caught up.
  *
- * Runs keep their runid, times, status and message.  pg_cron records no
- * slot, so scheduled_for is derived: the run's start time (else its end
- * time, else now) truncated to the second; when two runs of one job fall
- * on the same second, the later runid takes the next microsecond.  Runs
- * that were in flight under pg_cron (starting, connecting, sending,
- * running, or no status) end as failed, saying so.
+ * Runs keep their runid, times, status and message; their slot is derived
+ * and runs in flight under pg_cron end as failed, by the trigger that
+ * adopts pg_cron's runs (cron.job_run_details_adopt, above), in runid
+ * order.
  *
  * Privileges: every function with pg_cron's name and argument types gets
  * pg_cron's privileges exactly (a REVOKE on cron.schedule stays revoked).
@@ -1350,7 +1396,7 @@ BEGIN
 	END IF;
 	SELECT * INTO v_state FROM cron._takeover_state;
 
-	SET LOCAL session_replication_role = replica;	/* no guard, no triggers */
+	SET LOCAL session_replication_role = replica;	/* jobs as they are: no guard */
 
 	INSERT INTO cron.job (jobid, schedule, command, nodename, nodeport,
 						  database, username, active, jobname, roleid)
@@ -1361,34 +1407,23 @@ BEGIN
 	FROM cron._takeover_job t;
 	GET DIAGNOSTICS v_jobs = ROW_COUNT;
 
+	SET LOCAL session_replication_role = origin;
+
+	/* runs through cron.job_run_details_adopt(), which derives their slot */
 	INSERT INTO cron.job_run_details (jobid, runid, job_pid, database, username,
 									  command, status, return_message,
-									  start_time, end_time, scheduled_for, roleid)
-	SELECT COALESCE(r.jobid, 0), r.runid, r.job_pid, r.database, r.username,
-		   r.command,
-		   CASE WHEN r.status OPERATOR(pg_catalog.=) ANY (ARRAY['succeeded'::text, 'failed'::text])
-				THEN r.status ELSE 'failed' END,
-		   CASE WHEN r.status OPERATOR(pg_catalog.=) ANY (ARRAY['succeeded'::text, 'failed'::text])
-				THEN r.return_message
-				ELSE 'the server switched from pg_cron to cronext before this run ended; its outcome is unknown' END,
-		   r.start_time,
-		   CASE WHEN r.status OPERATOR(pg_catalog.=) ANY (ARRAY['succeeded'::text, 'failed'::text])
-				THEN r.end_time ELSE COALESCE(r.end_time, pg_catalog.now()) END,
-		   r.slot OPERATOR(pg_catalog.+)
-		   pg_catalog.make_interval(secs => (pg_catalog.row_number() OVER
-				(PARTITION BY COALESCE(r.jobid, 0), r.slot ORDER BY r.runid) OPERATOR(pg_catalog.-) 1)
-				OPERATOR(pg_catalog./) 1000000.0),
+									  start_time, end_time, roleid)
+	SELECT r.jobid, r.runid, r.job_pid, r.database, r.username, r.command,
+		   r.status, r.return_message, r.start_time, r.end_time,
 		   (SELECT o.oid FROM pg_catalog.pg_roles o
 			WHERE o.rolname OPERATOR(pg_catalog.=) r.username::pg_catalog.name)
-	FROM (SELECT d.*,
-				 pg_catalog.date_trunc('second', COALESCE(d.start_time, d.end_time, pg_catalog.now())) AS slot
-		  FROM cron._takeover_run d) r;
+	FROM cron._takeover_run r
+	ORDER BY r.runid;
 	GET DIAGNOSTICS v_runs = ROW_COUNT;
 	SELECT pg_catalog.count(*) INTO v_inflight FROM cron._takeover_run r
 	WHERE r.status IS NULL
 	   OR r.status OPERATOR(pg_catalog.<>) ALL (ARRAY['succeeded'::text, 'failed'::text]);
 
-	SET LOCAL session_replication_role = origin;
 
 	/* the sequences go on after the highest id pg_cron gave or used */
 	PERFORM pg_catalog.setval('cron.jobid_seq',

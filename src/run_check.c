@@ -43,7 +43,12 @@ cron_run_problem(const CronRun *run)
 		return psprintf("role \"%s\" does not exist", run->username);
 	role = (Form_pg_authid) GETSTRUCT(tuple);
 	roleid = role->oid;
-	if (OidIsValid(run->roleid) && roleid != run->roleid)
+	/*
+	 * A job without an owner's OID (taken over from pg_cron after its role
+	 * was dropped) is not given to a new role of the same name either,
+	 * until a superuser does so (UPDATE cron.job SET roleid = NULL).
+	 */
+	if (!OidIsValid(run->roleid) || roleid != run->roleid)
 		problem = psprintf("role \"%s\" is not the role that scheduled the job: that role was dropped",
 						   run->username);
 	else if (!role->rolcanlogin)
