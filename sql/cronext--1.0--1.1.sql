@@ -64,7 +64,7 @@ BEGIN
 	   OR TG_OP OPERATOR(pg_catalog.<>) 'INSERT' OR TG_LEVEL OPERATOR(pg_catalog.<>) 'ROW'
 	   OR TG_WHEN OPERATOR(pg_catalog.<>) 'BEFORE' THEN
 		RAISE EXCEPTION 'cron.job_run_details_adopt() fires only before inserts into cron.job_run_details'
-			USING ERRCODE = 'E_R_I_E_TRIGGER_PROTOCOL_VIOLATED';
+			USING ERRCODE = '39P01';
 	END IF;
 	NEW.jobid := COALESCE(NEW.jobid, 0);
 	slot := pg_catalog.date_trunc('second', COALESCE(NEW.start_time, NEW.end_time, pg_catalog.now()));

@@ -57,7 +57,9 @@ BEGIN
 
 	IF NOT FOUND THEN
 		CREATE SCHEMA cron;
-	ELSIF v_extension OPERATOR(pg_catalog.=) 'pg_cron' THEN
+	ELSIF v_extension OPERATOR(pg_catalog.=) 'pg_cron'
+		  OR EXISTS (SELECT 1 FROM pg_catalog.pg_extension e
+					 WHERE e.extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
 		NULL;					/* taken over just below */
 	ELSIF v_extension IS NOT NULL THEN
 		RAISE EXCEPTION 'schema "cron" belongs to extension "%"', v_extension
@@ -135,7 +137,12 @@ BEGIN
 		WHERE c.relnamespace OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace
 		  AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['job'::name, 'job_run_details'::name, 'jobid_seq'::name, 'runid_seq'::name]);
 
-	ALTER EXTENSION pg_cron DROP SCHEMA cron;
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+			   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+				 AND d.objid OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace
+				 AND d.deptype OPERATOR(pg_catalog.=) 'e') THEN
+		ALTER EXTENSION pg_cron DROP SCHEMA cron;
+	END IF;
 	BEGIN
 		DROP EXTENSION pg_cron;
 	EXCEPTION WHEN dependent_objects_still_exist THEN
@@ -722,7 +729,7 @@ BEGIN
 	   OR TG_OP OPERATOR(pg_catalog.<>) 'INSERT' OR TG_LEVEL OPERATOR(pg_catalog.<>) 'ROW'
 	   OR TG_WHEN OPERATOR(pg_catalog.<>) 'BEFORE' THEN
 		RAISE EXCEPTION 'cron.job_run_details_adopt() fires only before inserts into cron.job_run_details'
-			USING ERRCODE = 'E_R_I_E_TRIGGER_PROTOCOL_VIOLATED';
+			USING ERRCODE = '39P01';
 	END IF;
 	NEW.jobid := COALESCE(NEW.jobid, 0);
 	slot := pg_catalog.date_trunc('second', COALESCE(NEW.start_time, NEW.end_time, pg_catalog.now()));

@@ -95,9 +95,13 @@ VALUES (900003, 'Succeeded', '2026-03-08 07:00+00');
 INSERT INTO cron.job_run_details (jobid, status, scheduled_for)
 VALUES (900003, NULL, '2026-03-08 07:00+00');
 \echo :SQLSTATE
+-- a row without a slot is taken for pg_cron's (see pg_cron_api): its slot
+-- is derived and, unfinished, it ends as failed
 INSERT INTO cron.job_run_details (jobid, status, scheduled_for)
 VALUES (900003, 'starting', NULL);
 \echo :SQLSTATE
+DELETE FROM cron.job_run_details
+WHERE jobid = 900003 AND status = 'failed' AND return_message LIKE 'the server switched from pg_cron%';
 INSERT INTO cron.job_run_details (jobid, status, scheduled_for, attempt)
 VALUES (900003, 'starting', '2026-03-08 07:00+00', -1);
 \echo :SQLSTATE

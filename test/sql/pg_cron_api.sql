@@ -84,6 +84,31 @@ SELECT cron.check_schedule('*/5000000000 10 * * *');
 SELECT cron.check_schedule('*/59 */23 */31 */12 */7');
 SELECT cron.check_schedule(s) FROM unnest(ARRAY['1 second', ' 30 sEcOnDs ', '17  seconds ', '0 11 $ * *']) s;
 
+-- runs written without a slot are pg_cron's (a takeover, a restored pg_cron
+-- dump): the slot is derived from the start time (else the end time),
+-- truncated to the second, the next microsecond when it is taken; runs
+-- pg_cron had not finished end as failed
+INSERT INTO cron.job_run_details (jobid, runid, status, return_message, start_time, end_time)
+VALUES (990001, 990001, 'succeeded', '1 row', '2026-11-01 10:00:00.25+00', '2026-11-01 10:00:01+00'),
+       (990001, 990002, 'failed', 'boom', '2026-11-01 10:00:00.75+00', '2026-11-01 10:00:01+00'),
+       (990001, 990003, 'sending', NULL, NULL, NULL),
+       (990001, 990004, 'connecting', NULL, NULL, '2026-11-01 11:00:00.5+00'),
+       (NULL, 990005, 'running', NULL, '2026-11-01 12:00:00+00', NULL);
+SELECT runid, jobid, status,
+       CASE WHEN runid <> 990003 THEN scheduled_for END AS scheduled_for,
+       CASE WHEN runid = 990003 THEN scheduled_for = date_trunc('second', now()) END AS now_slot,
+       return_message, end_time IS NOT NULL AS ended
+FROM cron.job_run_details WHERE runid BETWEEN 990001 AND 990005 ORDER BY runid;
+DELETE FROM cron.job_run_details WHERE runid BETWEEN 990001 AND 990005;
+-- the trigger function works on cron.job_run_details only, and only for
+-- whom EXECUTE is granted
+CREATE TABLE pgc_fake (jobid bigint, scheduled_for timestamptz, status text);
+CREATE TRIGGER pgc_fake BEFORE INSERT ON pgc_fake FOR EACH ROW
+    EXECUTE FUNCTION cron.job_run_details_adopt();
+INSERT INTO pgc_fake VALUES (1, NULL, 'x');
+DROP TABLE pgc_fake;
+SELECT has_function_privilege('public', 'cron.job_run_details_adopt()', 'EXECUTE') AS public_may_execute;
+
 -- cron.log_min_messages exists, with pg_cron's default
 SHOW cron.log_min_messages;
 

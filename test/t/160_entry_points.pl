@@ -145,7 +145,10 @@ my %type_garbage = (
 		q{'[-5:-4]={200,201}'}, q{(SELECT array_agg(200) FROM generate_series(1, 100000))} ],
 	'name' => [ q{''}, q{repeat('n', 1000)}, q{'no_such_role'}, q{'postgres'} ],
 	'anyelement' => [ 'NULL::integer', q{'x'::text}, 'ARRAY[1,2]', q{'{}'::jsonb} ],
+	'regprocedure' => [ q{'pg_catalog.now()'}, q{'cron.no_such_function()'}, q{'0'}, q{'-'} ],
 );
+# the overloads with options take the command as varchar (see the install script)
+$type_garbage{'character varying'} = $type_garbage{'text'};
 # by argument name (p_ prefix dropped)
 my %name_garbage = (
 	schedule => [ q{'* * * * * * * *'}, q{'*/0 * * * *'}, q{'0-2147483648 * * * *'},
@@ -180,7 +183,7 @@ my %base = (
 	job_id => $own, jobid => $own, runid => $other_run, after => 'now()', count => '5',
 	run_at => q{now() + interval '1 hour'}, role_name => 'current_user', value => '1', name => q{'x'},
 	url => q{'http://127.0.0.1:9/x'}, method => q{'GET'}, headers => q{'{}'}, body => 'NULL',
-	expect_status => 'NULL',
+	expect_status => 'NULL', twin => q{'cron.schedule(text,text,text)'},
 );
 my %http_only = map { $_ => 1 } qw(url method headers body expect_status);
 

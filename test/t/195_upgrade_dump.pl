@@ -114,6 +114,35 @@ if ($upgraded ne $fresh)
 	}
 }
 
+# ---- cron.log_min_messages ----------------------------------------------
+# A job the scheduler cannot schedule (written past the guard, as a takeover
+# may keep one) draws a WARNING at each full reload; with
+# cron.log_min_messages = error the scheduler keeps it to itself.
+$node->safe_psql('postgres', q{
+SET session_replication_role = replica;
+INSERT INTO cron.job (jobid, schedule, command, username, roleid)
+VALUES (9999, '*/60 * * * *', 'SELECT 1', 'postgres', 10);
+RESET session_replication_role;
+ALTER SYSTEM SET cron.log_min_messages = 'error';
+SELECT pg_reload_conf();
+});
+ok(wait_for($node, q{SELECT setting = 'error' FROM pg_settings WHERE name = 'cron.log_min_messages'}, 30),
+	'cron.log_min_messages = error');
+# a marker in the log once the scheduler has done the reload: its own
+# LOG lines pass any cron.log_min_messages below fatal
+$off = -s $node->logfile;
+$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
+$node->safe_psql('postgres', q{SELECT cron.schedule('log-probe', '0 0 1 1 *', 'SELECT 1')});
+ok(stays_false($node, qq{SELECT pg_read_file('${\ $node->logfile}', $off, 1000000) LIKE '%cron job 9999 is not scheduled%'}, 3),
+	'the scheduler logs no WARNING under cron.log_min_messages = error');
+$node->safe_psql('postgres', q{
+ALTER SYSTEM RESET cron.log_min_messages;
+SELECT pg_reload_conf();
+});
+ok(wait_log($node, qr/WARNING:  cron job 9999 is not scheduled/, $off, 60),
+	'and logs it again under the default, warning');
+$node->safe_psql('postgres', q{DELETE FROM cron.job WHERE jobid = 9999; SELECT cron.unschedule('log-probe')});
+
 # ---- dump and restore ---------------------------------------------------
 $node->safe_psql('postgres', q{
 SELECT cron.unschedule('tick');
