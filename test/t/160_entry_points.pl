@@ -286,7 +286,7 @@ my %res;
 		my ($sig, $what) = @_;
 		return $res{"$sig: $what"} // "no such call: $sig: $what";
 	};
-	my $sched10 = 'cron.schedule(text,text,text,text,text,interval,text,integer,interval,interval)';
+	my $sched10 = 'cron.schedule(text,text,character varying,text,text,interval,text,integer,interval,interval)';
 	my $alter = (grep { $_->[1] eq 'alter_job' } @funcs)[0][0];
 	my $http = (grep { $_->[1] eq 'schedule_http' } @funcs)[0][0];
 	my @expect = (

@@ -492,7 +492,7 @@ my $large = qr/^54000 the job is too large$/;
 		'three headers of 1500 bytes: 54000');
 	for my $c ([ 'url', $url ], [ 'body', $big ], [ 'headers', $hdr ])
 	{
-		like(try_as('carol', "SELECT cron.alter_job(jobid, $c->[0] => $c->[1]) FROM cron.job WHERE jobname = 'hok'"),
+		like(try_as('carol', "SELECT cron.update_job(jobid, $c->[0] => $c->[1]) FROM cron.job WHERE jobname = 'hok'"),
 			$large, "cron.alter_job of the HTTP job's $c->[0] to 5000 bytes: 54000");
 	}
 	for my $c ([ 'http_url', $url ], [ 'http_body', $big ], [ 'http_headers', $hdr ])

@@ -464,7 +464,7 @@ $node->safe_psql('postgres', 'SELECT cron.unschedule(jobid) FROM cron.job');
 	{
 		my ($opt, $val) = @$case;
 		push @tries, [ "cron.schedule $opt => $val", "SELECT cron.schedule('edge', '$far', 'SELECT 1', $opt => $val)" ],
-		  [ "cron.alter_job $opt => $val", "SELECT cron.alter_job($id, $opt => $val)" ],
+		  [ "cron.update_job $opt => $val", "SELECT cron.update_job($id, $opt => $val)" ],
 		  [ "UPDATE cron.job SET $opt = $val", "UPDATE cron.job SET $opt = $val WHERE jobid = $id" ];
 	}
 	my @got = states([ map { $_->[1] } @tries ]);
@@ -584,8 +584,8 @@ REVOKE CONNECT ON DATABASE nocon FROM PUBLIC;
 		'NOLOGIN: UPDATE cron.job SET kind = \'sql\' is refused, 42501');
 	is(state_as('webnl', "SELECT cron.alter_job($w1, command => 'SELECT 1')"), '22023',
 		'cron.alter_job cannot set an HTTP job\'s command (22023), and has no kind option');
-	is(state_as('webnl', "SELECT cron.update_job($w1, url => NULL, method => NULL)"), 'ok',
-		'(cron.alter_job with NULL url/method leaves it an HTTP job)');
+	is(state_as('webnl', "SELECT cron.update_job($w1, url => NULL, method => NULL, active => true)"), 'ok',
+		'(cron.update_job with NULL url/method leaves it an HTTP job)');
 	is(q1($node, "SELECT kind || ' ' || http_url FROM cron.job WHERE jobid = $w1"), "http $base/echo/w1",
 		'the job is still the HTTP job');
 
