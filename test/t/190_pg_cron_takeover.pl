@@ -319,6 +319,10 @@ sub check_takeover
 			(SELECT 'lost' AS d, * FROM old EXCEPT SELECT 'lost', * FROM new)
 			UNION ALL
 			(SELECT 'added', * FROM new EXCEPT SELECT 'added', * FROM old)) x});
+	# FEATURE BUG if this fails (minor): the takeover re-grants everything as
+	# the user running CREATE EXTENSION, so a grant made by a role WITH GRANT
+	# OPTION (app2 to sub) changes grantor, and REVOKE ... FROM app2 CASCADE
+	# no longer reaches sub
 	is($diff, '', "$n: ... and the same grantors (pg_cron's ACL exactly)");
 
 	# --- tables and sequences: grants to roles beyond PUBLIC are carried;
@@ -413,7 +417,9 @@ $id{'alice-boot'} = $alice_boot;
 # the job with the highest id is unscheduled: pg_cron's sequence is ahead
 # of the highest jobid.  gone's database is dropped with the job still
 # there (pg_cron allows it), then the job switched on; so is ghost's
-# (its role is dropped below).
+# (its role is dropped once pg_cron is down: pg_cron 1.4's launcher exits
+# at 'role "ghost" does not exist' when it reads the jobs, and restarted a
+# second later it would mark the run in flight as failed).
 $node->safe_psql('postgres', qq{
 SELECT cron.unschedule('temp');
 DROP DATABASE gone;
@@ -449,14 +455,14 @@ $node->safe_psql('postgres', qq{
 SELECT cron.unschedule($id{'su-fail'});
 SELECT cron.alter_job($id{sleeper}, active := false);
 });
-# ghost's role is dropped with its job still there (pg_cron allows it; its
-# launcher then stops at 'role "ghost" does not exist' until the server
-# stops, which is right now)
-$node->safe_psql('postgres', 'DROP ROLE ghost');
+
 
 # The server goes down hard, so that pg_cron leaves its run in flight
 # (on a fast shutdown pg_cron 1.4 records the run it loses as failed).
 switch_to_cronext($node, '1.4-1', 'immediate');
+
+# The role of ghost-job goes, its job left behind (pg_cron allows it)
+$node->safe_psql('postgres', 'DROP ROLE ghost');
 
 # Rows pg_cron could have left, written directly (pg_cron no longer runs):
 # runs in flight in each of pg_cron's states, and runs of one job in the
@@ -497,8 +503,12 @@ my $alice_runs_before = as_user($node, 'alice', q{SELECT string_agg(runid::text,
 my $alice_jobs_before = as_user($node, 'alice', q{SELECT string_agg(jobid::text, ',' ORDER BY jobid) FROM cron.job});
 my ($dump_before) = run_command([ 'pg_dump', '--schema-only', '-d', $node->connstr('postgres') ]);
 
-# --- a takeover that cannot be done changes nothing
-$node->safe_psql('postgres', 'CREATE VIEW public.v AS SELECT * FROM cron.job');
+# --- a takeover that cannot be done changes nothing: a user view on
+# cron.job and a foreign key to it would be dropped with pg_cron's tables
+$node->safe_psql('postgres', q{
+CREATE VIEW public.v AS SELECT * FROM cron.job;
+CREATE TABLE public.notes (jobid bigint REFERENCES cron.job (jobid));
+});
 my $ext_state = q{SELECT e.oid || ' ' || e.extversion || ' ' ||
 	(SELECT count(*) FROM pg_depend d WHERE d.refobjid = e.oid AND d.deptype = 'e')
 	FROM pg_extension e WHERE e.extname = 'pg_cron'};
@@ -507,9 +517,10 @@ my $acl_state = q{SELECT string_agg(p.oid || ' ' || coalesce(p.proacl::text, '-'
 	FROM pg_proc p WHERE p.pronamespace = 'cron'::regnamespace};
 my $acl_before = q1($node, $acl_state);
 my ($ret, $out, $err) = $node->psql('postgres', "\\set VERBOSITY verbose\nCREATE EXTENSION cronext");
-isnt($ret, 0, 'CREATE EXTENSION cronext fails while a view depends on cron.job');
+isnt($ret, 0, 'CREATE EXTENSION cronext fails while a view and a foreign key depend on cron.job');
 like($err, qr/ERROR:\s+2BP01: cannot take over pg_cron/, 'the error is 2BP01, "cannot take over pg_cron ..."');
-like($err, qr/view v\b|public\.v\b/, 'the error names the view to drop') or diag($err);
+like($err, qr/view (public\.)?v depends on table cron\.job/, 'the error names the view to drop') or diag($err);
+like($err, qr/notes_jobid_fkey on table public\.notes/, '... and the foreign key') or diag($err);
 is(q1($node, $ext_state), $ext_before, 'pg_cron is still installed, with all its members');
 is(q1($node, q{SELECT count(*) FROM pg_extension WHERE extname = 'cronext'}), '0', 'cronext is not installed');
 is(q1($node, q{SELECT e.extname FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
@@ -531,7 +542,7 @@ is(q1($node, q{SELECT (SELECT last_value || CASE WHEN is_called THEN ' t' ELSE '
 	"pg_cron's sequences are untouched");
 is(q1($node, $acl_state), $acl_before, "pg_cron's function privileges are untouched");
 is(q1($node, q{SELECT count(*) FROM pg_class WHERE relname LIKE '%takeover%'}), '0', 'no work table is left');
-$node->safe_psql('postgres', 'DROP VIEW public.v');
+$node->safe_psql('postgres', 'DROP VIEW public.v; DROP TABLE public.notes');
 
 # --- the takeover
 my ($now, $runseq, $jobseq, $notice) = take_over($node);
@@ -638,6 +649,11 @@ is($st_ret . ' ' . ($st_out // ''), '0 ' . q1($node, 'SELECT count(*) FROM cron.
 	'cron.job_status lists every job, the taken-over ones included') or diag($st_err);
 is(sqlstate($node, qq{SELECT cron.alter_job($id{feb30}, active := false)}, $su), 'ok',
 	'the job with the refused schedule can be paused');
+# FEATURE BUG if this fails: a taken-over job whose role is gone has roleid
+# NULL, and cron.job_guard() looks the role up again on every UPDATE of a
+# row with roleid NULL and raises 42704 'role "ghost" does not exist': the
+# job cannot be paused or changed (only deleted), though its own comment
+# says a job whose role has gone can still be paused
 is(sqlstate($node, qq{SELECT cron.alter_job($id{ghost}, active := false)}, $su), 'ok',
 	"the gone role's job can be paused");
 is(q1($node, q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cronext scheduler'}), '1',
@@ -794,13 +810,16 @@ is(q1($n6, q{SELECT has_table_privilege('dana', 'cron.job_run_details', 'SELECT'
 is(q1($n6, q{SELECT has_table_privilege('dashboard', 'cron.job', 'SELECT')
 	AND EXISTS (SELECT 1 FROM aclexplode((SELECT relacl FROM pg_class WHERE oid = 'cron.job'::regclass)) x
 				WHERE x.grantee = 'dashboard'::regrole)}), 't', "dashboard's grant on cron.job is carried");
-# FEATURE BUG if this fails: column privileges on pg_cron's tables are not carried
+# FEATURE GAP if this fails: column privileges on pg_cron's tables are not
+# carried (the README now says so: "Column privileges are not copied"), so
+# a role granted only some columns of the history loses all of it
 is(q1($n6, q{SELECT string_agg(x::text, E'\n') FROM (SELECT * FROM snap_cacl EXCEPT
 	SELECT c.relname::text, a.attname::text, CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END,
 		   x.privilege_type, x.is_grantable
 	FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid, aclexplode(a.attacl) x
 	WHERE c.relnamespace = 'cron'::regnamespace AND a.attacl IS NOT NULL) x}), '',
 	"column grants on pg_cron's tables are carried (dashboard's SELECT on five columns of cron.job_run_details)");
+# FEATURE BUG if this fails: follows from the column grants not carried
 is(sqlstate($n6, 'SELECT jobid, runid, status, start_time, end_time FROM cron.job_run_details', 'dashboard'), 'ok',
 	'dashboard can still read the columns it was granted');
 
