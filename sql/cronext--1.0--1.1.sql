@@ -14,7 +14,9 @@
  *	  schedule_in_database (command as varchar) and to cron.update_job;
  *	- pg_cron's trigger function name, cron.job_cache_invalidate();
  *	- runs written without a slot (pg_cron's, taken over or restored from a
- *	  pg_cron dump) are adopted: slot derived, unfinished ones failed.
+ *	  pg_cron dump) are adopted: slot derived, unfinished ones failed;
+ *	- cron.job_status survives a schedule cronext refuses (cron._next_run);
+ *	- the guard lets a job whose role is gone be paused.
  * Privileges granted on the three 1.0 functions that are replaced do not
  * carry over: grant them again on the new signatures.
  */
@@ -36,6 +38,10 @@ WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regcl
 									WHERE e.extname OPERATOR(pg_catalog.=) 'cronext')
   AND refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass;
 ALTER EXTENSION cronext ADD SCHEMA cron;
+/* its grants are a DBA's, not the extension's: pg_dump keeps them */
+DELETE FROM pg_catalog.pg_init_privs
+WHERE classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+  AND objoid OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace;
 
 DROP FUNCTION cron.schedule(text, text, text, text, text, interval, text, integer, interval, interval);
 DROP FUNCTION cron.schedule_in_database(text, text, text, text, text, boolean, text, text, interval, text, integer, interval, interval);
@@ -332,6 +338,364 @@ BEGIN
 						  pg_catalog.to_char(utc, 'YYYY-MM-DD HH24:MI:SS') OPERATOR(pg_catalog.||) '+00',
 						  $3, (pg_catalog.current_database())::text, NULL, true,
 						  NULL, $4, $5, NULL, $6, $7, $8);
+END
+$function$;
+
+
+/*
+ * cron.job_status shows a job whose schedule cronext refuses (kept from
+ * pg_cron) with no next run, instead of failing as a whole.
+ */
+/* the first slot after an instant, or NULL (also for a schedule cronext refuses) */
+CREATE FUNCTION cron._next_run(schedule text, timezone text, after timestamptz)
+RETURNS timestamptz
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cron_next_run';
+
+CREATE OR REPLACE VIEW cron.job_status WITH (security_invoker = true) AS
+SELECT j.jobid,
+	   j.jobname,
+	   j.username,
+	   j.schedule,
+	   COALESCE(j.timezone, pg_catalog.current_setting('cron.timezone')) AS timezone,
+	   j.active,
+	   CASE WHEN j.active THEN
+		   cron._next_run(j.schedule, j.timezone, pg_catalog.now())
+	   END AS next_run,
+	   l.start_time AS last_run_start,
+	   l.status AS last_status,
+	   l.end_time OPERATOR(pg_catalog.-) l.start_time AS last_duration,
+	   l.return_message AS last_message,
+	   /* the common case, a last run that succeeded, costs no lookup */
+	   CASE WHEN l.status OPERATOR(pg_catalog.=) 'succeeded' THEN 0 ELSE
+	   (SELECT pg_catalog.count(*) FROM cron.job_run_details f
+		WHERE f.jobid OPERATOR(pg_catalog.=) j.jobid
+		  AND f.status OPERATOR(pg_catalog.=) 'failed'
+		  AND f.scheduled_for OPERATOR(pg_catalog.>) COALESCE(
+			  (SELECT pg_catalog.max(s.scheduled_for) FROM cron.job_run_details s
+			   WHERE s.jobid OPERATOR(pg_catalog.=) j.jobid
+				 AND s.status OPERATOR(pg_catalog.=) 'succeeded'),
+			  '-infinity'::timestamptz))::integer END AS consecutive_failures,
+	   (SELECT d.job_pid FROM cron.job_run_details d
+		WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid
+		  AND d.status OPERATOR(pg_catalog.=) 'running'
+		ORDER BY d.scheduled_for DESC LIMIT 1) AS running_pid
+FROM cron.job j
+LEFT JOIN LATERAL (
+	SELECT d.start_time, d.end_time, d.status, d.return_message
+	FROM cron.job_run_details d
+	WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid
+	  AND d.status OPERATOR(pg_catalog.<>) 'skipped'
+	ORDER BY d.scheduled_for DESC LIMIT 1) l ON true;
+
+
+/* the guard lets a job whose role is gone be paused or changed */
+CREATE OR REPLACE FUNCTION cron.job_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	caller_is_superuser boolean;
+	target record;
+	is_insert boolean := TG_OP OPERATOR(pg_catalog.=) 'INSERT';
+	max_bytes bigint;
+	max_jobs bigint;
+	njobs bigint;
+BEGIN
+	SELECT r.rolsuper INTO caller_is_superuser
+	FROM pg_catalog.pg_roles r
+	WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER;
+
+	/* the catch-up anchor and the identity cannot be forged */
+	IF is_insert THEN
+		NEW.created_at := pg_catalog.now();
+	ELSE
+		IF NEW.jobid OPERATOR(pg_catalog.<>) OLD.jobid THEN
+			RAISE EXCEPTION 'the jobid of a job cannot be changed'
+				USING ERRCODE = 'feature_not_supported';
+		END IF;
+		NEW.created_at := OLD.created_at;
+	END IF;
+	NEW.updated_at := pg_catalog.now();
+
+	IF NEW.kind OPERATOR(pg_catalog.=) 'http' THEN
+		/*
+		 * HTTP jobs reach the network from the database server: creating or
+		 * changing one takes the privilege an administrator grants as
+		 * EXECUTE on cron.schedule_http, however the row is written.
+		 */
+		IF (is_insert OR OLD.kind OPERATOR(pg_catalog.<>) 'http'
+			OR NEW.http_url IS DISTINCT FROM OLD.http_url
+			OR NEW.http_method IS DISTINCT FROM OLD.http_method
+			OR NEW.http_headers IS DISTINCT FROM OLD.http_headers
+			OR NEW.http_body IS DISTINCT FROM OLD.http_body
+			OR NEW.username IS DISTINCT FROM OLD.username)
+		   AND NOT cron._http_allowed(CURRENT_USER) THEN
+			RAISE EXCEPTION 'permission denied to schedule HTTP jobs'
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'HTTP jobs need EXECUTE on cron.schedule_http, granted by an administrator.';
+		END IF;
+		IF NOT is_insert AND OLD.kind OPERATOR(pg_catalog.=) 'http'
+		   AND NEW.command IS DISTINCT FROM OLD.command THEN
+			RAISE EXCEPTION 'the command of an HTTP job cannot be set'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'An HTTP job''s command shows its method and URL.',
+					  HINT = 'Change the url or method instead.';
+		END IF;
+		/* the request is validated when it is written, not on every change */
+		IF is_insert OR OLD.kind OPERATOR(pg_catalog.<>) 'http'
+		   OR NEW.http_url IS DISTINCT FROM OLD.http_url
+		   OR NEW.http_method IS DISTINCT FROM OLD.http_method
+		   OR NEW.http_headers IS DISTINCT FROM OLD.http_headers
+		   OR NEW.http_expect_status IS DISTINCT FROM OLD.http_expect_status THEN
+			IF NEW.http_url IS NULL THEN
+				RAISE EXCEPTION 'an HTTP job needs a url'
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			PERFORM cron._check_http_url(NEW.http_url);
+			NEW.http_method := pg_catalog.upper(COALESCE(NEW.http_method, 'GET'));
+			IF NEW.http_method OPERATOR(pg_catalog.<>) ALL (ARRAY['GET'::text, 'POST'::text, 'PUT'::text, 'PATCH'::text, 'DELETE'::text, 'HEAD'::text]) THEN
+				RAISE EXCEPTION 'invalid HTTP method "%"', NEW.http_method
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'Use GET, POST, PUT, PATCH, DELETE or HEAD.';
+			END IF;
+			NEW.http_headers := COALESCE(NEW.http_headers, '{}'::jsonb);
+			IF pg_catalog.jsonb_typeof(NEW.http_headers) OPERATOR(pg_catalog.<>) 'object' THEN
+				RAISE EXCEPTION 'headers must be a JSON object'
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'Write headers as ''{"Authorization": "Bearer ..."}''.';
+			END IF;
+			IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_each(NEW.http_headers) h
+					   WHERE pg_catalog.jsonb_typeof(h.value) OPERATOR(pg_catalog.<>) 'string'
+						  OR h.key OPERATOR(pg_catalog.!~) '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$'
+						  OR (h.value OPERATOR(pg_catalog.#>>) '{}') OPERATOR(pg_catalog.~) '[\r\n\x01-\x08\x0b-\x1f\x7f]') THEN
+				RAISE EXCEPTION 'invalid header in headers'
+					USING ERRCODE = 'invalid_parameter_value',
+						  DETAIL = 'Header names must be HTTP tokens and values strings without control characters.';
+			END IF;
+			IF pg_catalog.cardinality(NEW.http_expect_status) OPERATOR(pg_catalog.=) 0 THEN
+				NEW.http_expect_status := NULL;
+			END IF;
+			IF EXISTS (SELECT 1 FROM pg_catalog.unnest(NEW.http_expect_status) c
+					   WHERE c IS NULL OR c OPERATOR(pg_catalog.<) 100 OR c OPERATOR(pg_catalog.>) 599) THEN
+				RAISE EXCEPTION 'expect_status must list HTTP status codes between 100 and 599'
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+		END IF;
+		/* what cron.job and the ledger show: never a header */
+		NEW.command := NEW.http_method OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) NEW.http_url;
+	ELSIF NEW.http_method IS NOT NULL OR NEW.http_url IS NOT NULL
+		  OR NEW.http_headers IS NOT NULL OR NEW.http_body IS NOT NULL
+		  OR NEW.http_expect_status IS NOT NULL THEN
+		RAISE EXCEPTION 'url, method, headers, body and expect_status apply to HTTP jobs only'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Schedule HTTP jobs with cron.schedule_http.';
+	END IF;
+
+	/* the (username, jobname) index could not hold much more anyway */
+	IF pg_catalog.octet_length(NEW.jobname) OPERATOR(pg_catalog.>) 1000 THEN
+		RAISE EXCEPTION 'job name is too long'
+			USING ERRCODE = 'program_limit_exceeded',
+				  DETAIL = pg_catalog.format('A job name has at most 1000 bytes; this one has %s.', pg_catalog.octet_length(NEW.jobname));
+	END IF;
+	IF NEW.jobname OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'job name must not be empty'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give the job a name, or use cron.schedule(schedule, command) for an unnamed job.';
+	END IF;
+
+	IF pg_catalog.btrim(NEW.command, E' \t\n\r\f\v') OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'command must not be empty'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	/* raises 22023 naming the field and the value */
+	IF is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule
+	   OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
+		PERFORM cron.check_schedule(NEW.schedule, NEW.timezone);
+	END IF;
+
+	/*
+	 * A one-off job whose instant is not after now would never run (the
+	 * scheduler counts only slots after the job's last change): refuse to
+	 * create it, move it there, or switch it back on once it has run.
+	 */
+	IF NEW.active AND NEW.schedule OPERATOR(pg_catalog.~*) '^\s*@at\s'
+	   AND (is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule OR NOT OLD.active)
+	   AND NOT EXISTS (SELECT 1 FROM cron.next_runs(NEW.schedule, NULL, pg_catalog.now(), 1)) THEN
+		RAISE EXCEPTION 'the instant of schedule "%" is not in the future', NEW.schedule
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('The time now is %s.', pg_catalog.now()),
+				  HINT = 'A one-off job runs once; schedule it again with a later instant.';
+	END IF;
+
+	IF NEW.catchup OPERATOR(pg_catalog.<>) ALL (ARRAY['none'::text, 'latest'::text, 'all'::text]) THEN
+		RAISE EXCEPTION 'invalid catchup policy "%"', NEW.catchup
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use none, latest or all.';
+	END IF;
+	IF NEW.overlap OPERATOR(pg_catalog.<>) ALL (ARRAY['queue'::text, 'skip'::text, 'allow'::text]) THEN
+		RAISE EXCEPTION 'invalid overlap policy "%"', NEW.overlap
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use queue, skip or allow.';
+	END IF;
+	IF NEW.catchup_window OPERATOR(pg_catalog.<) '0'::interval
+	   OR NEW.catchup_window OPERATOR(pg_catalog.>) '366 days'::interval THEN
+		RAISE EXCEPTION 'catchup_window must be between 0 and 366 days'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('catchup_window is %s.', NEW.catchup_window);
+	END IF;
+	IF NEW.max_retries OPERATOR(pg_catalog.<) 0
+	   OR NEW.max_retries OPERATOR(pg_catalog.>) 100 THEN
+		RAISE EXCEPTION 'max_retries must be between 0 and 100'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('max_retries is %s.', NEW.max_retries);
+	END IF;
+	IF NEW.retry_delay OPERATOR(pg_catalog.<) '0'::interval
+	   OR NEW.retry_delay OPERATOR(pg_catalog.>) '30 days'::interval THEN
+		RAISE EXCEPTION 'retry_delay must be between 0 and 30 days'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('retry_delay is %s.', NEW.retry_delay);
+	END IF;
+	/* a zero timeout means none, as for statement_timeout */
+	IF NEW.timeout OPERATOR(pg_catalog.=) '0'::interval THEN
+		NEW.timeout := NULL;
+	ELSIF NEW.timeout OPERATOR(pg_catalog.>) '0'::interval
+	   AND NEW.timeout OPERATOR(pg_catalog.<) '1 millisecond'::interval THEN
+		/* runs time out in whole milliseconds: never round down to none */
+		NEW.timeout := '1 millisecond'::interval;
+	ELSIF NEW.timeout OPERATOR(pg_catalog.<) '0'::interval
+	   OR NEW.timeout OPERATOR(pg_catalog.>) '24 days'::interval THEN
+		RAISE EXCEPTION 'timeout must be between 0 and 24 days'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('timeout is %s.', NEW.timeout),
+				  HINT = 'Use 0 for no timeout.';
+	END IF;
+
+	/*
+	 * Who runs the job, and where.  Checked when set, not on every change,
+	 * so that a job whose role or database has gone can still be paused.
+	 */
+	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
+	   OR NEW.database IS DISTINCT FROM OLD.database
+	   OR NEW.kind IS DISTINCT FROM OLD.kind THEN
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
+					   WHERE d.datname OPERATOR(pg_catalog.=) NEW.database::pg_catalog.name) THEN
+			RAISE EXCEPTION 'database "%" does not exist', NEW.database
+				USING ERRCODE = 'invalid_catalog_name';
+		END IF;
+
+		SELECT r.rolsuper, r.rolcanlogin INTO target
+		FROM pg_catalog.pg_roles r
+		WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'role "%" does not exist', NEW.username
+				USING ERRCODE = 'undefined_object';
+		END IF;
+
+		IF NEW.username OPERATOR(pg_catalog.<>) (CURRENT_USER)::text
+		   AND NOT caller_is_superuser THEN
+			RAISE EXCEPTION 'permission denied to schedule a job as role "%"', NEW.username
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'Only superusers can schedule jobs that run as another role.';
+		END IF;
+		IF NEW.kind OPERATOR(pg_catalog.=) 'http' THEN
+			/* an HTTP job opens no session: no LOGIN or CONNECT needed */
+			NULL;
+		ELSIF NOT target.rolcanlogin THEN
+			RAISE EXCEPTION 'role "%" is not permitted to log in', NEW.username
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'A job runs in a session of its role, which needs LOGIN.';
+		END IF;
+		IF NEW.kind OPERATOR(pg_catalog.=) 'sql'
+		   AND NOT pg_catalog.has_database_privilege(NEW.username::pg_catalog.name,
+													 NEW.database, 'CONNECT') THEN
+			RAISE EXCEPTION 'role "%" does not have CONNECT privilege on database "%"',
+				NEW.username, NEW.database
+				USING ERRCODE = 'insufficient_privilege';
+		END IF;
+		IF target.rolsuper AND NEW.kind OPERATOR(pg_catalog.=) 'sql'
+		   AND NOT COALESCE(pg_catalog.current_setting('cron.enable_superuser_jobs', true), 'on')::boolean THEN
+			RAISE EXCEPTION 'jobs cannot run as superuser "%"', NEW.username
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'cron.enable_superuser_jobs is off.',
+					  HINT = 'Schedule the job as a role without superuser rights.';
+		END IF;
+	END IF;
+
+	/*
+	 * Limits a DBA sets for roles that share the server (superusers are not
+	 * limited): the size of what a job carries, and how many jobs a role
+	 * owns.  A role's concurrent transactions each see only their own new
+	 * rows, so the count can be passed by as many jobs as they create at
+	 * once.
+	 */
+	IF NOT caller_is_superuser THEN
+		/* shown as '5000B', '64kB' or '1MB'; pg_size_bytes says 'bytes' for B */
+		max_bytes := pg_catalog.pg_size_bytes(pg_catalog.regexp_replace(
+			pg_catalog.current_setting('cron.max_command_bytes'), '^([0-9]+)B$', '\1 bytes'));
+		/* only what changes: a job stored under a higher limit can still be paused */
+		IF (is_insert OR NEW.command IS DISTINCT FROM OLD.command)
+		   AND pg_catalog.octet_length(NEW.command) OPERATOR(pg_catalog.>) max_bytes
+		   OR (is_insert OR NEW.http_url IS DISTINCT FROM OLD.http_url)
+		   AND pg_catalog.octet_length(NEW.http_url) OPERATOR(pg_catalog.>) max_bytes
+		   OR (is_insert OR NEW.http_body IS DISTINCT FROM OLD.http_body)
+		   AND pg_catalog.octet_length(NEW.http_body) OPERATOR(pg_catalog.>) max_bytes
+		   OR (is_insert OR NEW.http_headers IS DISTINCT FROM OLD.http_headers)
+		   AND pg_catalog.octet_length(NEW.http_headers::pg_catalog.text) OPERATOR(pg_catalog.>) max_bytes THEN
+			RAISE EXCEPTION 'the job is too large'
+				USING ERRCODE = 'program_limit_exceeded',
+					  DETAIL = pg_catalog.format('Its command, url, headers or body is longer than cron.max_command_bytes (%s bytes).', max_bytes),
+					  HINT = 'Put long code in a function or procedure and call it from the job.';
+		END IF;
+		max_jobs := pg_catalog.current_setting('cron.max_jobs_per_role')::pg_catalog.int8;
+		IF max_jobs OPERATOR(pg_catalog.>) 0
+		   AND (is_insert OR NEW.username IS DISTINCT FROM OLD.username) THEN
+			SELECT pg_catalog.count(*) INTO njobs FROM cron.job j
+			WHERE j.username OPERATOR(pg_catalog.=) (NEW.username COLLATE pg_catalog."default");
+		END IF;
+		IF njobs OPERATOR(pg_catalog.>=) max_jobs THEN
+			RAISE EXCEPTION 'role "%" already has % jobs', NEW.username, njobs
+				USING ERRCODE = 'program_limit_exceeded',
+					  DETAIL = pg_catalog.format('cron.max_jobs_per_role (%s) is the most jobs one role may own.', max_jobs),
+					  HINT = 'Unschedule jobs that are no longer needed, or ask an administrator to raise the limit.';
+		END IF;
+	END IF;
+
+	/*
+	 * The owner's identity is the role's OID, never taken from the writer.
+	 * A superuser gives the jobs of a dropped role to the new role of the
+	 * same name by setting roleid to NULL (only a superuser sees them).
+	 */
+	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
+	   OR NEW.roleid IS NULL THEN
+		NEW.roleid := (SELECT r.oid FROM pg_catalog.pg_roles r
+					   WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name);
+		/*
+		 * A job kept without an owner (taken over from pg_cron after its
+		 * role was dropped) can still be paused or changed while its
+		 * owner stays the same; it runs as nobody meanwhile.
+		 */
+		IF NEW.roleid IS NULL
+		   AND (is_insert OR NEW.username IS DISTINCT FROM OLD.username) THEN
+			RAISE EXCEPTION 'role "%" does not exist', NEW.username
+				USING ERRCODE = 'undefined_object';
+		END IF;
+	ELSE
+		NEW.roleid := OLD.roleid;
+	END IF;
+
+	/*
+	 * Ids come from the sequence only once the row is valid, so refused
+	 * writes use none (ids stay consecutive, as in pg_cron), and only a
+	 * superuser (pg_dump's restore) may choose one.
+	 */
+	IF is_insert AND (NEW.jobid IS NULL OR NOT caller_is_superuser) THEN
+		NEW.jobid := pg_catalog.nextval('cron.jobid_seq'::pg_catalog.regclass);
+	END IF;
+
+	RETURN NEW;
 END
 $function$;
 

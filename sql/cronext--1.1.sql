@@ -71,6 +71,10 @@ BEGIN
 				  HINT = 'Drop or rename the existing schema "cron", then create the extension again.';
 	ELSE
 		ALTER EXTENSION cronext ADD SCHEMA cron;
+		/* its grants are a DBA's, not the extension's: pg_dump keeps them */
+		DELETE FROM pg_catalog.pg_init_privs i
+		WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+		  AND i.objoid OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace;
 	END IF;
 END
 $guard$;
@@ -111,6 +115,24 @@ BEGIN
 		FROM cron.job_run_details d;
 	CREATE TABLE cron._takeover_state AS
 		SELECT v_version AS version,
+			   /* a DBA's own indexes, triggers and policies on pg_cron's tables go with them */
+			   (SELECT pg_catalog.string_agg(o.what, ', ' ORDER BY o.what) FROM (
+					SELECT pg_catalog.format('index %I', i.relname) AS what
+					FROM pg_catalog.pg_index x
+					JOIN pg_catalog.pg_class i ON i.oid OPERATOR(pg_catalog.=) x.indexrelid
+					WHERE x.indrelid OPERATOR(pg_catalog.=) ANY (ARRAY['cron.job'::pg_catalog.regclass, 'cron.job_run_details'::pg_catalog.regclass])
+					  AND i.relname OPERATOR(pg_catalog.<>) ALL (ARRAY['job_pkey'::name, 'jobname_username_uniq'::name, 'jobname_username_idx'::name, 'job_run_details_pkey'::name])
+					UNION ALL
+					SELECT pg_catalog.format('trigger %I on %s', t.tgname, t.tgrelid::pg_catalog.regclass)
+					FROM pg_catalog.pg_trigger t
+					WHERE t.tgrelid OPERATOR(pg_catalog.=) ANY (ARRAY['cron.job'::pg_catalog.regclass, 'cron.job_run_details'::pg_catalog.regclass])
+					  AND NOT t.tgisinternal
+					  AND t.tgname OPERATOR(pg_catalog.<>) 'cron_job_cache_invalidate'
+					UNION ALL
+					SELECT pg_catalog.format('policy %I on %s', y.polname, y.polrelid::pg_catalog.regclass)
+					FROM pg_catalog.pg_policy y
+					WHERE y.polrelid OPERATOR(pg_catalog.=) ANY (ARRAY['cron.job'::pg_catalog.regclass, 'cron.job_run_details'::pg_catalog.regclass])
+					  AND y.polname OPERATOR(pg_catalog.<>) ALL (ARRAY['cron_job_policy'::name, 'cron_job_run_details_policy'::name])) o) AS dropped,
 			   (SELECT CASE WHEN s.is_called THEN s.last_value END FROM cron.jobid_seq s) AS jobid_last,
 			   (SELECT CASE WHEN s.is_called THEN s.last_value END FROM cron.runid_seq s) AS runid_last;
 	/*
@@ -135,7 +157,15 @@ BEGIN
 		SELECT c.relkind::text, c.relname::text, NULL, c.relacl, c.relowner
 		FROM pg_catalog.pg_class c
 		WHERE c.relnamespace OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace
-		  AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['job'::name, 'job_run_details'::name, 'jobid_seq'::name, 'runid_seq'::name]);
+		  AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['job'::name, 'job_run_details'::name, 'jobid_seq'::name, 'runid_seq'::name])
+		UNION ALL
+		SELECT 'c', c.relname::text, a.attname::text, a.attacl, c.relowner
+		FROM pg_catalog.pg_class c
+		JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+		WHERE c.relnamespace OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace
+		  AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['job'::name, 'job_run_details'::name])
+		  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+		  AND a.attacl IS NOT NULL;
 
 	IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
 			   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
@@ -283,6 +313,12 @@ COMMENT ON FUNCTION cron.check_schedule(text, text)
 	IS 'raises an error if the schedule or the time zone is invalid';
 
 /* raises 22023 unless url is an http or https URL an HTTP job may call */
+/* the first slot after an instant, or NULL (also for a schedule cronext refuses) */
+CREATE FUNCTION cron._next_run(schedule text, timezone text, after timestamptz)
+RETURNS timestamptz
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cron_next_run';
+
 CREATE FUNCTION cron._check_http_url(url text)
 RETURNS void
 LANGUAGE C STRICT STABLE PARALLEL SAFE
@@ -575,7 +611,13 @@ BEGIN
 	   OR NEW.roleid IS NULL THEN
 		NEW.roleid := (SELECT r.oid FROM pg_catalog.pg_roles r
 					   WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name);
-		IF NEW.roleid IS NULL THEN
+		/*
+		 * A job kept without an owner (taken over from pg_cron after its
+		 * role was dropped) can still be paused or changed while its
+		 * owner stays the same; it runs as nobody meanwhile.
+		 */
+		IF NEW.roleid IS NULL
+		   AND (is_insert OR NEW.username IS DISTINCT FROM OLD.username) THEN
 			RAISE EXCEPTION 'role "%" does not exist', NEW.username
 				USING ERRCODE = 'undefined_object';
 		END IF;
@@ -1323,7 +1365,7 @@ SELECT j.jobid,
 	   COALESCE(j.timezone, pg_catalog.current_setting('cron.timezone')) AS timezone,
 	   j.active,
 	   CASE WHEN j.active THEN
-		   (SELECT r FROM cron.next_runs(j.schedule, j.timezone, pg_catalog.now(), 1) r)
+		   cron._next_run(j.schedule, j.timezone, pg_catalog.now())
 	   END AS next_run,
 	   l.start_time AS last_run_start,
 	   l.status AS last_status,
@@ -1390,13 +1432,17 @@ DO $takeover$
 DECLARE
 	v_state record;
 	v_acl record;
-	v_target text;
 	v_jobs bigint;
 	v_runs bigint;
 	v_inflight bigint;
 	v_invalid text := '';
 	v_job record;
-	v_grantee text;
+	v_grant record;
+	v_installer name;
+	v_retention bigint;
+	v_old bigint := 0;
+	v_detail text;
+	v_progress boolean;
 BEGIN
 	IF pg_catalog.to_regclass('cron._takeover_state') IS NULL THEN
 		RETURN;
@@ -1454,74 +1500,159 @@ BEGIN
 		v_invalid := v_invalid OPERATOR(pg_catalog.||)
 			pg_catalog.format(' job %s (role %I does not exist);', v_job.jobid, v_job.username);
 	END LOOP;
+	FOR v_job IN SELECT j.jobid, j.database FROM cron.job j
+				 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
+								   WHERE d.datname OPERATOR(pg_catalog.=) j.database::pg_catalog.name)
+				 ORDER BY j.jobid LOOP
+		v_invalid := v_invalid OPERATOR(pg_catalog.||)
+			pg_catalog.format(' job %s (database %I does not exist);', v_job.jobid, v_job.database);
+	END LOOP;
+
+	/* history the scheduler will prune at once: pg_cron kept it all */
+	SELECT s.setting::pg_catalog.int8 INTO v_retention FROM pg_catalog.pg_settings s
+	WHERE s.name OPERATOR(pg_catalog.=) 'cron.history_retention';
+	IF v_retention OPERATOR(pg_catalog.>) 0 THEN
+		SELECT pg_catalog.count(*) INTO v_old FROM cron.job_run_details d
+		WHERE d.scheduled_for OPERATOR(pg_catalog.<)
+			  (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => v_retention));
+	END IF;
+
+	/*
+	 * Privileges.  PostgreSQL records what an extension script grants as
+	 * the extension's initial privileges (pg_init_privs), which pg_dump
+	 * leaves out; so those of a fresh install are kept aside here and put
+	 * back afterwards, for the privileges carried over from pg_cron to be
+	 * dumped like any a DBA grants.
+	 */
+	CREATE TABLE cron._takeover_init AS
+		SELECT i.* FROM pg_catalog.pg_init_privs i
+		JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) i.classoid
+		 AND d.objid OPERATOR(pg_catalog.=) i.objoid
+		 AND d.deptype OPERATOR(pg_catalog.=) 'e'
+		 AND d.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+												WHERE e.extname OPERATOR(pg_catalog.=) 'cronext');
 
 	/* functions: pg_cron's privileges exactly, on the same signatures */
 	FOR v_acl IN SELECT a.* FROM cron._takeover_acl a
 				 WHERE a.kind OPERATOR(pg_catalog.=) 'f'
-				   AND a.name OPERATOR(pg_catalog.<>) 'job_cache_invalidate' LOOP
-		v_target := pg_catalog.format('cron.%I(%s)', v_acl.name, v_acl.args);
-		IF pg_catalog.to_regprocedure(v_target) IS NULL THEN
-			CONTINUE;
-		END IF;
-		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_target);
-		FOR v_grantee IN
-			SELECT CASE WHEN x.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
-						ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END
-				   OPERATOR(pg_catalog.||)
-				   CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
-			FROM pg_catalog.aclexplode(COALESCE(v_acl.acl, pg_catalog.acldefault('f', v_acl.owner))) x
-			WHERE x.grantee OPERATOR(pg_catalog.<>) v_acl.owner
-			  AND x.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE' LOOP
-			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s', v_target, v_grantee);
-		END LOOP;
+				   AND a.name OPERATOR(pg_catalog.<>) 'job_cache_invalidate'
+				   AND pg_catalog.to_regprocedure(pg_catalog.format('cron.%I(%s)', a.name, a.args)) IS NOT NULL LOOP
+		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION cron.%I(%s) FROM PUBLIC', v_acl.name, v_acl.args);
+	END LOOP;
+	/* tables: pg_cron's default SELECT, if a DBA had revoked it */
+	FOR v_acl IN SELECT d.name, d.privilege_type
+				 FROM (VALUES ('job', 'SELECT'), ('job_run_details', 'SELECT')) d(name, privilege_type)
+				 WHERE NOT EXISTS (SELECT 1 FROM cron._takeover_acl a,
+										  pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault(a.kind::"char", a.owner))) x
+								   WHERE a.kind OPERATOR(pg_catalog.=) 'r'
+									 AND a.name OPERATOR(pg_catalog.=) d.name
+									 AND x.grantee OPERATOR(pg_catalog.=) 0
+									 AND x.privilege_type OPERATOR(pg_catalog.=) d.privilege_type) LOOP
+		EXECUTE pg_catalog.format('REVOKE %s ON cron.%I FROM PUBLIC', v_acl.privilege_type, v_acl.name);
 	END LOOP;
 
-	/* tables and sequences: grants beyond pg_cron's defaults, and revoked defaults */
-	FOR v_acl IN
-		SELECT a.name, a.kind,
-			   CASE WHEN x.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
-					ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END AS grantee,
-			   x.privilege_type, x.is_grantable, 'grant' AS action
+	/*
+	 * The grants: every one on a function; on tables and sequences those
+	 * beyond pg_cron's defaults; on columns all.  Each is made by its
+	 * grantor, so that a chain of WITH GRANT OPTION stays a chain (REVOKE
+	 * ... CASCADE still reaches the end of it); a grant by pg_cron's owner
+	 * is made by cronext's.  A grantor's grants wait until the grantor holds
+	 * the grant option, hence the rounds.
+	 */
+	CREATE TABLE cron._takeover_grant AS
+		SELECT pg_catalog.format('GRANT %s%s ON %s %s TO %s%s',
+				   x.privilege_type,
+				   CASE WHEN a.kind OPERATOR(pg_catalog.=) 'c' THEN pg_catalog.format(' (%I)', a.args) ELSE '' END,
+				   CASE a.kind WHEN 'f' THEN 'FUNCTION' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+				   CASE WHEN a.kind OPERATOR(pg_catalog.=) 'f'
+						THEN pg_catalog.format('cron.%I(%s)', a.name, a.args)
+						ELSE pg_catalog.format('cron.%I', a.name) END,
+				   CASE WHEN x.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+						ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END,
+				   CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) AS stmt,
+			   CASE WHEN x.grantor OPERATOR(pg_catalog.=) a.owner THEN NULL
+					ELSE pg_catalog.pg_get_userbyid(x.grantor) END AS grantor,
+			   false AS done
 		FROM cron._takeover_acl a,
-			 pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault(a.kind::"char", a.owner))) x
-		WHERE a.kind OPERATOR(pg_catalog.<>) 'f'
-		  AND x.grantee OPERATOR(pg_catalog.<>) a.owner
-		  AND NOT (x.grantee OPERATOR(pg_catalog.=) 0 AND
-				   (a.name, x.privilege_type) IN (('job', 'SELECT'), ('job_run_details', 'SELECT'),
-												  ('job_run_details', 'DELETE'),
-												  ('jobid_seq', 'SELECT'), ('runid_seq', 'SELECT')))
-		UNION ALL
-		SELECT d.name, 'r', 'PUBLIC', d.privilege_type, false, 'revoke'
-		FROM (VALUES ('job', 'SELECT'), ('job_run_details', 'SELECT')) d(name, privilege_type)
-		WHERE NOT EXISTS (SELECT 1 FROM cron._takeover_acl a,
-								 pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault(a.kind::"char", a.owner))) x
-						  WHERE a.name OPERATOR(pg_catalog.=) d.name
-							AND x.grantee OPERATOR(pg_catalog.=) 0
-							AND x.privilege_type OPERATOR(pg_catalog.=) d.privilege_type)
+			 pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault(
+				 CASE WHEN a.kind OPERATOR(pg_catalog.=) 'c' THEN 'r' ELSE a.kind END::"char", a.owner))) x
+		WHERE x.grantee OPERATOR(pg_catalog.<>) a.owner
+		  AND CASE a.kind
+				WHEN 'f' THEN a.name OPERATOR(pg_catalog.<>) 'job_cache_invalidate'
+					AND pg_catalog.to_regprocedure(pg_catalog.format('cron.%I(%s)', a.name, a.args)) IS NOT NULL
+				WHEN 'c' THEN EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t
+									  WHERE t.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('cron.%I', a.name)::pg_catalog.regclass
+										AND t.attname OPERATOR(pg_catalog.=) a.args::pg_catalog.name
+										AND NOT t.attisdropped)
+				ELSE NOT (x.grantee OPERATOR(pg_catalog.=) 0 AND
+						  (a.name, x.privilege_type) IN (('job', 'SELECT'), ('job_run_details', 'SELECT'),
+														 ('job_run_details', 'DELETE'),
+														 ('jobid_seq', 'SELECT'), ('runid_seq', 'SELECT')))
+			  END;
+	v_installer := CURRENT_USER;
 	LOOP
-		IF v_acl.action OPERATOR(pg_catalog.=) 'revoke' THEN
-			EXECUTE pg_catalog.format('REVOKE %s ON cron.%I FROM PUBLIC',
-									  v_acl.privilege_type, v_acl.name);
-		ELSE
-			EXECUTE pg_catalog.format('GRANT %s ON %s cron.%I TO %s%s',
-									  v_acl.privilege_type,
-									  CASE WHEN v_acl.kind OPERATOR(pg_catalog.=) 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
-									  v_acl.name, v_acl.grantee,
-									  CASE WHEN v_acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-		END IF;
+		v_progress := false;
+		FOR v_grant IN SELECT g.ctid, g.* FROM cron._takeover_grant g WHERE NOT g.done LOOP
+			IF v_grant.grantor IS NULL THEN
+				EXECUTE v_grant.stmt;
+			ELSE
+				BEGIN
+					EXECUTE pg_catalog.format('SET LOCAL ROLE %I', v_grant.grantor);
+					EXECUTE v_grant.stmt;
+					EXECUTE pg_catalog.format('SET LOCAL ROLE %I', v_installer);
+				EXCEPTION WHEN insufficient_privilege OR invalid_grant_operation THEN
+					/* not yet (or never) holding the grant option: a later round */
+					CONTINUE;
+				END;
+			END IF;
+			UPDATE cron._takeover_grant g SET done = true WHERE g.ctid OPERATOR(pg_catalog.=) v_grant.ctid;
+			v_progress := true;
+		END LOOP;
+		EXIT WHEN NOT v_progress;
+	END LOOP;
+	/* a grantor that never got the grant option (or lost its role): grant as owner */
+	FOR v_grant IN SELECT g.* FROM cron._takeover_grant g WHERE NOT g.done LOOP
+		EXECUTE v_grant.stmt;
 	END LOOP;
 
-	DROP TABLE cron._takeover_job, cron._takeover_run, cron._takeover_state, cron._takeover_acl;
+	/* the initial privileges of a fresh install; schema cron had none */
+	DELETE FROM pg_catalog.pg_init_privs i
+	USING pg_catalog.pg_depend d
+	WHERE d.classid OPERATOR(pg_catalog.=) i.classoid
+	  AND d.objid OPERATOR(pg_catalog.=) i.objoid
+	  AND d.deptype OPERATOR(pg_catalog.=) 'e'
+	  AND d.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+											 WHERE e.extname OPERATOR(pg_catalog.=) 'cronext');
+	INSERT INTO pg_catalog.pg_init_privs SELECT * FROM cron._takeover_init;
+	DELETE FROM pg_catalog.pg_init_privs i
+	WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+	  AND i.objoid OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace;
+
+	DROP TABLE cron._takeover_job, cron._takeover_run, cron._takeover_state, cron._takeover_acl,
+		cron._takeover_init, cron._takeover_grant;
 
 	/* extension scripts run with client_min_messages at warning or above */
 	PERFORM pg_catalog.set_config('client_min_messages', 'notice', true);
 
+	v_detail := 'pg_cron''s extension was dropped; its jobs run under cronext from their next slot.';
+	IF v_invalid OPERATOR(pg_catalog.<>) '' THEN
+		v_detail := v_detail OPERATOR(pg_catalog.||)
+			' Not scheduled until changed (cron.alter_job):' OPERATOR(pg_catalog.||)
+			pg_catalog.rtrim(v_invalid, ';') OPERATOR(pg_catalog.||) '.';
+	END IF;
+	IF v_old OPERATOR(pg_catalog.>) 0 THEN
+		v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.format(
+			' %s of the runs are older than cron.history_retention (%s) and will be deleted by the scheduler; set cron.history_retention = 0 and reload to keep them.',
+			v_old, pg_catalog.current_setting('cron.history_retention'));
+	END IF;
+	IF v_state.dropped IS NOT NULL THEN
+		v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.format(
+			' Dropped with pg_cron''s tables: %s; create them again on cronext''s tables if they are still needed.',
+			v_state.dropped);
+	END IF;
 	RAISE NOTICE 'cronext took over pg_cron %: % job%, % run% of history (% in flight, now failed)',
 		v_state.version, v_jobs, CASE WHEN v_jobs OPERATOR(pg_catalog.=) 1 THEN '' ELSE 's' END,
 		v_runs, CASE WHEN v_runs OPERATOR(pg_catalog.=) 1 THEN '' ELSE 's' END, v_inflight
-		USING DETAIL = CASE WHEN v_invalid OPERATOR(pg_catalog.=) '' THEN
-						   'pg_cron''s extension was dropped; its jobs run under cronext from their next slot.'
-					   ELSE 'pg_cron''s extension was dropped; its jobs run under cronext from their next slot, except, until they are changed:'
-							OPERATOR(pg_catalog.||) pg_catalog.rtrim(v_invalid, ';') OPERATOR(pg_catalog.||) '.' END;
+		USING DETAIL = v_detail;
 END
 $takeover$;

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * sql_api.c
- *	  SQL-callable functions implemented in C: cron.next_runs,
+ *	  SQL-callable functions implemented in C: cron.next_runs, cron._next_run,
  *	  cron.check_schedule, cron.run_job and cron.cancel_run.
  *
  * The job-management functions (cron.schedule and friends) are written in
@@ -33,6 +33,7 @@
 #define RUN_JOB_WAIT_MS		30000
 
 PG_FUNCTION_INFO_V1(cron_next_runs);
+PG_FUNCTION_INFO_V1(cron_next_run);
 PG_FUNCTION_INFO_V1(cron_check_schedule);
 PG_FUNCTION_INFO_V1(cron_run_job);
 PG_FUNCTION_INFO_V1(cron_cancel_run);
@@ -132,6 +133,39 @@ cron_next_runs(PG_FUNCTION_ARGS)
 		SRF_RETURN_NEXT(funcctx, TimestampTzGetDatum(cron_unix_to_timestamptz(slot)));
 	}
 	SRF_RETURN_DONE(funcctx);
+}
+
+/*
+ * cron._next_run(schedule text, timezone text, after timestamptz)
+ *		RETURNS timestamptz
+ *
+ * The first slot after after, or NULL when there is none or when the
+ * schedule or the zone is not one cronext accepts: cron.job_status shows
+ * every job, including one kept from pg_cron that the scheduler skips,
+ * where cron.next_runs would raise the error and fail the whole view.
+ */
+Datum
+cron_next_run(PG_FUNCTION_ARGS)
+{
+	CronSchedule schedule;
+	CronParseError error;
+	CronTz		tz;
+	TimestampTz after;
+	int64		slot;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	after = PG_GETARG_TIMESTAMPTZ(2);
+	if (TIMESTAMP_NOT_FINITE(after) ||
+		cron_timestamptz_to_unix(after) < CRON_MIN_INSTANT ||
+		cron_timestamptz_to_unix(after) > CRON_MAX_INSTANT)
+		PG_RETURN_NULL();
+	if (!cron_parse_schedule(text_to_cstring(PG_GETARG_TEXT_PP(0)), &schedule, &error) ||
+		!cron_tz_lookup(timezone_arg(fcinfo, 1), &tz))
+		PG_RETURN_NULL();
+	if (!cron_next_slot(&schedule, &tz, cron_timestamptz_to_unix(after), &slot))
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(cron_unix_to_timestamptz(slot));
 }
 
 /*
