@@ -16,7 +16,10 @@
  *	- runs written without a slot (pg_cron's, taken over or restored from a
  *	  pg_cron dump) are adopted: slot derived, unfinished ones failed;
  *	- cron.job_status survives a schedule cronext refuses (cron._next_run);
- *	- the guard lets a job whose role is gone be paused.
+ *	- the guard: direct writes take the pg_cron function's privilege, a
+ *	  superuser's restore keeps rows as they are, a job whose role is gone
+ *	  can be paused;
+ *	- CREATE on schema cron is revoked from all but its owner.
  * Privileges granted on the three 1.0 functions that are replaced do not
  * carry over: grant them again on the new signatures.
  */
@@ -55,7 +58,9 @@ DROP FUNCTION cron.alter_job(bigint, text, text, text, text, boolean, text, text
  * when that second is taken for the job, the next free microsecond.  A
  * run pg_cron had not finished (starting, connecting, sending, running)
  * ends as failed: its outcome is unknown.  The scheduler writes every run
- * with its slot, so the trigger never fires for its own rows.
+ * with its slot, so the trigger never fires for its own rows.  Such a run's
+ * end stays unknown (NULL) and pg_cron's status and message are kept in
+ * the message.
  */
 CREATE FUNCTION cron.job_run_details_adopt()
 RETURNS trigger
@@ -74,17 +79,26 @@ BEGIN
 	END IF;
 	NEW.jobid := COALESCE(NEW.jobid, 0);
 	slot := pg_catalog.date_trunc('second', COALESCE(NEW.start_time, NEW.end_time, pg_catalog.now()));
-	WHILE EXISTS (SELECT 1 FROM cron.job_run_details d
-				  WHERE d.jobid OPERATOR(pg_catalog.=) NEW.jobid
-					AND d.scheduled_for OPERATOR(pg_catalog.=) slot) LOOP
-		slot := slot OPERATOR(pg_catalog.+) '1 microsecond'::interval;
-	END LOOP;
+	/* taken: after the last one used in that second (one index probe) */
+	IF EXISTS (SELECT 1 FROM cron.job_run_details d
+			   WHERE d.jobid OPERATOR(pg_catalog.=) NEW.jobid
+				 AND d.scheduled_for OPERATOR(pg_catalog.=) slot) THEN
+		SELECT pg_catalog.max(d.scheduled_for) OPERATOR(pg_catalog.+) '1 microsecond'::interval INTO slot
+		FROM cron.job_run_details d
+		WHERE d.jobid OPERATOR(pg_catalog.=) NEW.jobid
+		  AND d.scheduled_for OPERATOR(pg_catalog.>=) slot
+		  AND d.scheduled_for OPERATOR(pg_catalog.<) (slot OPERATOR(pg_catalog.+) '1 second'::interval);
+	END IF;
 	NEW.scheduled_for := slot;
+	/* unfinished: failed, its end unknown (NULL) and pg_cron's message kept */
 	IF NEW.status IS NULL
 	   OR NEW.status OPERATOR(pg_catalog.<>) ALL (ARRAY['succeeded'::text, 'failed'::text]) THEN
+		NEW.return_message := pg_catalog.concat_ws(' ',
+			'the server switched from pg_cron to cronext before this run ended; its outcome is unknown'::text,
+			'(pg_cron: ' OPERATOR(pg_catalog.||) COALESCE(NEW.status, 'no status')
+			OPERATOR(pg_catalog.||) COALESCE(': ' OPERATOR(pg_catalog.||) NEW.return_message, '')
+			OPERATOR(pg_catalog.||) ')');
 		NEW.status := 'failed';
-		NEW.return_message := 'the server switched from pg_cron to cronext before this run ended; its outcome is unknown';
-		NEW.end_time := COALESCE(NEW.end_time, pg_catalog.now());
 	END IF;
 	RETURN NEW;
 END
@@ -166,7 +180,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-	PERFORM cron._check_twin('cron.schedule(text,text,text)');
+	PERFORM cron._check_twin('cron.schedule(text,text,text)'::pg_catalog.regprocedure);
 	RETURN cron._save_job($1, $2, $3, (pg_catalog.current_database())::text,
 						  NULL, NULL, $4, $5, $6, $7, $8, $9, $10);
 END
@@ -210,7 +224,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-	PERFORM cron._check_twin('cron.schedule_in_database(text,text,text,text,text,boolean)');
+	PERFORM cron._check_twin('cron.schedule_in_database(text,text,text,text,text,boolean)'::pg_catalog.regprocedure);
 	PERFORM cron._require($4, 'database');
 	PERFORM cron._require($6, 'active');
 	RETURN cron._save_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
@@ -281,7 +295,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-	PERFORM cron._check_twin('cron.alter_job(bigint,text,text,text,text,boolean)');
+	PERFORM cron._check_twin('cron.alter_job(bigint,text,text,text,text,boolean)'::pg_catalog.regprocedure);
 	PERFORM cron._require($1, 'job_id');
 	IF pg_catalog.num_nonnulls($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
 							   $13, $14, $15, $16, $17, $18) OPERATOR(pg_catalog.=) 0 THEN
@@ -313,7 +327,7 @@ AS $function$
 DECLARE
 	utc timestamp;
 BEGIN
-	PERFORM cron._check_twin('cron.schedule(text,text,text)');
+	PERFORM cron._check_twin('cron.schedule(text,text,text)'::pg_catalog.regprocedure);
 	PERFORM cron._require($2, 'run_at');
 	IF NOT pg_catalog.isfinite($2) THEN
 		RAISE EXCEPTION 'run_at must be a finite time'
@@ -389,7 +403,11 @@ LEFT JOIN LATERAL (
 	ORDER BY d.scheduled_for DESC LIMIT 1) l ON true;
 
 
-/* the guard lets a job whose role is gone be paused or changed */
+/*
+ * The guard: direct writes take the privilege of the pg_cron function that
+ * does the same (DELETE included); a superuser restoring rows with their
+ * ids gets them as they are; a job whose role is gone can be paused.
+ */
 CREATE OR REPLACE FUNCTION cron.job_guard()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -399,13 +417,55 @@ DECLARE
 	caller_is_superuser boolean;
 	target record;
 	is_insert boolean := TG_OP OPERATOR(pg_catalog.=) 'INSERT';
+	is_restore boolean;
 	max_bytes bigint;
 	max_jobs bigint;
 	njobs bigint;
+	owner oid;
 BEGIN
 	SELECT r.rolsuper INTO caller_is_superuser
 	FROM pg_catalog.pg_roles r
 	WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER;
+
+	/*
+	 * pg_cron's model: the functions are the gate.  Writing cron.job
+	 * directly takes what the API takes, EXECUTE on the pg_cron function
+	 * that does the same, so that a REVOKE on it (kept by a takeover)
+	 * closes the table too.
+	 */
+	IF NOT caller_is_superuser THEN
+		IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+			IF NOT (pg_catalog.has_function_privilege('cron.unschedule(bigint)'::pg_catalog.regprocedure, 'EXECUTE')
+					OR pg_catalog.has_function_privilege('cron.unschedule(text)'::pg_catalog.regprocedure, 'EXECUTE')) THEN
+				RAISE EXCEPTION 'permission denied to unschedule jobs'
+					USING ERRCODE = 'insufficient_privilege',
+						  DETAIL = 'Deleting from cron.job takes EXECUTE on cron.unschedule, as the API does.';
+			END IF;
+		ELSIF NOT (is_insert AND NEW.kind OPERATOR(pg_catalog.=) 'http')
+		   AND NOT (pg_catalog.has_function_privilege('cron.schedule(text,text,text)'::pg_catalog.regprocedure, 'EXECUTE')
+					OR pg_catalog.has_function_privilege('cron.schedule_in_database(text,text,text,text,text,boolean)'::pg_catalog.regprocedure, 'EXECUTE')
+					OR CASE WHEN is_insert
+							THEN pg_catalog.has_function_privilege('cron.schedule(text,text)'::pg_catalog.regprocedure, 'EXECUTE')
+							ELSE pg_catalog.has_function_privilege('cron.alter_job(bigint,text,text,text,text,boolean)'::pg_catalog.regprocedure, 'EXECUTE')
+								 OR (OLD.kind OPERATOR(pg_catalog.=) 'http' AND cron._http_allowed(CURRENT_USER)) END) THEN
+			RAISE EXCEPTION 'permission denied to % jobs', CASE WHEN is_insert THEN 'schedule' ELSE 'change' END
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = CASE WHEN is_insert
+								   THEN 'Writing cron.job takes EXECUTE on cron.schedule or cron.schedule_in_database, as the API does.'
+								   ELSE 'Changing cron.job takes EXECUTE on cron.alter_job, cron.schedule or cron.schedule_in_database, as the API does.' END;
+		END IF;
+	END IF;
+	IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+		RETURN OLD;
+	END IF;
+
+	/*
+	 * A superuser writing a job with its id (a pg_dump being restored) gets
+	 * the row as it is, as a takeover does: whether its role, database and
+	 * schedule are usable is checked when it runs (the scheduler skips and
+	 * reports it), since one row refused here would lose the whole COPY.
+	 */
+	is_restore := is_insert AND caller_is_superuser AND NEW.jobid IS NOT NULL;
 
 	/* the catch-up anchor and the identity cannot be forged */
 	IF is_insert THEN
@@ -511,8 +571,9 @@ BEGIN
 	END IF;
 
 	/* raises 22023 naming the field and the value */
-	IF is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule
-	   OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
+	IF (is_insert AND NOT is_restore)
+	   OR (NOT is_insert AND (NEW.schedule IS DISTINCT FROM OLD.schedule
+							  OR NEW.timezone IS DISTINCT FROM OLD.timezone)) THEN
 		PERFORM cron.check_schedule(NEW.schedule, NEW.timezone);
 	END IF;
 
@@ -521,7 +582,7 @@ BEGIN
 	 * scheduler counts only slots after the job's last change): refuse to
 	 * create it, move it there, or switch it back on once it has run.
 	 */
-	IF NEW.active AND NEW.schedule OPERATOR(pg_catalog.~*) '^\s*@at\s'
+	IF NEW.active AND NOT is_restore AND NEW.schedule OPERATOR(pg_catalog.~*) '^\s*@at\s'
 	   AND (is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule OR NOT OLD.active)
 	   AND NOT EXISTS (SELECT 1 FROM cron.next_runs(NEW.schedule, NULL, pg_catalog.now(), 1)) THEN
 		RAISE EXCEPTION 'the instant of schedule "%" is not in the future', NEW.schedule
@@ -577,9 +638,10 @@ BEGIN
 	 * Who runs the job, and where.  Checked when set, not on every change,
 	 * so that a job whose role or database has gone can still be paused.
 	 */
-	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
-	   OR NEW.database IS DISTINCT FROM OLD.database
-	   OR NEW.kind IS DISTINCT FROM OLD.kind THEN
+	IF (is_insert AND NOT is_restore)
+	   OR (NOT is_insert AND (NEW.username IS DISTINCT FROM OLD.username
+							  OR NEW.database IS DISTINCT FROM OLD.database
+							  OR NEW.kind IS DISTINCT FROM OLD.kind)) THEN
 		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
 					   WHERE d.datname OPERATOR(pg_catalog.=) NEW.database::pg_catalog.name) THEN
 			RAISE EXCEPTION 'database "%" does not exist', NEW.database
@@ -666,18 +728,24 @@ BEGIN
 	/*
 	 * The owner's identity is the role's OID, never taken from the writer.
 	 * A superuser gives the jobs of a dropped role to the new role of the
-	 * same name by setting roleid to NULL (only a superuser sees them).
+	 * same name by setting roleid to NULL, or to that role's OID (only a
+	 * superuser sees them).  A job without an owner (restored or taken over
+	 * after its role was dropped) stays without one when it is paused or
+	 * changed otherwise, and runs as nobody meanwhile.
 	 */
 	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
-	   OR NEW.roleid IS NULL THEN
-		NEW.roleid := (SELECT r.oid FROM pg_catalog.pg_roles r
-					   WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name);
-		/*
-		 * A job kept without an owner (taken over from pg_cron after its
-		 * role was dropped) can still be paused or changed while its
-		 * owner stays the same; it runs as nobody meanwhile.
-		 */
-		IF NEW.roleid IS NULL
+	   OR (NEW.roleid IS NULL AND OLD.roleid IS NOT NULL)
+	   OR (caller_is_superuser AND NEW.roleid IS DISTINCT FROM OLD.roleid) THEN
+		owner := (SELECT r.oid FROM pg_catalog.pg_roles r
+				  WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name);
+		IF NOT is_insert AND NEW.username IS NOT DISTINCT FROM OLD.username
+		   AND NEW.roleid IS NOT NULL AND NEW.roleid IS DISTINCT FROM owner THEN
+			RAISE EXCEPTION 'roleid must be the OID of role "%"', NEW.username
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Set roleid to NULL to give the job to the role of that name.';
+		END IF;
+		NEW.roleid := owner;
+		IF NEW.roleid IS NULL AND NOT is_restore
 		   AND (is_insert OR NEW.username IS DISTINCT FROM OLD.username) THEN
 			RAISE EXCEPTION 'role "%" does not exist', NEW.username
 				USING ERRCODE = 'undefined_object';
@@ -698,4 +766,36 @@ BEGIN
 	RETURN NEW;
 END
 $function$;
+
+DROP TRIGGER job_guard ON cron.job;
+CREATE TRIGGER job_guard BEFORE INSERT OR UPDATE OR DELETE ON cron.job
+	FOR EACH ROW EXECUTE FUNCTION cron.job_guard();
+
+/*
+ * Whoever may create objects in schema cron can plant a function or an
+ * operator that cronext's functions would call with a superuser's rights:
+ * only the schema's owner keeps CREATE on it (a kept or adopted schema may
+ * have granted it; the takeover's NOTICE says so).
+ */
+DO $create$
+DECLARE
+	v_grantee text;
+	v_revoked text;
+BEGIN
+	FOR v_grantee IN
+		SELECT CASE WHEN x.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+					ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END
+		FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) x
+		WHERE n.nspname OPERATOR(pg_catalog.=) 'cron'
+		  AND x.privilege_type OPERATOR(pg_catalog.=) 'CREATE'
+		  AND x.grantee OPERATOR(pg_catalog.<>) n.nspowner LOOP
+		EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA cron FROM %s CASCADE', v_grantee);
+		v_revoked := pg_catalog.concat_ws(', ', v_revoked, v_grantee);
+	END LOOP;
+	IF v_revoked IS NOT NULL THEN
+		RAISE WARNING 'CREATE on schema cron was revoked from %', v_revoked
+			USING DETAIL = 'A role that may create objects in schema cron could plant code that cronext''s functions run with other roles'' rights.';
+	END IF;
+END
+$create$;
 

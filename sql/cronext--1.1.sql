@@ -69,6 +69,18 @@ BEGIN
 		RAISE EXCEPTION 'schema "cron" belongs to another role'
 			USING ERRCODE = 'insufficient_privilege',
 				  HINT = 'Drop or rename the existing schema "cron", then create the extension again.';
+	ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+				  WHERE c.relnamespace OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace)
+		  OR EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+					 WHERE p.pronamespace OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace)
+		  OR EXISTS (SELECT 1 FROM pg_catalog.pg_type t
+					 WHERE t.typnamespace OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace)
+		  OR EXISTS (SELECT 1 FROM pg_catalog.pg_operator o
+					 WHERE o.oprnamespace OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace) THEN
+		/* what is in it would run inside cronext's functions */
+		RAISE EXCEPTION 'schema "cron" is not empty'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'cronext adopts an existing schema "cron" only when it is empty: move its objects elsewhere, or drop it.';
 	ELSE
 		ALTER EXTENSION cronext ADD SCHEMA cron;
 		/* its grants are a DBA's, not the extension's: pg_dump keeps them */
@@ -132,9 +144,25 @@ BEGIN
 					SELECT pg_catalog.format('policy %I on %s', y.polname, y.polrelid::pg_catalog.regclass)
 					FROM pg_catalog.pg_policy y
 					WHERE y.polrelid OPERATOR(pg_catalog.=) ANY (ARRAY['cron.job'::pg_catalog.regclass, 'cron.job_run_details'::pg_catalog.regclass])
-					  AND y.polname OPERATOR(pg_catalog.<>) ALL (ARRAY['cron_job_policy'::name, 'cron_job_run_details_policy'::name])) o) AS dropped,
-			   (SELECT CASE WHEN s.is_called THEN s.last_value END FROM cron.jobid_seq s) AS jobid_last,
-			   (SELECT CASE WHEN s.is_called THEN s.last_value END FROM cron.runid_seq s) AS runid_last;
+					  AND y.polname OPERATOR(pg_catalog.<>) ALL (ARRAY['cron_job_policy'::name, 'cron_job_run_details_policy'::name])
+					UNION ALL
+					SELECT pg_catalog.format('rule %I on %s', w.rulename, w.ev_class::pg_catalog.regclass)
+					FROM pg_catalog.pg_rewrite w
+					WHERE w.ev_class OPERATOR(pg_catalog.=) ANY (ARRAY['cron.job'::pg_catalog.regclass, 'cron.job_run_details'::pg_catalog.regclass])
+					UNION ALL
+					SELECT pg_catalog.format('statistics %I', x.stxname)
+					FROM pg_catalog.pg_statistic_ext x
+					WHERE x.stxrelid OPERATOR(pg_catalog.=) ANY (ARRAY['cron.job'::pg_catalog.regclass, 'cron.job_run_details'::pg_catalog.regclass])
+					UNION ALL
+					SELECT pg_catalog.format('membership of %s in publication %I', r.prrelid::pg_catalog.regclass, b.pubname)
+					FROM pg_catalog.pg_publication_rel r
+					JOIN pg_catalog.pg_publication b ON b.oid OPERATOR(pg_catalog.=) r.prpubid
+					WHERE r.prrelid OPERATOR(pg_catalog.=) ANY (ARRAY['cron.job'::pg_catalog.regclass, 'cron.job_run_details'::pg_catalog.regclass])) o) AS dropped,
+			   /* the value each sequence gives next */
+			   (SELECT CASE WHEN s.is_called THEN s.last_value OPERATOR(pg_catalog.+) 1
+							ELSE s.last_value END FROM cron.jobid_seq s) AS jobid_next,
+			   (SELECT CASE WHEN s.is_called THEN s.last_value OPERATOR(pg_catalog.+) 1
+							ELSE s.last_value END FROM cron.runid_seq s) AS runid_next;
 	/*
 	 * The privileges on pg_cron's functions, by name and argument types
 	 * (pg_cron 1.3 and 1.4 took a job name as type name, cronext as text),
@@ -185,6 +213,34 @@ BEGIN
 	ALTER EXTENSION cronext ADD SCHEMA cron;
 END
 $takeover$;
+
+/*
+ * Whoever may create objects in schema cron can plant a function or an
+ * operator that cronext's functions would call with a superuser's rights:
+ * only the schema's owner keeps CREATE on it (a kept or adopted schema may
+ * have granted it; the takeover's NOTICE says so).
+ */
+DO $create$
+DECLARE
+	v_grantee text;
+	v_revoked text;
+BEGIN
+	FOR v_grantee IN
+		SELECT CASE WHEN x.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+					ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END
+		FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) x
+		WHERE n.nspname OPERATOR(pg_catalog.=) 'cron'
+		  AND x.privilege_type OPERATOR(pg_catalog.=) 'CREATE'
+		  AND x.grantee OPERATOR(pg_catalog.<>) n.nspowner LOOP
+		EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA cron FROM %s CASCADE', v_grantee);
+		v_revoked := pg_catalog.concat_ws(', ', v_revoked, v_grantee);
+	END LOOP;
+	IF v_revoked IS NOT NULL THEN
+		RAISE WARNING 'CREATE on schema cron was revoked from %', v_revoked
+			USING DETAIL = 'A role that may create objects in schema cron could plant code that cronext''s functions run with other roles'' rights.';
+	END IF;
+END
+$create$;
 
 /* ----------------------------------------------------------------------
  * The job catalog (pg_cron's columns first, then cronext's)
@@ -312,13 +368,13 @@ AS 'MODULE_PATHNAME', 'cron_check_schedule';
 COMMENT ON FUNCTION cron.check_schedule(text, text)
 	IS 'raises an error if the schedule or the time zone is invalid';
 
-/* raises 22023 unless url is an http or https URL an HTTP job may call */
 /* the first slot after an instant, or NULL (also for a schedule cronext refuses) */
 CREATE FUNCTION cron._next_run(schedule text, timezone text, after timestamptz)
 RETURNS timestamptz
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'cron_next_run';
 
+/* raises 22023 unless url is an http or https URL an HTTP job may call */
 CREATE FUNCTION cron._check_http_url(url text)
 RETURNS void
 LANGUAGE C STRICT STABLE PARALLEL SAFE
@@ -338,13 +394,55 @@ DECLARE
 	caller_is_superuser boolean;
 	target record;
 	is_insert boolean := TG_OP OPERATOR(pg_catalog.=) 'INSERT';
+	is_restore boolean;
 	max_bytes bigint;
 	max_jobs bigint;
 	njobs bigint;
+	owner oid;
 BEGIN
 	SELECT r.rolsuper INTO caller_is_superuser
 	FROM pg_catalog.pg_roles r
 	WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER;
+
+	/*
+	 * pg_cron's model: the functions are the gate.  Writing cron.job
+	 * directly takes what the API takes, EXECUTE on the pg_cron function
+	 * that does the same, so that a REVOKE on it (kept by a takeover)
+	 * closes the table too.
+	 */
+	IF NOT caller_is_superuser THEN
+		IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+			IF NOT (pg_catalog.has_function_privilege('cron.unschedule(bigint)'::pg_catalog.regprocedure, 'EXECUTE')
+					OR pg_catalog.has_function_privilege('cron.unschedule(text)'::pg_catalog.regprocedure, 'EXECUTE')) THEN
+				RAISE EXCEPTION 'permission denied to unschedule jobs'
+					USING ERRCODE = 'insufficient_privilege',
+						  DETAIL = 'Deleting from cron.job takes EXECUTE on cron.unschedule, as the API does.';
+			END IF;
+		ELSIF NOT (is_insert AND NEW.kind OPERATOR(pg_catalog.=) 'http')
+		   AND NOT (pg_catalog.has_function_privilege('cron.schedule(text,text,text)'::pg_catalog.regprocedure, 'EXECUTE')
+					OR pg_catalog.has_function_privilege('cron.schedule_in_database(text,text,text,text,text,boolean)'::pg_catalog.regprocedure, 'EXECUTE')
+					OR CASE WHEN is_insert
+							THEN pg_catalog.has_function_privilege('cron.schedule(text,text)'::pg_catalog.regprocedure, 'EXECUTE')
+							ELSE pg_catalog.has_function_privilege('cron.alter_job(bigint,text,text,text,text,boolean)'::pg_catalog.regprocedure, 'EXECUTE')
+								 OR (OLD.kind OPERATOR(pg_catalog.=) 'http' AND cron._http_allowed(CURRENT_USER)) END) THEN
+			RAISE EXCEPTION 'permission denied to % jobs', CASE WHEN is_insert THEN 'schedule' ELSE 'change' END
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = CASE WHEN is_insert
+								   THEN 'Writing cron.job takes EXECUTE on cron.schedule or cron.schedule_in_database, as the API does.'
+								   ELSE 'Changing cron.job takes EXECUTE on cron.alter_job, cron.schedule or cron.schedule_in_database, as the API does.' END;
+		END IF;
+	END IF;
+	IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+		RETURN OLD;
+	END IF;
+
+	/*
+	 * A superuser writing a job with its id (a pg_dump being restored) gets
+	 * the row as it is, as a takeover does: whether its role, database and
+	 * schedule are usable is checked when it runs (the scheduler skips and
+	 * reports it), since one row refused here would lose the whole COPY.
+	 */
+	is_restore := is_insert AND caller_is_superuser AND NEW.jobid IS NOT NULL;
 
 	/* the catch-up anchor and the identity cannot be forged */
 	IF is_insert THEN
@@ -450,8 +548,9 @@ BEGIN
 	END IF;
 
 	/* raises 22023 naming the field and the value */
-	IF is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule
-	   OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
+	IF (is_insert AND NOT is_restore)
+	   OR (NOT is_insert AND (NEW.schedule IS DISTINCT FROM OLD.schedule
+							  OR NEW.timezone IS DISTINCT FROM OLD.timezone)) THEN
 		PERFORM cron.check_schedule(NEW.schedule, NEW.timezone);
 	END IF;
 
@@ -460,7 +559,7 @@ BEGIN
 	 * scheduler counts only slots after the job's last change): refuse to
 	 * create it, move it there, or switch it back on once it has run.
 	 */
-	IF NEW.active AND NEW.schedule OPERATOR(pg_catalog.~*) '^\s*@at\s'
+	IF NEW.active AND NOT is_restore AND NEW.schedule OPERATOR(pg_catalog.~*) '^\s*@at\s'
 	   AND (is_insert OR NEW.schedule IS DISTINCT FROM OLD.schedule OR NOT OLD.active)
 	   AND NOT EXISTS (SELECT 1 FROM cron.next_runs(NEW.schedule, NULL, pg_catalog.now(), 1)) THEN
 		RAISE EXCEPTION 'the instant of schedule "%" is not in the future', NEW.schedule
@@ -516,9 +615,10 @@ BEGIN
 	 * Who runs the job, and where.  Checked when set, not on every change,
 	 * so that a job whose role or database has gone can still be paused.
 	 */
-	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
-	   OR NEW.database IS DISTINCT FROM OLD.database
-	   OR NEW.kind IS DISTINCT FROM OLD.kind THEN
+	IF (is_insert AND NOT is_restore)
+	   OR (NOT is_insert AND (NEW.username IS DISTINCT FROM OLD.username
+							  OR NEW.database IS DISTINCT FROM OLD.database
+							  OR NEW.kind IS DISTINCT FROM OLD.kind)) THEN
 		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database d
 					   WHERE d.datname OPERATOR(pg_catalog.=) NEW.database::pg_catalog.name) THEN
 			RAISE EXCEPTION 'database "%" does not exist', NEW.database
@@ -605,18 +705,24 @@ BEGIN
 	/*
 	 * The owner's identity is the role's OID, never taken from the writer.
 	 * A superuser gives the jobs of a dropped role to the new role of the
-	 * same name by setting roleid to NULL (only a superuser sees them).
+	 * same name by setting roleid to NULL, or to that role's OID (only a
+	 * superuser sees them).  A job without an owner (restored or taken over
+	 * after its role was dropped) stays without one when it is paused or
+	 * changed otherwise, and runs as nobody meanwhile.
 	 */
 	IF is_insert OR NEW.username IS DISTINCT FROM OLD.username
-	   OR NEW.roleid IS NULL THEN
-		NEW.roleid := (SELECT r.oid FROM pg_catalog.pg_roles r
-					   WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name);
-		/*
-		 * A job kept without an owner (taken over from pg_cron after its
-		 * role was dropped) can still be paused or changed while its
-		 * owner stays the same; it runs as nobody meanwhile.
-		 */
-		IF NEW.roleid IS NULL
+	   OR (NEW.roleid IS NULL AND OLD.roleid IS NOT NULL)
+	   OR (caller_is_superuser AND NEW.roleid IS DISTINCT FROM OLD.roleid) THEN
+		owner := (SELECT r.oid FROM pg_catalog.pg_roles r
+				  WHERE r.rolname OPERATOR(pg_catalog.=) NEW.username::pg_catalog.name);
+		IF NOT is_insert AND NEW.username IS NOT DISTINCT FROM OLD.username
+		   AND NEW.roleid IS NOT NULL AND NEW.roleid IS DISTINCT FROM owner THEN
+			RAISE EXCEPTION 'roleid must be the OID of role "%"', NEW.username
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Set roleid to NULL to give the job to the role of that name.';
+		END IF;
+		NEW.roleid := owner;
+		IF NEW.roleid IS NULL AND NOT is_restore
 		   AND (is_insert OR NEW.username IS DISTINCT FROM OLD.username) THEN
 			RAISE EXCEPTION 'role "%" does not exist', NEW.username
 				USING ERRCODE = 'undefined_object';
@@ -638,7 +744,7 @@ BEGIN
 END
 $function$;
 
-CREATE TRIGGER job_guard BEFORE INSERT OR UPDATE ON cron.job
+CREATE TRIGGER job_guard BEFORE INSERT OR UPDATE OR DELETE ON cron.job
 	FOR EACH ROW EXECUTE FUNCTION cron.job_guard();
 
 /* tells the scheduler, at commit, which jobs changed */
@@ -756,7 +862,9 @@ REVOKE EXECUTE ON FUNCTION cron.job_run_details_guard() FROM PUBLIC;
  * when that second is taken for the job, the next free microsecond.  A
  * run pg_cron had not finished (starting, connecting, sending, running)
  * ends as failed: its outcome is unknown.  The scheduler writes every run
- * with its slot, so the trigger never fires for its own rows.
+ * with its slot, so the trigger never fires for its own rows.  Such a run's
+ * end stays unknown (NULL) and pg_cron's status and message are kept in
+ * the message.
  */
 CREATE FUNCTION cron.job_run_details_adopt()
 RETURNS trigger
@@ -775,17 +883,26 @@ BEGIN
 	END IF;
 	NEW.jobid := COALESCE(NEW.jobid, 0);
 	slot := pg_catalog.date_trunc('second', COALESCE(NEW.start_time, NEW.end_time, pg_catalog.now()));
-	WHILE EXISTS (SELECT 1 FROM cron.job_run_details d
-				  WHERE d.jobid OPERATOR(pg_catalog.=) NEW.jobid
-					AND d.scheduled_for OPERATOR(pg_catalog.=) slot) LOOP
-		slot := slot OPERATOR(pg_catalog.+) '1 microsecond'::interval;
-	END LOOP;
+	/* taken: after the last one used in that second (one index probe) */
+	IF EXISTS (SELECT 1 FROM cron.job_run_details d
+			   WHERE d.jobid OPERATOR(pg_catalog.=) NEW.jobid
+				 AND d.scheduled_for OPERATOR(pg_catalog.=) slot) THEN
+		SELECT pg_catalog.max(d.scheduled_for) OPERATOR(pg_catalog.+) '1 microsecond'::interval INTO slot
+		FROM cron.job_run_details d
+		WHERE d.jobid OPERATOR(pg_catalog.=) NEW.jobid
+		  AND d.scheduled_for OPERATOR(pg_catalog.>=) slot
+		  AND d.scheduled_for OPERATOR(pg_catalog.<) (slot OPERATOR(pg_catalog.+) '1 second'::interval);
+	END IF;
 	NEW.scheduled_for := slot;
+	/* unfinished: failed, its end unknown (NULL) and pg_cron's message kept */
 	IF NEW.status IS NULL
 	   OR NEW.status OPERATOR(pg_catalog.<>) ALL (ARRAY['succeeded'::text, 'failed'::text]) THEN
+		NEW.return_message := pg_catalog.concat_ws(' ',
+			'the server switched from pg_cron to cronext before this run ended; its outcome is unknown'::text,
+			'(pg_cron: ' OPERATOR(pg_catalog.||) COALESCE(NEW.status, 'no status')
+			OPERATOR(pg_catalog.||) COALESCE(': ' OPERATOR(pg_catalog.||) NEW.return_message, '')
+			OPERATOR(pg_catalog.||) ')');
 		NEW.status := 'failed';
-		NEW.return_message := 'the server switched from pg_cron to cronext before this run ended; its outcome is unknown';
-		NEW.end_time := COALESCE(NEW.end_time, pg_catalog.now());
 	END IF;
 	RETURN NEW;
 END
@@ -1034,7 +1151,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-	PERFORM cron._check_twin('cron.schedule(text,text,text)');
+	PERFORM cron._check_twin('cron.schedule(text,text,text)'::pg_catalog.regprocedure);
 	RETURN cron._save_job($1, $2, $3, (pg_catalog.current_database())::text,
 						  NULL, NULL, $4, $5, $6, $7, $8, $9, $10);
 END
@@ -1078,7 +1195,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-	PERFORM cron._check_twin('cron.schedule_in_database(text,text,text,text,text,boolean)');
+	PERFORM cron._check_twin('cron.schedule_in_database(text,text,text,text,text,boolean)'::pg_catalog.regprocedure);
 	PERFORM cron._require($4, 'database');
 	PERFORM cron._require($6, 'active');
 	RETURN cron._save_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
@@ -1163,7 +1280,7 @@ AS $function$
 DECLARE
 	utc timestamp;
 BEGIN
-	PERFORM cron._check_twin('cron.schedule(text,text,text)');
+	PERFORM cron._check_twin('cron.schedule(text,text,text)'::pg_catalog.regprocedure);
 	PERFORM cron._require($2, 'run_at');
 	IF NOT pg_catalog.isfinite($2) THEN
 		RAISE EXCEPTION 'run_at must be a finite time'
@@ -1306,7 +1423,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-	PERFORM cron._check_twin('cron.alter_job(bigint,text,text,text,text,boolean)');
+	PERFORM cron._check_twin('cron.alter_job(bigint,text,text,text,text,boolean)'::pg_catalog.regprocedure);
 	PERFORM cron._require($1, 'job_id');
 	IF pg_catalog.num_nonnulls($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
 							   $13, $14, $15, $16, $17, $18) OPERATOR(pg_catalog.=) 0 THEN
@@ -1438,17 +1555,36 @@ DECLARE
 	v_invalid text := '';
 	v_job record;
 	v_grant record;
-	v_installer name;
 	v_retention bigint;
 	v_old bigint := 0;
 	v_detail text;
+	v_skipped text;
+	v_refused text;
+	v_ready boolean;
+	v_role text;
+	v_srr text;
+	v_cmm text;
 	v_progress boolean;
 BEGIN
-	IF pg_catalog.to_regclass('cron._takeover_state') IS NULL THEN
+	/*
+	 * Only copies this script made, members of cronext: nothing could be
+	 * planted under that name (the first half would have failed to create
+	 * it, and an adopted schema must be empty).
+	 */
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+				   JOIN pg_catalog.pg_depend d
+					 ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+					AND d.objid OPERATOR(pg_catalog.=) c.oid
+					AND d.deptype OPERATOR(pg_catalog.=) 'e'
+					AND d.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+														   WHERE e.extname OPERATOR(pg_catalog.=) 'cronext')
+				   WHERE c.relnamespace OPERATOR(pg_catalog.=) 'cron'::pg_catalog.regnamespace
+					 AND c.relname OPERATOR(pg_catalog.=) '_takeover_state') THEN
 		RETURN;
 	END IF;
 	SELECT * INTO v_state FROM cron._takeover_state;
 
+	v_srr := pg_catalog.current_setting('session_replication_role');
 	SET LOCAL session_replication_role = replica;	/* jobs as they are: no guard */
 
 	INSERT INTO cron.job (jobid, schedule, command, nodename, nodeport,
@@ -1460,7 +1596,7 @@ BEGIN
 	FROM cron._takeover_job t;
 	GET DIAGNOSTICS v_jobs = ROW_COUNT;
 
-	SET LOCAL session_replication_role = origin;
+	PERFORM pg_catalog.set_config('session_replication_role', v_srr, true);
 
 	/* runs through cron.job_run_details_adopt(), which derives their slot */
 	INSERT INTO cron.job_run_details (jobid, runid, job_pid, database, username,
@@ -1480,11 +1616,11 @@ BEGIN
 
 	/* the sequences go on after the highest id pg_cron gave or used */
 	PERFORM pg_catalog.setval('cron.jobid_seq',
-		GREATEST(v_state.jobid_last, (SELECT pg_catalog.max(j.jobid) FROM cron.job j)))
-	WHERE GREATEST(v_state.jobid_last, (SELECT pg_catalog.max(j.jobid) FROM cron.job j)) IS NOT NULL;
+		GREATEST(v_state.jobid_next, (SELECT pg_catalog.max(j.jobid) OPERATOR(pg_catalog.+) 1 FROM cron.job j), 1),
+		false);
 	PERFORM pg_catalog.setval('cron.runid_seq',
-		GREATEST(v_state.runid_last, (SELECT pg_catalog.max(d.runid) FROM cron.job_run_details d)))
-	WHERE GREATEST(v_state.runid_last, (SELECT pg_catalog.max(d.runid) FROM cron.job_run_details d)) IS NOT NULL;
+		GREATEST(v_state.runid_next, (SELECT pg_catalog.max(d.runid) OPERATOR(pg_catalog.+) 1 FROM cron.job_run_details d), 1),
+		false);
 
 	/* jobs the scheduler will report and skip until they are changed */
 	FOR v_job IN SELECT j.jobid, j.schedule FROM cron.job j ORDER BY j.jobid LOOP
@@ -1539,79 +1675,122 @@ BEGIN
 				   AND pg_catalog.to_regprocedure(pg_catalog.format('cron.%I(%s)', a.name, a.args)) IS NOT NULL LOOP
 		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION cron.%I(%s) FROM PUBLIC', v_acl.name, v_acl.args);
 	END LOOP;
-	/* tables: pg_cron's default SELECT, if a DBA had revoked it */
-	FOR v_acl IN SELECT d.name, d.privilege_type
-				 FROM (VALUES ('job', 'SELECT'), ('job_run_details', 'SELECT')) d(name, privilege_type)
-				 WHERE NOT EXISTS (SELECT 1 FROM cron._takeover_acl a,
-										  pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault(a.kind::"char", a.owner))) x
-								   WHERE a.kind OPERATOR(pg_catalog.=) 'r'
-									 AND a.name OPERATOR(pg_catalog.=) d.name
-									 AND x.grantee OPERATOR(pg_catalog.=) 0
-									 AND x.privilege_type OPERATOR(pg_catalog.=) d.privilege_type) LOOP
-		EXECUTE pg_catalog.format('REVOKE %s ON cron.%I FROM PUBLIC', v_acl.privilege_type, v_acl.name);
-	END LOOP;
+	/*
+	 * pg_cron's default SELECT on its history, if a DBA had revoked it.
+	 * The same on cron.job is not carried over: cronext's functions run
+	 * with the caller's rights and read it (row-level security shows each
+	 * role only its own jobs); the NOTICE says so.
+	 */
+	IF NOT EXISTS (SELECT 1 FROM cron._takeover_acl a,
+						  pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault('r', a.owner))) x
+				   WHERE a.kind OPERATOR(pg_catalog.=) 'r'
+					 AND a.name OPERATOR(pg_catalog.=) 'job_run_details'
+					 AND x.grantee OPERATOR(pg_catalog.=) 0
+					 AND x.privilege_type OPERATOR(pg_catalog.=) 'SELECT') THEN
+		REVOKE SELECT ON cron.job_run_details FROM PUBLIC;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM cron._takeover_acl a,
+						  pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault('r', a.owner))) x
+				   WHERE a.kind OPERATOR(pg_catalog.=) 'r'
+					 AND a.name OPERATOR(pg_catalog.=) 'job'
+					 AND x.grantee OPERATOR(pg_catalog.=) 0
+					 AND x.privilege_type OPERATOR(pg_catalog.=) 'SELECT') THEN
+		v_skipped := 'the REVOKE of SELECT on cron.job from PUBLIC (cronext''s functions read it as their caller)';
+	END IF;
 
 	/*
 	 * The grants: every one on a function; on tables and sequences those
-	 * beyond pg_cron's defaults; on columns all.  Each is made by its
-	 * grantor, so that a chain of WITH GRANT OPTION stays a chain (REVOKE
-	 * ... CASCADE still reaches the end of it); a grant by pg_cron's owner
-	 * is made by cronext's.  A grantor's grants wait until the grantor holds
-	 * the grant option, hence the rounds.
+	 * beyond pg_cron's defaults; on columns all; but only privileges that
+	 * keep the ledger the scheduler's: reading it, and on cron.job what the
+	 * guard checks (not TRUNCATE, TRIGGER or REFERENCES, which would let a
+	 * role empty, hook or lock it for everybody), on the sequences reading
+	 * and drawing (not setting).  Each is made by its grantor, so that a
+	 * chain of WITH GRANT OPTION stays a chain (REVOKE ... CASCADE still
+	 * reaches the end of it); a grant by pg_cron's owner is made by
+	 * cronext's.  A grantor's grants wait until the grantor holds the grant
+	 * option, hence the rounds.
 	 */
 	CREATE TABLE cron._takeover_grant AS
 		SELECT pg_catalog.format('GRANT %s%s ON %s %s TO %s%s',
 				   x.privilege_type,
 				   CASE WHEN a.kind OPERATOR(pg_catalog.=) 'c' THEN pg_catalog.format(' (%I)', a.args) ELSE '' END,
 				   CASE a.kind WHEN 'f' THEN 'FUNCTION' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
-				   CASE WHEN a.kind OPERATOR(pg_catalog.=) 'f'
-						THEN pg_catalog.format('cron.%I(%s)', a.name, a.args)
-						ELSE pg_catalog.format('cron.%I', a.name) END,
+				   t.target,
 				   CASE WHEN x.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
 						ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END,
 				   CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) AS stmt,
+			   /* does the grantor hold the grant option yet? */
+			   CASE WHEN x.grantor OPERATOR(pg_catalog.=) a.owner THEN NULL
+					ELSE pg_catalog.format(CASE a.kind
+						WHEN 'f' THEN 'SELECT pg_catalog.has_function_privilege(%L, %L, %L)'
+						WHEN 'S' THEN 'SELECT pg_catalog.has_sequence_privilege(%L, %L, %L)'
+						WHEN 'c' THEN 'SELECT pg_catalog.has_column_privilege(%L, %L, %L, %L)'
+						ELSE 'SELECT pg_catalog.has_table_privilege(%L, %L, %L)' END,
+						VARIADIC CASE WHEN a.kind OPERATOR(pg_catalog.=) 'c'
+							THEN ARRAY[x.grantor::pg_catalog.regrole::text, t.target, a.args,
+									   x.privilege_type OPERATOR(pg_catalog.||) ' WITH GRANT OPTION']
+							ELSE ARRAY[x.grantor::pg_catalog.regrole::text, t.target,
+									   x.privilege_type OPERATOR(pg_catalog.||) ' WITH GRANT OPTION'] END) END AS ready,
 			   CASE WHEN x.grantor OPERATOR(pg_catalog.=) a.owner THEN NULL
 					ELSE pg_catalog.pg_get_userbyid(x.grantor) END AS grantor,
+			   CASE a.kind
+				   WHEN 'f' THEN true
+				   WHEN 'S' THEN x.privilege_type OPERATOR(pg_catalog.=) ANY (ARRAY['SELECT', 'USAGE'])
+				   ELSE x.privilege_type OPERATOR(pg_catalog.=) ANY (
+					   CASE WHEN a.name OPERATOR(pg_catalog.=) 'job'
+							THEN ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']
+							ELSE ARRAY['SELECT'] END)
+			   END AS carried,
 			   false AS done
-		FROM cron._takeover_acl a,
-			 pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault(
+		FROM cron._takeover_acl a
+		CROSS JOIN LATERAL (SELECT CASE WHEN a.kind OPERATOR(pg_catalog.=) 'f'
+										THEN pg_catalog.format('cron.%I(%s)', a.name, a.args)
+										ELSE pg_catalog.format('cron.%I', a.name) END AS target) t
+		CROSS JOIN LATERAL pg_catalog.aclexplode(COALESCE(a.acl, pg_catalog.acldefault(
 				 CASE WHEN a.kind OPERATOR(pg_catalog.=) 'c' THEN 'r' ELSE a.kind END::"char", a.owner))) x
 		WHERE x.grantee OPERATOR(pg_catalog.<>) a.owner
 		  AND CASE a.kind
 				WHEN 'f' THEN a.name OPERATOR(pg_catalog.<>) 'job_cache_invalidate'
-					AND pg_catalog.to_regprocedure(pg_catalog.format('cron.%I(%s)', a.name, a.args)) IS NOT NULL
-				WHEN 'c' THEN EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t
-									  WHERE t.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('cron.%I', a.name)::pg_catalog.regclass
-										AND t.attname OPERATOR(pg_catalog.=) a.args::pg_catalog.name
-										AND NOT t.attisdropped)
+					AND pg_catalog.to_regprocedure(t.target) IS NOT NULL
+				WHEN 'c' THEN EXISTS (SELECT 1 FROM pg_catalog.pg_attribute y
+									  WHERE y.attrelid OPERATOR(pg_catalog.=) t.target::pg_catalog.regclass
+										AND y.attname OPERATOR(pg_catalog.=) a.args::pg_catalog.name
+										AND NOT y.attisdropped)
 				ELSE NOT (x.grantee OPERATOR(pg_catalog.=) 0 AND
 						  (a.name, x.privilege_type) IN (('job', 'SELECT'), ('job_run_details', 'SELECT'),
 														 ('job_run_details', 'DELETE'),
 														 ('jobid_seq', 'SELECT'), ('runid_seq', 'SELECT')))
 			  END;
-	v_installer := CURRENT_USER;
+	SELECT pg_catalog.string_agg(pg_catalog.substr(g.stmt, 7), '; ' ORDER BY g.stmt) INTO v_refused
+	FROM cron._takeover_grant g WHERE NOT g.carried;
+	v_skipped := pg_catalog.concat_ws('; ', v_skipped, v_refused);
+
+	v_role := pg_catalog.current_setting('role');
 	LOOP
 		v_progress := false;
-		FOR v_grant IN SELECT g.ctid, g.* FROM cron._takeover_grant g WHERE NOT g.done LOOP
-			IF v_grant.grantor IS NULL THEN
-				EXECUTE v_grant.stmt;
-			ELSE
+		FOR v_grant IN SELECT g.ctid, g.* FROM cron._takeover_grant g
+					   WHERE g.carried AND NOT g.done LOOP
+			IF v_grant.grantor IS NOT NULL THEN
+				EXECUTE v_grant.ready INTO v_ready;
+				CONTINUE WHEN NOT v_ready;	/* a later round, or never */
 				BEGIN
 					EXECUTE pg_catalog.format('SET LOCAL ROLE %I', v_grant.grantor);
 					EXECUTE v_grant.stmt;
-					EXECUTE pg_catalog.format('SET LOCAL ROLE %I', v_installer);
-				EXCEPTION WHEN insufficient_privilege OR invalid_grant_operation THEN
-					/* not yet (or never) holding the grant option: a later round */
-					CONTINUE;
+					PERFORM pg_catalog.set_config('role', v_role, true);
+				EXCEPTION WHEN insufficient_privilege THEN
+					/* e.g. no USAGE on schema cron: cronext's owner grants it */
+					EXECUTE v_grant.stmt;
 				END;
+			ELSE
+				EXECUTE v_grant.stmt;
 			END IF;
 			UPDATE cron._takeover_grant g SET done = true WHERE g.ctid OPERATOR(pg_catalog.=) v_grant.ctid;
 			v_progress := true;
 		END LOOP;
 		EXIT WHEN NOT v_progress;
 	END LOOP;
-	/* a grantor that never got the grant option (or lost its role): grant as owner */
-	FOR v_grant IN SELECT g.* FROM cron._takeover_grant g WHERE NOT g.done LOOP
+	/* a grantor that never held the grant option: the grant is cronext's owner's */
+	FOR v_grant IN SELECT g.* FROM cron._takeover_grant g WHERE g.carried AND NOT g.done LOOP
 		EXECUTE v_grant.stmt;
 	END LOOP;
 
@@ -1632,6 +1811,7 @@ BEGIN
 		cron._takeover_init, cron._takeover_grant;
 
 	/* extension scripts run with client_min_messages at warning or above */
+	v_cmm := pg_catalog.current_setting('client_min_messages');
 	PERFORM pg_catalog.set_config('client_min_messages', 'notice', true);
 
 	v_detail := 'pg_cron''s extension was dropped; its jobs run under cronext from their next slot.';
@@ -1645,6 +1825,11 @@ BEGIN
 			' %s of the runs are older than cron.history_retention (%s) and will be deleted by the scheduler; set cron.history_retention = 0 and reload to keep them.',
 			v_old, pg_catalog.current_setting('cron.history_retention'));
 	END IF;
+	IF v_skipped IS NOT NULL THEN
+		v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.format(
+			' Not carried over, since they would let a role empty, hook, lock or rewrite the ledger for everybody: %s.',
+			v_skipped);
+	END IF;
 	IF v_state.dropped IS NOT NULL THEN
 		v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.format(
 			' Dropped with pg_cron''s tables: %s; create them again on cronext''s tables if they are still needed.',
@@ -1654,5 +1839,6 @@ BEGIN
 		v_state.version, v_jobs, CASE WHEN v_jobs OPERATOR(pg_catalog.=) 1 THEN '' ELSE 's' END,
 		v_runs, CASE WHEN v_runs OPERATOR(pg_catalog.=) 1 THEN '' ELSE 's' END, v_inflight
 		USING DETAIL = v_detail;
+	PERFORM pg_catalog.set_config('client_min_messages', v_cmm, true);
 END
 $takeover$;

@@ -29,11 +29,6 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/*
- * cron.timezone must be a zone PostgreSQL would take for its own TimeZone
- * setting (a POSIX specification too, unlike a job's zone; no leap-second
- * zone)
- */
 /* the levels of log_min_messages, whose own list guc.c keeps static */
 static const struct config_enum_entry log_level_options[] = {
 	{"debug5", DEBUG5, false},
@@ -52,6 +47,11 @@ static const struct config_enum_entry log_level_options[] = {
 	{NULL, 0, false}
 };
 
+/*
+ * cron.timezone must be a zone PostgreSQL would take for its own TimeZone
+ * setting (a POSIX specification too, unlike a job's zone; no leap-second
+ * zone)
+ */
 static bool
 check_cron_timezone(char **newval, void **extra, GucSource source)
 {
@@ -268,7 +268,7 @@ _PG_init(void)
 							 WARNING,
 							 log_level_options,
 							 PGC_SIGHUP,
-							 0,
+							 GUC_SUPERUSER_ONLY,
 							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("cron");

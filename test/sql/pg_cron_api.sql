@@ -75,6 +75,41 @@ SELECT cron.unschedule('pgc-y'), cron.unschedule('pgc-z');
 DELETE FROM cron.job;
 RESET ROLE;
 
+-- direct writes take the API's privileges: with every function that
+-- schedules, changes or unschedules revoked, a role cannot write its jobs
+-- in cron.job either
+SELECT cron.schedule_in_database('pgc-o', '0 10 * * *', 'VACUUM', current_database(),
+                                 'regress_pgc_other') AS o \gset
+REVOKE EXECUTE ON FUNCTION cron.schedule(text,text),
+    cron.schedule_in_database(text,text,text,text,text,boolean),
+    cron.unschedule(bigint), cron.unschedule(text) FROM PUBLIC;
+SET ROLE regress_pgc_other;
+INSERT INTO cron.job (schedule, command) VALUES ('0 10 * * *', 'VACUUM');
+UPDATE cron.job SET active = false WHERE jobid = :o;
+DELETE FROM cron.job WHERE jobid = :o;
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION cron.schedule(text,text),
+    cron.schedule_in_database(text,text,text,text,text,boolean),
+    cron.unschedule(bigint), cron.unschedule(text) TO PUBLIC;
+SET ROLE regress_pgc_other;
+UPDATE cron.job SET active = false WHERE jobid = :o;
+DELETE FROM cron.job WHERE jobid = :o;
+RESET ROLE;
+
+-- a superuser writing a job with its id (a restore) gets the row as it is:
+-- a schedule cronext refuses, a role that does not exist; the job shows in
+-- cron.job_status with no next run, and can be paused and dropped
+INSERT INTO cron.job (jobid, schedule, command, username)
+VALUES (990100, '0 0 30 2 *', 'SELECT 1', 'regress_no_such_role');
+SELECT jobid, schedule, username, roleid IS NULL AS no_owner FROM cron.job WHERE jobid = 990100;
+SELECT jobid, next_run FROM cron.job_status WHERE jobid = 990100;
+UPDATE cron.job SET active = false WHERE jobid = 990100;
+SELECT active, roleid IS NULL AS no_owner FROM cron.job WHERE jobid = 990100;
+-- without its id, the same row is refused, as any new job
+INSERT INTO cron.job (schedule, command, username)
+VALUES ('0 0 30 2 *', 'SELECT 1', 'regress_no_such_role');
+DELETE FROM cron.job WHERE jobid = 990100;
+
 -- pg_cron's schedule language details
 SELECT cron.check_schedule('@restart');
 SELECT * FROM cron.next_runs('@restart', 'UTC', '2026-01-01', 1);
