@@ -423,6 +423,11 @@ DECLARE
 	njobs bigint;
 	owner oid;
 BEGIN
+	IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'cron' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'job'
+	   OR TG_WHEN OPERATOR(pg_catalog.<>) 'BEFORE' OR TG_LEVEL OPERATOR(pg_catalog.<>) 'ROW' THEN
+		RAISE EXCEPTION 'cron.job_guard() fires only before writes to cron.job'
+			USING ERRCODE = '39P01';
+	END IF;
 	SELECT r.rolsuper INTO caller_is_superuser
 	FROM pg_catalog.pg_roles r
 	WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER;

@@ -400,6 +400,11 @@ DECLARE
 	njobs bigint;
 	owner oid;
 BEGIN
+	IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'cron' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'job'
+	   OR TG_WHEN OPERATOR(pg_catalog.<>) 'BEFORE' OR TG_LEVEL OPERATOR(pg_catalog.<>) 'ROW' THEN
+		RAISE EXCEPTION 'cron.job_guard() fires only before writes to cron.job'
+			USING ERRCODE = '39P01';
+	END IF;
 	SELECT r.rolsuper INTO caller_is_superuser
 	FROM pg_catalog.pg_roles r
 	WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER;
@@ -1763,7 +1768,7 @@ BEGIN
 			  END;
 	SELECT pg_catalog.string_agg(pg_catalog.substr(g.stmt, 7), '; ' ORDER BY g.stmt) INTO v_refused
 	FROM cron._takeover_grant g WHERE NOT g.carried;
-	v_skipped := pg_catalog.concat_ws('; ', v_skipped, v_refused);
+	v_skipped := NULLIF(pg_catalog.concat_ws('; ', v_skipped, v_refused), '');
 
 	v_role := pg_catalog.current_setting('role');
 	LOOP

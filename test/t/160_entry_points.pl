@@ -526,12 +526,12 @@ for my $role ([ 'nobody_r', 'permission denied for schema cron' ],
 						UPDATE => "UPDATE $t SET a = a" }->{$ev};
 					push @extra, [ "$g $when $ev FOR EACH ROW on $t",
 						"CREATE TRIGGER trg $when $ev ON $t FOR EACH ROW EXECUTE FUNCTION cron.$g(); $fire",
-						qr/^(42703|55000) / ];
+						qr/^(39P01|42703|55000) / ];
 				}
 			}
 			push @extra, [ "$g AFTER TRUNCATE FOR EACH STATEMENT on $t",
 				"CREATE TRIGGER trg AFTER TRUNCATE ON $t FOR EACH STATEMENT EXECUTE FUNCTION cron.$g(); TRUNCATE $t",
-				qr/^(42703|55000) / ];
+				qr/^(39P01|42703|55000) / ];
 		}
 	}
 	for my $e (@extra)

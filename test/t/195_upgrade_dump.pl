@@ -78,6 +78,29 @@ is(q1($node, q{SELECT count(*) FROM pg_namespace WHERE nspname = 'cron'}), '0',
 $node->safe_psql('postgres', 'DROP ROLE upg_user');
 pass('a role that had privileges on schema cron can then be dropped');
 
+# an existing schema cron is adopted only when it is empty, and nobody but
+# its owner keeps CREATE on it (planted code would run inside cronext)
+my ($ret, $out, $err) = $node->psql('postgres', q{
+CREATE ROLE upg_planter LOGIN;
+CREATE SCHEMA cron;
+GRANT USAGE, CREATE ON SCHEMA cron TO upg_planter;
+SET ROLE upg_planter;
+CREATE FUNCTION cron._require(value text, name text) RETURNS void LANGUAGE sql AS 'SELECT';
+RESET ROLE;
+CREATE EXTENSION cronext;
+});
+like($err, qr/ERROR:  schema "cron" is not empty/, 'a schema cron that is not empty is not adopted');
+($ret, $out, $err) = $node->psql('postgres', q{
+DROP FUNCTION cron._require(text, text);
+CREATE EXTENSION cronext;
+});
+is($ret, 0, 'an empty schema cron is adopted');
+like($err, qr/WARNING:  CREATE on schema cron was revoked from upg_planter/,
+	'with a warning that CREATE on it was revoked from the role that had it');
+is(q1($node, q{SELECT has_schema_privilege('upg_planter', 'cron', 'CREATE') || ' ' ||
+	has_schema_privilege('upg_planter', 'cron', 'USAGE')}), 'false true', '... which keeps USAGE');
+$node->safe_psql('postgres', 'DROP EXTENSION cronext; DROP ROLE upg_planter');
+
 # 1.0, then the current version
 my $off = -s $node->logfile;
 $node->safe_psql('postgres', q{
@@ -186,7 +209,7 @@ max_worker_processes = 32
 $copy->start;
 # roles are the cluster's, not the database's: a dump does not carry them
 $copy->safe_psql('postgres', 'CREATE ROLE upg_app LOGIN');
-my ($ret, $out, $err) = (0, '', '');
+($ret, $out, $err) = (0, '', '');
 IPC::Run::run([ 'pg_restore', '--exit-on-error', '-d', $copy->connstr('postgres'), $dumpfile ],
 	'>', \$out, '2>', \$err);
 is($?, 0, 'pg_restore into a server with cronext preloaded') or diag($err);
