@@ -4,32 +4,32 @@
 
 MODULE_big = cronext
 OBJS = \
-	src/cronext.o \
-	src/decide.o \
-	src/exec_command.o \
-	src/fair_share.o \
-	src/http_check.o \
-	src/http_dispatch.o \
-	src/http_request.o \
-	src/http_worker.o \
-	src/job_cache.o \
-	src/job_worker.o \
-	src/ledger.o \
-	src/lock_guard.o \
-	src/lock_timeout.o \
-	src/manual_runs.o \
-	src/next_run.o \
-	src/run_check.o \
-	src/run_launch.o \
-	src/runs.o \
-	src/schedule.o \
-	src/schedule_pg.o \
-	src/scheduler.o \
-	src/settings.o \
-	src/shared.o \
-	src/sql_api.o \
-	src/text_clip.o \
-	src/worker_pool.o
+	src/api/cronext.o \
+	src/api/lock_guard.o \
+	src/api/settings.o \
+	src/api/shared.o \
+	src/api/sql_api.o \
+	src/common/schedule_pg.o \
+	src/common/text_clip.o \
+	src/core/next_run.o \
+	src/core/schedule.o \
+	src/http/http_check.o \
+	src/http/http_dispatch.o \
+	src/http/http_request.o \
+	src/http/http_worker.o \
+	src/scheduler/decide.o \
+	src/scheduler/fair_share.o \
+	src/scheduler/job_cache.o \
+	src/scheduler/ledger.o \
+	src/scheduler/lock_timeout.o \
+	src/scheduler/manual_runs.o \
+	src/scheduler/run_check.o \
+	src/scheduler/run_launch.o \
+	src/scheduler/runs.o \
+	src/scheduler/scheduler.o \
+	src/worker/exec_command.o \
+	src/worker/job_worker.o \
+	src/worker/worker_pool.o
 
 EXTENSION = cronext
 # the install script of the current version, the base version's (for
@@ -43,9 +43,12 @@ REGRESS_OPTS = --inputdir=$(srcdir)/test --outputdir=test \
 	--temp-instance=./tmp_regress --temp-config=$(srcdir)/test/regress.conf
 
 SHLIB_LINK = -lcurl
-PG_CPPFLAGS = -I$(srcdir)/src
+# one folder per part: the pure core, the scheduler, the job workers, HTTP,
+# the SQL API and shared state, and server-side helpers they share
+SRC_DIRS = core scheduler worker http api common
+PG_CPPFLAGS = $(addprefix -I$(srcdir)/src/,$(SRC_DIRS))
 
-EXTRA_CLEAN = tmp_regress test/results test/regression.diffs test/regression.out
+EXTRA_CLEAN = $(addsuffix /*.bc,$(addprefix src/,$(SRC_DIRS))) tmp_regress test/results test/regression.diffs test/regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -53,4 +56,4 @@ include $(PGXS)
 
 # PGXS does not track headers: rebuild every object when any header changes,
 # so that no object keeps an old layout of a shared struct
-$(OBJS): $(wildcard $(srcdir)/src/*.h)
+$(OBJS): $(wildcard $(srcdir)/src/*/*.h)

@@ -5,7 +5,7 @@
  *
  * Instants are whole seconds since the Unix epoch (int64).  Time zones are
  * reached only through CronTz, a two-call interface: in the server it is
- * backed by PostgreSQL's own pg_tz library (tz_pg.c); in the standalone
+ * backed by PostgreSQL's own pg_tz library (common/schedule_pg.c); in the standalone
  * sanitizer and fuzzing harness by the C library.  Keeping the clock and
  * the zone behind this interface is what lets the same code be tested
  * through DST days without waiting for them.

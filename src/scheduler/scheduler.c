@@ -1,9 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * scheduler.c
- *	  The cronext scheduler: one background worker per cluster that decides
- *	  which slots are due, claims them in the ledger, starts a job worker
- *	  for each run, and records the outcomes.
+ *	  The cronext scheduler's loop: one background worker per cluster that
+ *	  runs passes (each in its own transaction), reads job changes, and
+ *	  recovers from errors in its own work.  Deciding due slots, starting
+ *	  runs (job workers or the HTTP worker) and recording outcomes are done
+ *	  by the files named below.
  *
  * Each loop iteration runs in one transaction: read cron.job if it changed,
  * record what running job workers reported, decide the due slots, and
@@ -15,8 +17,9 @@
  * Which due slots run, which are missed or skipped, and how claims are
  * shared across roles, is decided in decide.c.
  *
- * Claimed runs, from their claim to their outcome, and the pool of job
- * workers that serves them live in runs.c.
+ * Claimed runs, from their claim to their outcome, live in runs.c; they
+ * are started by run_launch.c, on the pool of job workers of
+ * worker/worker_pool.c or the HTTP worker's queue (http/http_dispatch.c).
  *
  * The scheduler starts only once recovery has finished, so on a hot
  * standby it runs nothing; after promotion it starts, and the replicated
