@@ -105,7 +105,7 @@ attach_queue(void)
 		return false;
 	seg = dsm_attach(handle);
 	if (seg == NULL)
-		return false;			/* it is exiting; http_worker_gone() will say so */
+		return false;			/* it is exiting; cron_http_worker_gone() will say so */
 	dsm_pin_mapping(seg);
 	queue_seg = seg;
 	queue = dsm_segment_address(seg);
@@ -118,7 +118,7 @@ attach_queue(void)
  * worker is not ready: the run waits and is posted again later.
  */
 int
-http_post(int64 runid, int64 jobid, TimestampTz scheduled_for, int attempt)
+cron_http_post(int64 runid, int64 jobid, TimestampTz scheduled_for, int attempt)
 {
 	if (queue == NULL)
 	{
@@ -154,14 +154,14 @@ http_post(int64 runid, int64 jobid, TimestampTz scheduled_for, int attempt)
 		slot->message[0] = '\0';
 		pg_write_barrier();
 		pg_atomic_write_u32(&slot->state, HS_ASSIGNED);
-		http_wake_worker();
+		cron_http_wake_worker();
 		return i;
 	}
 	return -1;
 }
 
 CronHttpSlot *
-http_slot(int slotno)
+cron_dispatch_slot(int slotno)
 {
 	Assert(queue != NULL);
 	return cron_http_slot(queue, slotno);
@@ -169,13 +169,13 @@ http_slot(int slotno)
 
 /* the outcome is recorded: the slot may take another run */
 void
-http_release(int slotno)
+cron_http_release(int slotno)
 {
-	pg_atomic_write_u32(&http_slot(slotno)->state, HS_FREE);
+	pg_atomic_write_u32(&cron_dispatch_slot(slotno)->state, HS_FREE);
 }
 
 void
-http_wake_worker(void)
+cron_http_wake_worker(void)
 {
 	int			procno;
 
@@ -191,23 +191,23 @@ http_wake_worker(void)
 
 /* ask the worker to stop the request in a slot */
 void
-http_cancel(int slotno)
+cron_http_cancel(int slotno)
 {
-	http_slot(slotno)->cancel = true;
+	cron_dispatch_slot(slotno)->cancel = true;
 	pg_write_barrier();
-	http_wake_worker();
+	cron_http_wake_worker();
 }
 
 /* the worker's pid, 0 before it runs */
 int
-http_worker_pid(void)
+cron_http_worker_pid(void)
 {
 	return queue ? queue->worker_pid : 0;
 }
 
 /* has the worker exited?  (its slots' runs then fail; see runs.c) */
 bool
-http_worker_gone(void)
+cron_http_worker_gone(void)
 {
 	pid_t		pid;
 
@@ -218,7 +218,7 @@ http_worker_gone(void)
 
 /* forget an exited worker and its queue; a later run starts another */
 void
-http_forget_worker(void)
+cron_http_forget_worker(void)
 {
 	if (worker_handle == NULL)
 		return;

@@ -12,14 +12,14 @@
 
 #include "http_queue.h"
 
-extern int	http_post(int64 runid, int64 jobid, TimestampTz scheduled_for,
+extern int	cron_http_post(int64 runid, int64 jobid, TimestampTz scheduled_for,
 					  int attempt);
-extern CronHttpSlot *http_slot(int slotno);
-extern void http_release(int slotno);
-extern void http_wake_worker(void);
-extern void http_cancel(int slotno);
-extern int	http_worker_pid(void);
-extern bool http_worker_gone(void);
-extern void http_forget_worker(void);
+extern CronHttpSlot *cron_dispatch_slot(int slotno);
+extern void cron_http_release(int slotno);
+extern void cron_http_wake_worker(void);
+extern void cron_http_cancel(int slotno);
+extern int	cron_http_worker_pid(void);
+extern bool cron_http_worker_gone(void);
+extern void cron_http_forget_worker(void);
 
 #endif							/* CRONEXT_HTTP_DISPATCH_H */

@@ -225,7 +225,7 @@ url_origin(const char *url, MemoryContext cxt, char **scheme_out)
  * and the origin that secret headers are kept to.
  */
 void
-http_request_prepare(HttpRequest *req)
+cron_http_request_prepare(HttpRequest *req)
 {
 	CronHttpSlot *slot = req->slot;
 	bool		has_key = false;
@@ -261,7 +261,7 @@ http_request_prepare(HttpRequest *req)
  * the request started.
  */
 void
-http_request_configure(HttpRequest *req)
+cron_http_request_configure(HttpRequest *req)
 {
 	CURL	   *e = req->easy;
 
@@ -385,7 +385,7 @@ follow_redirect(HttpRequest *req, long code, const char *location)
  * start it), true when the request is over and its outcome is in the slot.
  */
 bool
-http_request_finish(HttpRequest *req, CURLcode rc)
+cron_http_request_finish(HttpRequest *req, CURLcode rc)
 {
 	CronHttpSlot *slot = req->slot;
 	StringInfoData msg;

@@ -37,8 +37,8 @@ typedef struct HttpRequest
 	char		errbuf[CURL_ERROR_SIZE];
 } HttpRequest;
 
-extern void http_request_prepare(HttpRequest *req);
-extern void http_request_configure(HttpRequest *req);
-extern bool http_request_finish(HttpRequest *req, CURLcode rc);
+extern void cron_http_request_prepare(HttpRequest *req);
+extern void cron_http_request_configure(HttpRequest *req);
+extern bool cron_http_request_finish(HttpRequest *req, CURLcode rc);
 
 #endif							/* CRONEXT_HTTP_REQUEST_H */

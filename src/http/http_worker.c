@@ -222,12 +222,12 @@ complete(HttpRequest *req, CURLcode rc)
 {
 	CronHttpSlot *slot = req->slot;
 
-	if (!http_request_finish(req, rc))
+	if (!cron_http_request_finish(req, rc))
 	{
 		/* a redirect: the same handle, set up for the next hop */
 		curl_multi_remove_handle(multi, req->easy);
 		curl_easy_reset(req->easy);
-		http_request_configure(req);
+		cron_http_request_configure(req);
 		if (curl_multi_add_handle(multi, req->easy) == CURLM_OK)
 			return;
 		strlcpy(slot->message, "request failed: libcurl could not follow the redirect",
@@ -253,9 +253,9 @@ add_request(HttpRequest *req)
 		report_not_started(slot, "request failed: libcurl could not create a handle");
 		return false;
 	}
-	http_request_prepare(req);
+	cron_http_request_prepare(req);
 	slot->start_time = GetCurrentTimestamp();
-	http_request_configure(req);
+	cron_http_request_configure(req);
 	if (curl_multi_add_handle(multi, req->easy) != CURLM_OK)
 	{
 		free_request(req);

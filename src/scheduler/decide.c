@@ -66,7 +66,7 @@ skip_queued(CronJob *job, const char *why)
 	TimestampTz first;
 	TimestampTz last;
 	TimestampTz slot;
-	int64		n = job_pending_clear(job, &first, &last);
+	int64		n = cron_job_pending_clear(job, &first, &last);
 	int64		i = 1;
 
 	/*
@@ -78,22 +78,22 @@ skip_queued(CronJob *job, const char *why)
 	slot = first;
 	/* a row each, up to a point: beyond, one row for all keeps the pass short */
 	if (n <= MAX_SKIPPED_ROWS)
-		for (; i < n && job_cache_slot_after(job, slot, &slot) && slot <= last; i++)
+		for (; i < n && cron_job_cache_slot_after(job, slot, &slot) && slot <= last; i++)
 			;
 	if (n > 0 && n <= MAX_SKIPPED_ROWS && i == n && slot == last)
 	{
 		slot = first;
 		for (i = 0; i < n; i++)
 		{
-			(void) runs_record_skipped(job, slot, false, why);
+			(void) cron_runs_record_skipped(job, slot, false, why);
 			if (i + 1 < n)
-				(void) job_cache_slot_after(job, slot, &slot);
+				(void) cron_job_cache_slot_after(job, slot, &slot);
 		}
 	}
 	else if (n == 1)
-		(void) runs_record_skipped(job, last, false, why);
+		(void) cron_runs_record_skipped(job, last, false, why);
 	else if (n > 1)
-		(void) runs_record_skipped(job, last, false,
+		(void) cron_runs_record_skipped(job, last, false,
 								   psprintf("%s (" INT64_FORMAT " slots from %s to %s)",
 											why, n, pstrdup(timestamptz_to_str(first)),
 											pstrdup(timestamptz_to_str(last))));
@@ -135,7 +135,7 @@ decide_due(CronJob *job, TimestampTz now)
 		window = Max(job->catchup_window, ON_TIME_GRACE);
 	horizon = now - window;
 
-	while (job_cache_slot_after(job, after, &slot) && slot <= now)
+	while (cron_job_cache_slot_after(job, after, &slot) && slot <= now)
 	{
 		after = slot;
 
@@ -189,7 +189,7 @@ decide_due(CronJob *job, TimestampTz now)
 					   pstrdup(timestamptz_to_str(first_missed)),
 					   pstrdup(timestamptz_to_str(last_missed)),
 					   catchup_name(job->catchup));
-		(void) runs_record_skipped(job, last_missed, false, why);
+		(void) cron_runs_record_skipped(job, last_missed, false, why);
 	}
 
 	for (i = 0; i < ndue; i++)
@@ -197,7 +197,7 @@ decide_due(CronJob *job, TimestampTz now)
 		if (job->overlap == OVERLAP_SKIP &&
 			job->running + job->waiting > 0)
 		{
-			(void) runs_record_skipped(job, due[i], false,
+			(void) cron_runs_record_skipped(job, due[i], false,
 								  "skipped: the previous run was still going (overlap = skip)");
 			continue;
 		}
@@ -213,16 +213,16 @@ decide_due(CronJob *job, TimestampTz now)
 			WAITED_FOR_PLACE;
 
 			while (job->npending > 0)
-				(void) runs_record_skipped(job, job_pending_pop(job), false, why);
+				(void) cron_runs_record_skipped(job, cron_job_pending_pop(job), false, why);
 		}
 
 		/*
 		 * Queued slots are a run of consecutive slots; when slots declared
 		 * missed come between, the queued ones are overtaken too.
 		 */
-		if (!job_pending_follows(job, due[i]))
+		if (!cron_job_pending_follows(job, due[i]))
 			skip_queued(job, WAITED_FOR_PLACE);
-		job_pending_push(job, due[i]);
+		cron_job_pending_push(job, due[i]);
 	}
 	if (due)
 		pfree(due);
@@ -230,15 +230,15 @@ decide_due(CronJob *job, TimestampTz now)
 
 /* decide every slot that is due by now */
 void
-decide_due_slots(TimestampTz now, TimestampTz started_at)
+cron_decide_due_slots(TimestampTz now, TimestampTz started_at)
 {
 	CronJob    *job;
 
 	scheduler_started_at = started_at;
-	while ((job = job_cache_first()) != NULL && job->next_slot <= now)
+	while ((job = cron_job_cache_first()) != NULL && job->next_slot <= now)
 	{
 		decide_due(job, now);
-		job_cache_reschedule(job);
+		cron_job_cache_reschedule(job);
 	}
 }
 
@@ -297,7 +297,7 @@ claim_turn(void *item, void *arg)
 		places->full = true;
 		return CRON_TURN_STOP;
 	}
-	if (runs_claim(job, job_pending_pop(job), false) != 0)
+	if (cron_runs_claim(job, cron_job_pending_pop(job), false) != 0)
 		places->used++;
 	return CRON_TURN_SERVED;
 }
@@ -309,14 +309,14 @@ claim_turn(void *item, void *arg)
  * roles (fair_share.c) with at most cron.max_running_jobs_per_role each.
  */
 void
-decide_claim_ready(void)
+cron_decide_claim_ready(void)
 {
 	dlist_mutable_iter iter;
 	CronTurns  *turns = cron_turns_create();
-	ClaimPlaces places = {runs_count_sql_places(), false};
+	ClaimPlaces places = {cron_runs_count_sql_places(), false};
 	bool		capped;
 
-	dlist_foreach_modify(iter, job_cache_ready_list())
+	dlist_foreach_modify(iter, cron_job_cache_ready_list())
 	{
 		CronJob    *job = dlist_container(CronJob, ready_node, iter.cur);
 
@@ -333,15 +333,15 @@ decide_claim_ready(void)
 			 * pile up (overlap = allow against an endpoint that hangs) stay
 			 * queued, which costs nothing per slot.
 			 */
-			int			cap = runs_http_claim_cap(job);
+			int			cap = cron_runs_http_claim_cap(job);
 
-			while (job_may_start(job) && runs_count_http_of(job->username) < cap)
-				(void) runs_claim(job, job_pending_pop(job), false);
+			while (job_may_start(job) && cron_runs_count_http_of(job->username) < cap)
+				(void) cron_runs_claim(job, cron_job_pending_pop(job), false);
 		}
-		else if (job_may_start(job) && runs_job_table_readable())
+		else if (job_may_start(job) && cron_runs_job_table_readable())
 			cron_turns_add(turns, job->username,
-						   runs_sql_cap(superuser_arg(job->roleid)),
-						   job, runs_count_sql_of);
+						   cron_runs_sql_cap(superuser_arg(job->roleid)),
+						   job, cron_runs_count_sql_of);
 	}
 	capped = cron_turns_serve(turns, last_served_role, claim_turn, &places);
 	if (places.full || capped)

@@ -11,7 +11,7 @@
 
 #include "datatype/timestamp.h"
 
-extern void decide_due_slots(TimestampTz now, TimestampTz started_at);
-extern void decide_claim_ready(void);
+extern void cron_decide_due_slots(TimestampTz now, TimestampTz started_at);
+extern void cron_decide_claim_ready(void);
 
 #endif							/* CRONEXT_DECIDE_H */

@@ -50,7 +50,7 @@ next_slot_cmp(const pairingheap_node *a, const pairingheap_node *b, void *arg)
 }
 
 void
-job_cache_init(void)
+cron_job_cache_init(void)
 {
 	HASHCTL		ctl;
 
@@ -78,7 +78,7 @@ replace_string(char *old, const char *new)
  * the server's start time.
  */
 bool
-job_cache_slot_after(CronJob *job, TimestampTz after, TimestampTz *slot)
+cron_job_cache_slot_after(CronJob *job, TimestampTz after, TimestampTz *slot)
 {
 	int64		t;
 
@@ -100,7 +100,7 @@ job_cache_slot_after(CronJob *job, TimestampTz after, TimestampTz *slot)
 
 /* put the job in the heap at its next slot after last_slot, or take it out */
 void
-job_cache_reschedule(CronJob *job)
+cron_job_cache_reschedule(CronJob *job)
 {
 	TimestampTz slot;
 
@@ -111,7 +111,7 @@ job_cache_reschedule(CronJob *job)
 	}
 	if (!job->active || !cronext_launch_active_jobs)
 		return;
-	if (!job_cache_slot_after(job, job->last_slot, &slot))
+	if (!cron_job_cache_slot_after(job, job->last_slot, &slot))
 		return;
 	job->next_slot = slot;
 	pairingheap_add(heap, &job->heap_node);
@@ -233,7 +233,7 @@ upsert_row(const CronJobRow *row, bool with_ledger)
 			job->pending_stale = true;
 	}
 	/* a reload may follow a cron.timezone change: always recompute */
-	job_cache_reschedule(job);
+	cron_job_cache_reschedule(job);
 }
 
 /* forget a job that is no longer in cron.job */
@@ -258,7 +258,7 @@ remove_job(CronJob *job)
  * or last changed never count.
  */
 void
-job_cache_reload(List *rows, bool first_load)
+cron_job_cache_reload(List *rows, bool first_load)
 {
 	HASH_SEQ_STATUS seq;
 	CronJob    *job;
@@ -285,7 +285,7 @@ job_cache_reload(List *rows, bool first_load)
  * so one edited job costs one row, however many jobs there are.
  */
 void
-job_cache_update(List *rows, const int64 *ids, int nids)
+cron_job_cache_update(List *rows, const int64 *ids, int nids)
 {
 	ListCell   *lc;
 	int			i;
@@ -309,14 +309,14 @@ job_cache_update(List *rows, const int64 *ids, int nids)
 }
 
 CronJob *
-job_cache_lookup(int64 jobid)
+cron_job_cache_lookup(int64 jobid)
 {
 	return hash_search(jobs, &jobid, HASH_FIND, NULL);
 }
 
 /* the job with the earliest next slot, or NULL */
 CronJob *
-job_cache_first(void)
+cron_job_cache_first(void)
 {
 	if (pairingheap_is_empty(heap))
 		return NULL;
@@ -324,7 +324,7 @@ job_cache_first(void)
 }
 
 long
-job_cache_count(void)
+cron_job_cache_count(void)
 {
 	return hash_get_num_entries(jobs);
 }
@@ -335,19 +335,19 @@ job_cache_count(void)
  * declared missed in between break the run).
  */
 bool
-job_pending_follows(CronJob *job, TimestampTz slot)
+cron_job_pending_follows(CronJob *job, TimestampTz slot)
 {
 	TimestampTz next;
 
 	return job->npending == 0 ||
-		(job_cache_slot_after(job, job->pending_last, &next) && next == slot);
+		(cron_job_cache_slot_after(job, job->pending_last, &next) && next == slot);
 }
 
-/* queue a due slot (see job_pending_follows); it is claimed when it can start */
+/* queue a due slot (see cron_job_pending_follows); it is claimed when it can start */
 void
-job_pending_push(CronJob *job, TimestampTz slot)
+cron_job_pending_push(CronJob *job, TimestampTz slot)
 {
-	Assert(job_pending_follows(job, slot));
+	Assert(cron_job_pending_follows(job, slot));
 	if (job->npending == 0)
 		job->pending_first = slot;
 	job->pending_last = slot;
@@ -375,7 +375,7 @@ leave_ready_list(CronJob *job)
  * the job's schedule (a changed job's queue is cleared, not popped).
  */
 TimestampTz
-job_pending_pop(CronJob *job)
+cron_job_pending_pop(CronJob *job)
 {
 	TimestampTz slot = job->pending_first;
 	TimestampTz next;
@@ -383,7 +383,7 @@ job_pending_pop(CronJob *job)
 	Assert(job->npending > 0 && !job->pending_stale);
 	job->npending--;
 	if (job->npending > 0 &&
-		(!job_cache_slot_after(job, slot, &next) || next > job->pending_last))
+		(!cron_job_cache_slot_after(job, slot, &next) || next > job->pending_last))
 		job->npending = 0;		/* cannot happen with an unchanged schedule */
 	if (job->npending > 0)
 		job->pending_first = next;
@@ -394,7 +394,7 @@ job_pending_pop(CronJob *job)
 
 /* empty the queue, returning how many slots it held and the first and last */
 int64
-job_pending_clear(CronJob *job, TimestampTz *first, TimestampTz *last)
+cron_job_pending_clear(CronJob *job, TimestampTz *first, TimestampTz *last)
 {
 	int64		n = job->npending;
 
@@ -408,7 +408,7 @@ job_pending_clear(CronJob *job, TimestampTz *first, TimestampTz *last)
 
 /* jobs with queued slots, in the order their first slot was queued */
 dlist_head *
-job_cache_ready_list(void)
+cron_job_cache_ready_list(void)
 {
 	return &ready_list;
 }

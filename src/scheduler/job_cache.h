@@ -76,20 +76,20 @@ typedef struct CronJob
 	dlist_node	ready_node;
 } CronJob;
 
-extern void job_cache_init(void);
-extern void job_cache_reload(List *rows, bool first_load);
-extern void job_cache_update(List *rows, const int64 *ids, int nids);
-extern CronJob *job_cache_lookup(int64 jobid);
-extern CronJob *job_cache_first(void);
-extern void job_cache_reschedule(CronJob *job);
-extern bool job_cache_slot_after(CronJob *job, TimestampTz after,
+extern void cron_job_cache_init(void);
+extern void cron_job_cache_reload(List *rows, bool first_load);
+extern void cron_job_cache_update(List *rows, const int64 *ids, int nids);
+extern CronJob *cron_job_cache_lookup(int64 jobid);
+extern CronJob *cron_job_cache_first(void);
+extern void cron_job_cache_reschedule(CronJob *job);
+extern bool cron_job_cache_slot_after(CronJob *job, TimestampTz after,
 								 TimestampTz *slot);
-extern long job_cache_count(void);
-extern bool job_pending_follows(CronJob *job, TimestampTz slot);
-extern void job_pending_push(CronJob *job, TimestampTz slot);
-extern TimestampTz job_pending_pop(CronJob *job);
-extern int64 job_pending_clear(CronJob *job, TimestampTz *first,
+extern long cron_job_cache_count(void);
+extern bool cron_job_pending_follows(CronJob *job, TimestampTz slot);
+extern void cron_job_pending_push(CronJob *job, TimestampTz slot);
+extern TimestampTz cron_job_pending_pop(CronJob *job);
+extern int64 cron_job_pending_clear(CronJob *job, TimestampTz *first,
 							   TimestampTz *last);
-extern dlist_head *job_cache_ready_list(void);
+extern dlist_head *cron_job_cache_ready_list(void);
 
 #endif							/* CRONEXT_JOB_CACHE_H */

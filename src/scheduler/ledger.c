@@ -261,7 +261,7 @@ int8_array(const int64 *ids, int n)
  * (same order as runids; NULL where none), allocated in cxt.
  */
 void
-ledger_run_commands(const int64 *runids, int n, MemoryContext cxt, char **commands)
+cron_ledger_run_commands(const int64 *runids, int n, MemoryContext cxt, char **commands)
 {
 	Datum		values[1];
 
@@ -285,7 +285,7 @@ ledger_run_commands(const int64 *runids, int n, MemoryContext cxt, char **comman
  * a lock on cron.job (only a superuser can hold one that conflicts).
  */
 void
-ledger_lock_jobs(void *arg)
+cron_ledger_lock_jobs(void *arg)
 {
 	if (SPI_execute("LOCK TABLE cron.job IN ACCESS SHARE MODE", false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "cronext: locking cron.job failed");
@@ -293,7 +293,7 @@ ledger_lock_jobs(void *arg)
 
 /* prepare the plans; call once, in a transaction with SPI connected */
 void
-ledger_prepare(void)
+cron_ledger_prepare(void)
 {
 	Oid			claim_types[] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TIMESTAMPTZOID, INT4OID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, OIDOID};
@@ -342,7 +342,7 @@ get_text(HeapTuple tuple, TupleDesc desc, int col, MemoryContext cxt)
  * cxt.  with_last_slots also reads each job's newest slot in the ledger.
  */
 List *
-ledger_load_jobs(bool with_last_slots, MemoryContext cxt)
+cron_ledger_load_jobs(bool with_last_slots, MemoryContext cxt)
 {
 	return rows_to_jobs(SPI_execute_plan(with_last_slots ?
 										 load_jobs_with_slots_plan :
@@ -352,7 +352,7 @@ ledger_load_jobs(bool with_last_slots, MemoryContext cxt)
 
 /* read only the given jobs (those that exist) */
 List *
-ledger_load_some_jobs(const int64 *ids, int nids, MemoryContext cxt)
+cron_ledger_load_some_jobs(const int64 *ids, int nids, MemoryContext cxt)
 {
 	Datum		values[1];
 
@@ -412,7 +412,7 @@ rows_to_jobs(int ret, MemoryContext cxt)
  * the ledger: someone ran it, and it must not run again.
  */
 int64
-ledger_claim(const CronClaim *claim, MemoryContext cxt, char **command)
+cron_ledger_claim(const CronClaim *claim, MemoryContext cxt, char **command)
 {
 	Datum		values[11];
 	char		nulls[11];
@@ -454,7 +454,7 @@ ledger_claim(const CronClaim *claim, MemoryContext cxt, char **command)
 }
 
 void
-ledger_mark_running(int64 runid, int pid, TimestampTz start_time)
+cron_ledger_mark_running(int64 runid, int pid, TimestampTz start_time)
 {
 	Datum		values[3];
 
@@ -466,15 +466,15 @@ ledger_mark_running(int64 runid, int pid, TimestampTz start_time)
 
 /* record the outcome of a run; start_time 0 = the run never started */
 void
-ledger_finish(int64 runid, bool succeeded, const char *message,
+cron_ledger_finish(int64 runid, bool succeeded, const char *message,
 			  TimestampTz start_time, TimestampTz end_time)
 {
-	ledger_finish_http(runid, succeeded, message, start_time, end_time, 0, NULL);
+	cron_ledger_finish_http(runid, succeeded, message, start_time, end_time, 0, NULL);
 }
 
 /* the same, with an HTTP run's status (0 = no response) and body */
 void
-ledger_finish_http(int64 runid, bool succeeded, const char *message,
+cron_ledger_finish_http(int64 runid, bool succeeded, const char *message,
 				   TimestampTz start_time, TimestampTz end_time,
 				   int http_status, const char *body)
 {
@@ -529,7 +529,7 @@ deactivate_step(void *arg)
  * row was locked, or all if cron.job was; the caller tries again later.
  */
 int
-ledger_deactivate_jobs(int64 *jobids, char **schedules, int n)
+cron_ledger_deactivate_jobs(int64 *jobids, char **schedules, int n)
 {
 	Datum	   *texts = palloc(n * sizeof(Datum));
 	Datum		values[2];
@@ -549,7 +549,7 @@ ledger_deactivate_jobs(int64 *jobids, char **schedules, int n)
 
 /* delete up to batch rows of history older than before; returns how many */
 uint64
-ledger_prune(TimestampTz before, int batch)
+cron_ledger_prune(TimestampTz before, int batch)
 {
 	Datum		values[2];
 
@@ -566,7 +566,7 @@ ledger_prune(TimestampTz before, int batch)
 
 /* a failed attempt will be retried: the row waits again, attempt counted */
 void
-ledger_retrying(int64 runid, int next_attempt, const char *message)
+cron_ledger_retrying(int64 runid, int next_attempt, const char *message)
 {
 	Datum		values[3];
 
@@ -583,7 +583,7 @@ ledger_retrying(int64 runid, int next_attempt, const char *message)
  * take an outcome with it.
  */
 void
-ledger_notify_failed(const int64 *runids, int n)
+cron_ledger_notify_failed(const int64 *runids, int n)
 {
 	Datum		values[1];
 
@@ -596,7 +596,7 @@ ledger_notify_failed(const int64 *runids, int n)
  * as the proof of the last slot the job ran.
  */
 void
-ledger_forget_history(int64 jobid, int64 keep_runid)
+cron_ledger_forget_history(int64 jobid, int64 keep_runid)
 {
 	Datum		values[2];
 
@@ -612,7 +612,7 @@ ledger_forget_history(int64 jobid, int64 keep_runid)
  * server or the scheduler and will never report.  Close them as failed.
  */
 uint64
-ledger_close_orphans(void)
+cron_ledger_close_orphans(void)
 {
 	int			ret = SPI_execute_plan(close_orphans_plan, NULL, NULL, false, 0);
 
@@ -628,7 +628,7 @@ ledger_close_orphans(void)
  * this runs once per scheduler start.
  */
 int
-ledger_signal_orphan_workers(void)
+cron_ledger_signal_orphan_workers(void)
 {
 	int			ret;
 
@@ -644,7 +644,7 @@ ledger_signal_orphan_workers(void)
 
 /* how many job workers are still alive */
 int
-ledger_count_orphan_workers(void)
+cron_ledger_count_orphan_workers(void)
 {
 	int			ret;
 	bool		isnull;
@@ -701,7 +701,7 @@ extension_version(const char *name)
  * installed cronext version, or pg_cron's for CATALOG_PG_CRON.
  */
 CronCatalogState
-ledger_catalog_state(char **version)
+cron_ledger_catalog_state(char **version)
 {
 	char	   *v = extension_version("cronext");
 

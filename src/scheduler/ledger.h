@@ -48,27 +48,27 @@ typedef struct CronClaim
 	bool		read_command;	/* record the job's command (reads cron.job) */
 } CronClaim;
 
-extern void ledger_prepare(void);
-extern void ledger_lock_jobs(void *arg);
-extern void ledger_run_commands(const int64 *runids, int n, MemoryContext cxt,
+extern void cron_ledger_prepare(void);
+extern void cron_ledger_lock_jobs(void *arg);
+extern void cron_ledger_run_commands(const int64 *runids, int n, MemoryContext cxt,
 								char **commands);
-extern List *ledger_load_jobs(bool with_last_slots, MemoryContext cxt);
-extern List *ledger_load_some_jobs(const int64 *ids, int nids,
+extern List *cron_ledger_load_jobs(bool with_last_slots, MemoryContext cxt);
+extern List *cron_ledger_load_some_jobs(const int64 *ids, int nids,
 								   MemoryContext cxt);
-extern int64 ledger_claim(const CronClaim *claim, MemoryContext cxt,
+extern int64 cron_ledger_claim(const CronClaim *claim, MemoryContext cxt,
 						  char **command);
-extern void ledger_mark_running(int64 runid, int pid, TimestampTz start_time);
-extern void ledger_finish(int64 runid, bool succeeded, const char *message,
+extern void cron_ledger_mark_running(int64 runid, int pid, TimestampTz start_time);
+extern void cron_ledger_finish(int64 runid, bool succeeded, const char *message,
 						  TimestampTz start_time, TimestampTz end_time);
-extern void ledger_finish_http(int64 runid, bool succeeded, const char *message,
+extern void cron_ledger_finish_http(int64 runid, bool succeeded, const char *message,
 							   TimestampTz start_time, TimestampTz end_time,
 							   int http_status, const char *body);
-extern int	ledger_deactivate_jobs(int64 *jobids, char **schedules, int n);
-extern void ledger_retrying(int64 runid, int next_attempt, const char *message);
-extern void ledger_notify_failed(const int64 *runids, int n);
-extern void ledger_forget_history(int64 jobid, int64 keep_runid);
-extern uint64 ledger_prune(TimestampTz before, int batch);
-extern uint64 ledger_close_orphans(void);
+extern int	cron_ledger_deactivate_jobs(int64 *jobids, char **schedules, int n);
+extern void cron_ledger_retrying(int64 runid, int next_attempt, const char *message);
+extern void cron_ledger_notify_failed(const int64 *runids, int n);
+extern void cron_ledger_forget_history(int64 jobid, int64 keep_runid);
+extern uint64 cron_ledger_prune(TimestampTz before, int batch);
+extern uint64 cron_ledger_close_orphans(void);
 
 /* what the scheduler finds installed in its database */
 typedef enum CronCatalogState
@@ -80,8 +80,8 @@ typedef enum CronCatalogState
 	CATALOG_READY				/* cronext, CRONEXT_CATALOG_VERSION */
 } CronCatalogState;
 
-extern CronCatalogState ledger_catalog_state(char **version);
-extern int	ledger_signal_orphan_workers(void);
-extern int	ledger_count_orphan_workers(void);
+extern CronCatalogState cron_ledger_catalog_state(char **version);
+extern int	cron_ledger_signal_orphan_workers(void);
+extern int	cron_ledger_count_orphan_workers(void);
 
 #endif							/* CRONEXT_LEDGER_H */

@@ -26,7 +26,7 @@
 
 /* answer cron.run_job requests: claim a manual slot for each */
 int
-manual_serve_requests(ManualAnswer *answers)
+cron_manual_serve_requests(ManualAnswer *answers)
 {
 	CronManualRequest requests[CRON_MAX_MANUAL_REQUESTS];
 	int			nrequests = 0;
@@ -44,7 +44,7 @@ manual_serve_requests(ManualAnswer *answers)
 
 	for (i = 0; i < nrequests; i++)
 	{
-		CronJob    *job = job_cache_lookup(requests[i].jobid);
+		CronJob    *job = cron_job_cache_lookup(requests[i].jobid);
 		ManualAnswer *a = &answers[i];
 
 		memset(a, 0, sizeof(*a));
@@ -64,7 +64,7 @@ manual_serve_requests(ManualAnswer *answers)
 		 * its command) without bound.
 		 */
 		if (!job->http &&
-			runs_count_sql_of(job->username) >= cronext_max_running_jobs)
+			cron_runs_count_sql_of(job->username) >= cronext_max_running_jobs)
 		{
 			a->runid = -1;
 			snprintf(a->message, sizeof(a->message),
@@ -75,9 +75,9 @@ manual_serve_requests(ManualAnswer *answers)
 		if (job->http)
 		{
 			/* no more HTTP runs claimed than the role's share of connections */
-			int			cap = runs_http_claim_cap(job);
+			int			cap = cron_runs_http_claim_cap(job);
 
-			if (runs_count_http_of(job->username) >= cap)
+			if (cron_runs_count_http_of(job->username) >= cap)
 			{
 				a->runid = -1;
 				snprintf(a->message, sizeof(a->message),
@@ -88,7 +88,7 @@ manual_serve_requests(ManualAnswer *answers)
 		}
 
 		/* cron.job is locked this pass: a SQL run cannot read its command yet */
-		if (!job->http && !runs_job_table_readable())
+		if (!job->http && !cron_runs_job_table_readable())
 			continue;			/* runid 0: still pending, served next pass */
 
 		/* a manual slot is the request time; nudge it if that slot is taken */
@@ -96,10 +96,10 @@ manual_serve_requests(ManualAnswer *answers)
 		for (int attempt = 0; attempt < 3 && a->runid == 0; attempt++)
 		{
 			if (job->overlap == OVERLAP_SKIP && job->running + job->waiting > 0)
-				a->runid = runs_record_skipped(job, a->scheduled_for, true,
+				a->runid = cron_runs_record_skipped(job, a->scheduled_for, true,
 										  "skipped: the previous run was still going (overlap = skip)");
 			else
-				a->runid = runs_claim(job, a->scheduled_for, true);
+				a->runid = cron_runs_claim(job, a->scheduled_for, true);
 			if (a->runid == 0)
 				a->scheduled_for += 1;
 		}
@@ -114,7 +114,7 @@ manual_serve_requests(ManualAnswer *answers)
 
 /* hand the answers to the waiting cron.run_job callers (after commit) */
 void
-manual_publish_answers(ManualAnswer *answers, int n)
+cron_manual_publish_answers(ManualAnswer *answers, int n)
 {
 	int			i;
 	int			j;

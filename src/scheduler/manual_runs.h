@@ -21,7 +21,7 @@ typedef struct ManualAnswer
 	char		message[128];
 } ManualAnswer;
 
-extern int	manual_serve_requests(ManualAnswer *answers);
-extern void manual_publish_answers(ManualAnswer *answers, int n);
+extern int	cron_manual_serve_requests(ManualAnswer *answers);
+extern void cron_manual_publish_answers(ManualAnswer *answers, int n);
 
 #endif							/* CRONEXT_MANUAL_RUNS_H */

@@ -32,7 +32,7 @@ run_may_launch(const CronRun *run, TimestampTz now)
 
 	if (cron_run_launched(run) || run->not_before > now)
 		return false;			/* launched, or a retry not due yet */
-	job = job_cache_lookup(run->jobid);
+	job = cron_job_cache_lookup(run->jobid);
 	/* a queued manual run waits its turn */
 	return !(job && job->overlap != OVERLAP_ALLOW && job->running > 0);
 }
@@ -40,7 +40,7 @@ run_may_launch(const CronRun *run, TimestampTz now)
 static void
 note_launched(CronRun *run)
 {
-	CronJob    *job = job_cache_lookup(run->jobid);
+	CronJob    *job = cron_job_cache_lookup(run->jobid);
 
 	if (job)
 	{
@@ -61,7 +61,7 @@ post_turn(void *item, void *arg)
 	if (!run_may_launch(run, *(TimestampTz *) arg))
 		return CRON_TURN_NEXT;
 
-	run->http_slot = http_post(run->runid, run->jobid, run->scheduled_for,
+	run->http_slot = cron_http_post(run->runid, run->jobid, run->scheduled_for,
 							   run->attempt);
 	if (run->http_slot < 0)
 	{
@@ -143,7 +143,7 @@ pick_turn(void *item, void *arg)
  * across roles.
  */
 List *
-runs_pick_sql_launches(void)
+cron_runs_pick_sql_launches(void)
 {
 	CronTurns  *turns = cron_turns_create();
 	TimestampTz now = GetCurrentTimestamp();
@@ -175,7 +175,7 @@ runs_pick_sql_launches(void)
  * commands of runs that wait.  A run whose row lost its command fails.
  */
 void
-runs_fetch_commands(List **starting)
+cron_runs_fetch_commands(List **starting)
 {
 	int64	   *ids;
 	char	  **commands;
@@ -188,7 +188,7 @@ runs_fetch_commands(List **starting)
 	commands = palloc0(list_length(*starting) * sizeof(char *));
 	foreach(lc, *starting)
 		ids[n++] = ((CronRun *) lfirst(lc))->runid;
-	ledger_run_commands(ids, n, run_cxt, commands);
+	cron_ledger_run_commands(ids, n, cron_run_cxt, commands);
 	n = 0;
 	foreach(lc, *starting)
 	{
@@ -197,7 +197,7 @@ runs_fetch_commands(List **starting)
 		run->command = commands[n++];
 		if (run->command == NULL)
 		{
-			finish_run(run, false, "the run's command could not be read from its ledger row", 0,
+			cron_finish_run(run, false, "the run's command could not be read from its ledger row", 0,
 					   GetCurrentTimestamp());
 			*starting = foreach_delete_current(*starting, lc);
 		}
@@ -217,13 +217,13 @@ launch_one(CronRun *run)
 
 	PG_TRY();
 	{
-		ok = pool_launch(run);
+		ok = cron_pool_launch(run);
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
 
-		MemoryContextSwitchTo(run_cxt);
+		MemoryContextSwitchTo(cron_run_cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
 		run->launch_error = psprintf("the run could not be started: %s", edata->message);
@@ -246,7 +246,7 @@ launch_one(CronRun *run)
  * run, nor the reverse.
  */
 void
-runs_launch_claimed(List *starting)
+cron_runs_launch_claimed(List *starting)
 {
 	ListCell   *lc;
 	bool		blocked = false;

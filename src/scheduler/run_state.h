@@ -62,13 +62,13 @@ typedef struct CronWorker
 } CronWorker;
 
 /* runs.c */
-extern MemoryContext run_cxt;
+extern MemoryContext cron_run_cxt;
 extern List *cron_runs;			/* CronRun *, claimed and not finished */
 extern bool cron_launch_blocked;	/* a launch must be tried again soon */
 extern bool cron_run_launched(const CronRun *run);
-extern void finish_run(CronRun *run, bool succeeded, const char *message,
+extern void cron_finish_run(CronRun *run, bool succeeded, const char *message,
 					   TimestampTz start_time, TimestampTz end_time);
-extern bool retry_run(CronRun *run, const char *message, int min_delay_ms);
+extern bool cron_retry_run(CronRun *run, const char *message, int min_delay_ms);
 
 extern int	cron_run_sql_cap(const CronRun *run);
 extern int	cron_run_http_cap(const CronRun *run);
@@ -78,7 +78,7 @@ extern void cron_note_unlaunched(CronRun *run);
 extern char *cron_run_problem(const CronRun *run);
 
 /* worker_pool.c */
-extern bool pool_launch(CronRun *run);
-extern void pool_collect_reports(void);
+extern bool cron_pool_launch(CronRun *run);
+extern void cron_pool_collect_reports(void);
 
 #endif							/* CRONEXT_RUN_STATE_H */

@@ -44,10 +44,10 @@
 static void collect_http_reports(void);
 static void enforce_timeouts(void);
 
-List	   *cron_runs = NIL;	/* CronRun *, in run_cxt */
-MemoryContext run_cxt;
+List	   *cron_runs = NIL;	/* CronRun *, in cron_run_cxt */
+MemoryContext cron_run_cxt;
 
-/* a growing array of ids, in run_cxt */
+/* a growing array of ids, in cron_run_cxt */
 typedef struct IdArray
 {
 	int64	   *ids;
@@ -62,7 +62,7 @@ ids_push(IdArray *a, int64 id)
 	{
 		a->max = Max(16, a->max * 2);
 		a->ids = a->ids ? repalloc(a->ids, a->max * sizeof(int64)) :
-			MemoryContextAlloc(run_cxt, a->max * sizeof(int64));
+			MemoryContextAlloc(cron_run_cxt, a->max * sizeof(int64));
 	}
 	a->ids[a->n++] = id;
 }
@@ -79,7 +79,7 @@ free_run(CronRun *run)
 	pfree(run);
 }
 
-/* this pass holds its lock on cron.job (see runs_set_job_table_readable) */
+/* this pass holds its lock on cron.job (see cron_runs_set_job_table_readable) */
 static bool job_table_readable = true;
 
 /*
@@ -107,7 +107,7 @@ static IdArray failed;
 
 /* the claims and outcomes of this pass committed */
 void
-runs_claims_committed(void)
+cron_runs_claims_committed(void)
 {
 	ListCell   *lc;
 
@@ -135,7 +135,7 @@ runs_claims_committed(void)
  * keep the outcomes it wrote to be closed as failed by the next pass.
  */
 void
-runs_claims_rolled_back(void)
+cron_runs_claims_rolled_back(void)
 {
 	ListCell   *lc;
 
@@ -156,7 +156,7 @@ runs_claims_rolled_back(void)
 		}
 		if (!run->uncommitted)
 			continue;
-		job = job_cache_lookup(run->jobid);
+		job = cron_job_cache_lookup(run->jobid);
 		if (job)
 			job->waiting--;
 		cron_runs = foreach_delete_current(cron_runs, lc);
@@ -175,10 +175,10 @@ runs_claims_rolled_back(void)
 
 /* close the runs whose outcome a rolled-back pass lost (in a transaction) */
 void
-runs_close_lost(void)
+cron_runs_close_lost(void)
 {
 	for (int i = 0; i < lost.n; i++)
-		ledger_finish(lost.ids[i], false,
+		cron_ledger_finish(lost.ids[i], false,
 					  "the run's outcome could not be recorded (see the server log)",
 					  0, GetCurrentTimestamp());
 	/* forgotten once this commits; a rolled-back pass tries again */
@@ -191,7 +191,7 @@ runs_close_lost(void)
  * array stays valid until the next call.
  */
 int
-runs_take_failed(const int64 **runids)
+cron_runs_take_failed(const int64 **runids)
 {
 	int			n = failed.n;
 
@@ -202,9 +202,9 @@ runs_take_failed(const int64 **runids)
 bool		cron_launch_blocked = false;
 
 void
-runs_init(void)
+cron_runs_init(void)
 {
-	run_cxt = AllocSetContextCreate(TopMemoryContext, "cronext runs",
+	cron_run_cxt = AllocSetContextCreate(TopMemoryContext, "cronext runs",
 									ALLOCSET_DEFAULT_SIZES);
 }
 
@@ -215,13 +215,13 @@ runs_init(void)
  * runs are recorded as usual.
  */
 void
-runs_set_job_table_readable(bool readable)
+cron_runs_set_job_table_readable(bool readable)
 {
 	job_table_readable = readable;
 }
 
 bool
-runs_job_table_readable(void)
+cron_runs_job_table_readable(void)
 {
 	return job_table_readable;
 }
@@ -233,7 +233,7 @@ runs_job_table_readable(void)
  * usually a superuser's).  A share as large as the whole is no share.
  */
 int
-runs_sql_cap(bool superuser)
+cron_runs_sql_cap(bool superuser)
 {
 	if (superuser || cronext_max_running_jobs_per_role >= cronext_max_running_jobs)
 		return INT_MAX;
@@ -241,7 +241,7 @@ runs_sql_cap(bool superuser)
 }
 
 int
-runs_http_cap(bool superuser)
+cron_runs_http_cap(bool superuser)
 {
 	if (superuser || cronext_http_max_connections_per_role >= cronext_http_max_connections)
 		return INT_MAX;
@@ -251,20 +251,20 @@ runs_http_cap(bool superuser)
 int
 cron_run_sql_cap(const CronRun *run)
 {
-	return runs_sql_cap(run->superuser);
+	return cron_runs_sql_cap(run->superuser);
 }
 
 int
 cron_run_http_cap(const CronRun *run)
 {
-	return runs_http_cap(run->superuser);
+	return cron_runs_http_cap(run->superuser);
 }
 
 /* a picked run could not be handed to a worker: it waits again */
 void
 cron_note_unlaunched(CronRun *run)
 {
-	CronJob    *job = job_cache_lookup(run->jobid);
+	CronJob    *job = cron_job_cache_lookup(run->jobid);
 
 	run->picked = false;
 	if (job)
@@ -284,7 +284,7 @@ cron_note_unlaunched(CronRun *run)
  * claimed while this is below cron.max_running_jobs.
  */
 int
-runs_count_sql_places(void)
+cron_runs_count_sql_places(void)
 {
 	CronTurns  *turns = cron_turns_create();
 	ListCell   *lc;
@@ -317,13 +317,13 @@ count_of(const char *username, bool http)
 }
 
 int
-runs_count_http_of(const char *username)
+cron_runs_count_http_of(const char *username)
 {
 	return count_of(username, true);
 }
 
 int
-runs_count_sql_of(const char *username)
+cron_runs_count_sql_of(const char *username)
 {
 	return count_of(username, false);
 }
@@ -334,15 +334,15 @@ runs_count_sql_of(const char *username)
  * endpoint that hangs, cron.run_job in a loop) stay queued or are refused.
  */
 int
-runs_http_claim_cap(const CronJob *job)
+cron_runs_http_claim_cap(const CronJob *job)
 {
-	return Min(runs_http_cap(superuser_arg(job->roleid)),
+	return Min(cron_runs_http_cap(superuser_arg(job->roleid)),
 			   cronext_http_max_connections);
 }
 
 /*
  * Claim a slot of the job in the ledger with the given status.  With
- * command, also returns the job's command (in run_cxt; NULL if the job is
+ * command, also returns the job's command (in cron_run_cxt; NULL if the job is
  * gone), read by the claim itself: the scheduler keeps no command text.
  */
 static int64
@@ -365,12 +365,12 @@ claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
 	{
 		ids_push(&to_deactivate, job->jobid);
 	}
-	return ledger_claim(&claim, run_cxt, command);
+	return cron_ledger_claim(&claim, cron_run_cxt, command);
 }
 
 /* record a slot as skipped, with the reason */
 int64
-runs_record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why)
+cron_runs_record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why)
 {
 	return claim_slot(job, slot, manual, "skipped", why, NULL);
 }
@@ -380,7 +380,7 @@ runs_record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why
  * or 0 if the slot was already in the ledger (it ran before: skip it).
  */
 int64
-runs_claim(CronJob *job, TimestampTz slot, bool manual)
+cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 {
 	CronRun    *run;
 	MemoryContext old;
@@ -397,7 +397,7 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 		return 0;
 	}
 
-	old = MemoryContextSwitchTo(run_cxt);
+	old = MemoryContextSwitchTo(cron_run_cxt);
 	run = palloc0(sizeof(CronRun));
 	run->runid = runid;
 	run->jobid = job->jobid;
@@ -424,7 +424,7 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 		pfree(command);			/* kept in the ledger row, not here */
 	if (problem)
 	{
-		ledger_finish(runid, false, problem, 0, GetCurrentTimestamp());
+		cron_ledger_finish(runid, false, problem, 0, GetCurrentTimestamp());
 		ereport(LOG,
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " failed: %s",
 						job->jobid, runid, problem)));
@@ -432,7 +432,7 @@ runs_claim(CronJob *job, TimestampTz slot, bool manual)
 		return runid;
 	}
 
-	old = MemoryContextSwitchTo(run_cxt);
+	old = MemoryContextSwitchTo(cron_run_cxt);
 	cron_runs = lappend(cron_runs, run);
 	MemoryContextSwitchTo(old);
 	job->waiting++;
@@ -452,15 +452,15 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 				TimestampTz start_time, TimestampTz end_time,
 				int http_status, const char *body)
 {
-	CronJob    *job = job_cache_lookup(run->jobid);
+	CronJob    *job = cron_job_cache_lookup(run->jobid);
 
-	ledger_finish_http(run->runid, succeeded, message, start_time, end_time,
+	cron_ledger_finish_http(run->runid, succeeded, message, start_time, end_time,
 					   http_status, body);
 	ids_push(&finished, run->runid);
 	if (!succeeded)
 		ids_push(&failed, run->runid);
 	if (!cronext_log_run)
-		ledger_forget_history(run->jobid, run->runid);
+		cron_ledger_forget_history(run->jobid, run->runid);
 	if (job)
 	{
 		if (cron_run_launched(run))
@@ -476,7 +476,7 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 
 /* write a run's outcome and forget the run */
 void
-finish_run(CronRun *run, bool succeeded, const char *message,
+cron_finish_run(CronRun *run, bool succeeded, const char *message,
 		   TimestampTz start_time, TimestampTz end_time)
 {
 	finish_run_http(run, succeeded, message, start_time, end_time, 0, NULL);
@@ -491,9 +491,9 @@ finish_run(CronRun *run, bool succeeded, const char *message,
  * next slot; when no retry fits, the run fails now.
  */
 bool
-retry_run(CronRun *run, const char *message, int min_delay_ms)
+cron_retry_run(CronRun *run, const char *message, int min_delay_ms)
 {
-	CronJob    *job = job_cache_lookup(run->jobid);
+	CronJob    *job = cron_job_cache_lookup(run->jobid);
 	TimestampTz now = GetCurrentTimestamp();
 	double		delay;
 
@@ -514,7 +514,7 @@ retry_run(CronRun *run, const char *message, int min_delay_ms)
 	}
 
 	run->attempt++;
-	ledger_retrying(run->runid, run->attempt, message);
+	cron_ledger_retrying(run->runid, run->attempt, message);
 	run->not_before = now + (int64) delay;
 	run->marked_running = false;
 	if (run->worker)
@@ -533,7 +533,7 @@ retry_run(CronRun *run, const char *message, int min_delay_ms)
  * their timeout.
  */
 void
-runs_collect_reports(void)
+cron_runs_collect_reports(void)
 {
 	ListCell   *lc;
 	List	   *unstarted = NIL;
@@ -552,7 +552,7 @@ runs_collect_reports(void)
 		char	   *msg = run->launch_error;
 
 		run->launch_error = NULL;
-		finish_run(run, false, msg, 0, GetCurrentTimestamp());
+		cron_finish_run(run, false, msg, 0, GetCurrentTimestamp());
 		pfree(msg);
 	}
 	list_free(unstarted);
@@ -569,7 +569,7 @@ runs_collect_reports(void)
 static void
 collect_http_reports(void)
 {
-	bool		gone = http_worker_gone();
+	bool		gone = cron_http_worker_gone();
 	List	   *posted = NIL;
 	ListCell   *lc;
 
@@ -584,34 +584,34 @@ collect_http_reports(void)
 	{
 		CronRun    *run = lfirst(lc);
 		int			slotno = run->http_slot;
-		CronHttpSlot *slot = http_slot(slotno);
+		CronHttpSlot *slot = cron_dispatch_slot(slotno);
 		uint32		state = pg_atomic_read_u32(&slot->state);
 
 		pg_read_barrier();
 		if (!run->marked_running && slot->start_time != 0 &&
 			(state == HS_RUNNING || state == HS_DONE))
 		{
-			ledger_mark_running(run->runid, http_worker_pid(), slot->start_time);
+			cron_ledger_mark_running(run->runid, cron_http_worker_pid(), slot->start_time);
 			run->marked_running = true;
 		}
 		if (state == HS_DONE)
 		{
 			if (slot->succeeded || !slot->retryable ||
-				!retry_run(run, slot->message, slot->retry_after_ms))
+				!cron_retry_run(run, slot->message, slot->retry_after_ms))
 				finish_run_http(run, slot->succeeded, slot->message,
 								slot->start_time, slot->end_time,
 								slot->http_status,
 								slot->has_body ? slot->body : NULL);
-			http_release(slotno);
+			cron_http_release(slotno);
 		}
 		else if (gone)
-			finish_run(run, false,
+			cron_finish_run(run, false,
 					   "the HTTP worker exited during the request (see the server log)",
 					   slot->start_time, GetCurrentTimestamp());
 	}
 	list_free(posted);
 	if (gone)
-		http_forget_worker();
+		cron_http_forget_worker();
 }
 
 /* when a running SQL run is past its timeout and grace, or 0 */
@@ -662,7 +662,7 @@ enforce_timeouts(void)
  * ended are left as they are.
  */
 void
-runs_serve_cancels(void)
+cron_runs_serve_cancels(void)
 {
 	int64		runids[CRON_MAX_CANCEL_REQUESTS];
 	int			n = cron_take_cancel_requests(runids);
@@ -680,9 +680,9 @@ runs_serve_cancels(void)
 				continue;
 			run->cancelled = true;
 			if (run->http_slot >= 0)
-				http_cancel(run->http_slot);
+				cron_http_cancel(run->http_slot);
 			else if (run->worker == NULL)
-				finish_run(run, false, CRON_CANCELLED_MESSAGE, 0,
+				cron_finish_run(run, false, CRON_CANCELLED_MESSAGE, 0,
 						   GetCurrentTimestamp());
 			else
 			{
@@ -706,7 +706,7 @@ runs_serve_cancels(void)
  * either way, so none runs twice.
  */
 void
-runs_flush_deactivations(void)
+cron_runs_flush_deactivations(void)
 {
 	char	  **schedules;
 	int64	   *ids;
@@ -718,7 +718,7 @@ runs_flush_deactivations(void)
 	ids = palloc(to_deactivate.n * sizeof(int64));
 	for (int i = 0; i < to_deactivate.n; i++)
 	{
-		CronJob    *job = job_cache_lookup(to_deactivate.ids[i]);
+		CronJob    *job = cron_job_cache_lookup(to_deactivate.ids[i]);
 
 		if (job == NULL || !job->active || job->schedule.kind != CRON_KIND_AT)
 			continue;
@@ -730,7 +730,7 @@ runs_flush_deactivations(void)
 	if (n > 0)
 	{
 		/* the jobs whose row was locked stay listed for the next pass */
-		n = ledger_deactivate_jobs(ids, schedules, n);
+		n = cron_ledger_deactivate_jobs(ids, schedules, n);
 		for (int i = 0; i < n; i++)
 			ids_push(&deactivate_left, ids[i]);
 	}
@@ -743,7 +743,7 @@ runs_flush_deactivations(void)
  * due, or a launch to try again.  Returns false if none does.
  */
 bool
-runs_next_deadline(TimestampTz *at)
+cron_runs_next_deadline(TimestampTz *at)
 {
 	bool		any = false;
 	ListCell   *lc;

@@ -12,28 +12,28 @@
 
 #include "job_cache.h"
 
-extern void runs_init(void);
-extern void runs_set_job_table_readable(bool readable);
-extern bool runs_job_table_readable(void);
-extern int	runs_count_sql_of(const char *username);
-extern int	runs_count_http_of(const char *username);
-extern int	runs_sql_cap(bool superuser);
-extern int	runs_http_cap(bool superuser);
-extern int	runs_http_claim_cap(const CronJob *job);
-extern int	runs_count_sql_places(void);
-extern int64 runs_claim(CronJob *job, TimestampTz slot, bool manual);
-extern int64 runs_record_skipped(CronJob *job, TimestampTz slot, bool manual,
+extern void cron_runs_init(void);
+extern void cron_runs_set_job_table_readable(bool readable);
+extern bool cron_runs_job_table_readable(void);
+extern int	cron_runs_count_sql_of(const char *username);
+extern int	cron_runs_count_http_of(const char *username);
+extern int	cron_runs_sql_cap(bool superuser);
+extern int	cron_runs_http_cap(bool superuser);
+extern int	cron_runs_http_claim_cap(const CronJob *job);
+extern int	cron_runs_count_sql_places(void);
+extern int64 cron_runs_claim(CronJob *job, TimestampTz slot, bool manual);
+extern int64 cron_runs_record_skipped(CronJob *job, TimestampTz slot, bool manual,
 								 const char *why);
-extern void runs_collect_reports(void);
-extern void runs_serve_cancels(void);
-extern List *runs_pick_sql_launches(void);
-extern void runs_fetch_commands(List **starting);
-extern void runs_launch_claimed(List *starting);
-extern bool runs_next_deadline(TimestampTz *at);
-extern void runs_flush_deactivations(void);
-extern int	runs_take_failed(const int64 **runids);
-extern void runs_claims_committed(void);
-extern void runs_claims_rolled_back(void);
-extern void runs_close_lost(void);
+extern void cron_runs_collect_reports(void);
+extern void cron_runs_serve_cancels(void);
+extern List *cron_runs_pick_sql_launches(void);
+extern void cron_runs_fetch_commands(List **starting);
+extern void cron_runs_launch_claimed(List *starting);
+extern bool cron_runs_next_deadline(TimestampTz *at);
+extern void cron_runs_flush_deactivations(void);
+extern int	cron_runs_take_failed(const int64 **runids);
+extern void cron_runs_claims_committed(void);
+extern void cron_runs_claims_rolled_back(void);
+extern void cron_runs_close_lost(void);
 
 #endif							/* CRONEXT_RUNS_H */

@@ -167,7 +167,7 @@ catalog_ready(void)
 {
 	static bool warned[CATALOG_READY + 1];
 	char	   *version;
-	CronCatalogState state = ledger_catalog_state(&version);
+	CronCatalogState state = cron_ledger_catalog_state(&version);
 
 	if (state == CATALOG_READY || state == CATALOG_ABSENT || warned[state])
 		return state == CATALOG_READY;
@@ -203,10 +203,10 @@ sleep_ms(void)
 
 	if (!extension_ready)
 		return EXTENSION_POLL_MS;
-	job = job_cache_first();
+	job = cron_job_cache_first();
 	if (job)
 		ms = ms_until(job->next_slot);
-	if (runs_next_deadline(&at))
+	if (cron_runs_next_deadline(&at))
 		ms = earlier(ms, ms_until(at));
 	if (reload_pending)
 		ms = earlier(ms, RELOAD_RETRY_MS);
@@ -229,7 +229,7 @@ prune_history(void)
 
 	if (cronext_history_retention <= 0 || now < next_prune_at)
 		return;
-	deleted = ledger_prune(now - (int64) cronext_history_retention * USECS_PER_SEC,
+	deleted = cron_ledger_prune(now - (int64) cronext_history_retention * USECS_PER_SEC,
 						   PRUNE_BATCH);
 	next_prune_at = now + (deleted >= PRUNE_BATCH ? PRUNE_CATCHUP : PRUNE_INTERVAL);
 }
@@ -247,7 +247,7 @@ stop_orphan_workers(void)
 	int			waited_ms = 0;
 	int			left;
 
-	left = ledger_signal_orphan_workers();
+	left = cron_ledger_signal_orphan_workers();
 	if (left == 0)
 		return;
 	ereport(LOG,
@@ -260,7 +260,7 @@ stop_orphan_workers(void)
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 		waited_ms += 100;
-		left = ledger_count_orphan_workers();
+		left = cron_ledger_count_orphan_workers();
 	}
 	if (left > 0)
 		ereport(WARNING,
@@ -294,9 +294,9 @@ reload_step(void *arg)
 	ReloadStep *rs = arg;
 
 	if (rs->ids != NULL)
-		rs->rows = ledger_load_some_jobs(rs->ids, rs->nids, loop_cxt);
+		rs->rows = cron_ledger_load_some_jobs(rs->ids, rs->nids, loop_cxt);
 	else
-		rs->rows = ledger_load_jobs(first_load || resync_pending, loop_cxt);
+		rs->rows = cron_ledger_load_jobs(first_load || resync_pending, loop_cxt);
 }
 
 /*
@@ -324,9 +324,9 @@ reload_jobs(const int64 *ids, int nids)
 		return false;
 	}
 	if (ids != NULL)
-		job_cache_update(rs.rows, ids, nids);
+		cron_job_cache_update(rs.rows, ids, nids);
 	else
-		job_cache_reload(rs.rows, first_load || resync_pending);
+		cron_job_cache_reload(rs.rows, first_load || resync_pending);
 	reload_warned = false;
 	return true;
 }
@@ -342,7 +342,7 @@ static void
 send_failure_notifications(void)
 {
 	const int64 *runids;
-	int			n = runs_take_failed(&runids);
+	int			n = cron_runs_take_failed(&runids);
 	MemoryContext cxt = CurrentMemoryContext;
 
 	if (n == 0)
@@ -350,7 +350,7 @@ send_failure_notifications(void)
 	PG_TRY();
 	{
 		begin_iteration_xact();
-		ledger_notify_failed(runids, n);
+		cron_ledger_notify_failed(runids, n);
 		end_iteration_xact();
 	}
 	PG_CATCH();
@@ -420,7 +420,7 @@ recover_from_error(MemoryContext cxt)
 		repeated_errors++;
 	FreeErrorData(edata);
 
-	runs_claims_rolled_back();
+	cron_runs_claims_rolled_back();
 	resync_pending = true;
 	orphans_closing = false;
 	RESUME_INTERRUPTS();
@@ -438,14 +438,14 @@ lock_job_table(void)
 {
 	ErrorData  *edata = NULL;
 
-	if (cron_with_lock_timeout(ledger_lock_jobs, NULL, &edata))
+	if (cron_with_lock_timeout(cron_ledger_lock_jobs, NULL, &edata))
 	{
-		runs_set_job_table_readable(true);
+		cron_runs_set_job_table_readable(true);
 		return;
 	}
 	if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 		ReThrowError(edata);
-	runs_set_job_table_readable(false);
+	cron_runs_set_job_table_readable(false);
 }
 
 /* one pass: read changes, record reports, decide, claim, launch */
@@ -477,7 +477,7 @@ scheduler_iteration(void)
 		extension_ready = false;
 		return;
 	}
-	ledger_prepare();
+	cron_ledger_prepare();
 	lock_job_table();
 	if (!extension_ready)
 	{
@@ -491,7 +491,7 @@ scheduler_iteration(void)
 
 		orphans_closing = true;
 		stop_orphan_workers();
-		closed = ledger_close_orphans();
+		closed = cron_ledger_close_orphans();
 
 		if (closed > 0)
 			ereport(LOG,
@@ -508,7 +508,7 @@ scheduler_iteration(void)
 	if (reload_pending || first_load || resync_pending ||
 		job_relid != loaded_job_relid)
 		nchanged = -1;
-	if (nchanged != 0 && !runs_job_table_readable())
+	if (nchanged != 0 && !cron_runs_job_table_readable())
 		reload_pending = true;	/* cron.job is locked: read it shortly */
 	else if (nchanged != 0)
 	{
@@ -524,33 +524,33 @@ scheduler_iteration(void)
 			reload_pending = true;	/* read all again, shortly */
 	}
 
-	runs_close_lost();
-	pool_collect_reports();
-	runs_collect_reports();
-	runs_serve_cancels();
+	cron_runs_close_lost();
+	cron_pool_collect_reports();
+	cron_runs_collect_reports();
+	cron_runs_serve_cancels();
 	prune_history();
-	nanswers = manual_serve_requests(answers);
-	decide_due_slots(GetCurrentTimestamp(), scheduler_started_at);
-	decide_claim_ready();
-	runs_flush_deactivations();
+	nanswers = cron_manual_serve_requests(answers);
+	cron_decide_due_slots(GetCurrentTimestamp(), scheduler_started_at);
+	cron_decide_claim_ready();
+	cron_runs_flush_deactivations();
 	end_iteration_xact();
-	runs_claims_committed();
+	cron_runs_claims_committed();
 	if (orphans_closing)
 		orphans_pending = false;
 
-	manual_publish_answers(answers, nanswers);
+	cron_manual_publish_answers(answers, nanswers);
 	send_failure_notifications();
 
 	/* the SQL runs that start now read their commands, then start */
-	starting = runs_pick_sql_launches();
+	starting = cron_runs_pick_sql_launches();
 	if (starting != NIL)
 	{
 		begin_iteration_xact();
-		runs_fetch_commands(&starting);
+		cron_runs_fetch_commands(&starting);
 		end_iteration_xact();
-		runs_claims_committed();	/* outcomes it wrote (runs that failed) */
+		cron_runs_claims_committed();	/* outcomes it wrote (runs that failed) */
 	}
-	runs_launch_claimed(starting);
+	cron_runs_launch_claimed(starting);
 }
 
 void
@@ -575,8 +575,8 @@ cron_scheduler_main(Datum main_arg)
 	before_shmem_exit(scheduler_detach_shared, 0);
 
 	scheduler_started_at = GetCurrentTimestamp();
-	job_cache_init();
-	runs_init();
+	cron_job_cache_init();
+	cron_runs_init();
 	loop_cxt = AllocSetContextCreate(TopMemoryContext, "cronext scheduler loop",
 									 ALLOCSET_DEFAULT_SIZES);
 

@@ -25,7 +25,7 @@
 #include "run_state.h"
 #include "text_clip.h"
 
-static List *workers = NIL;		/* CronWorker *, in run_cxt */
+static List *workers = NIL;		/* CronWorker *, in cron_run_cxt */
 static bool worker_warned = false;
 
 /*
@@ -55,7 +55,7 @@ wake_worker(CronWorker *w)
  * workers that have exited.
  */
 void
-pool_collect_reports(void)
+cron_pool_collect_reports(void)
 {
 	ListCell   *lc;
 
@@ -77,7 +77,7 @@ pool_collect_reports(void)
 		if (run != NULL && state == MB_BOUNCED)
 		{
 			/* the worker's session went stale: a fresh worker takes the run */
-			CronJob    *job = job_cache_lookup(run->jobid);
+			CronJob    *job = cron_job_cache_lookup(run->jobid);
 
 			if (job)
 			{
@@ -93,15 +93,15 @@ pool_collect_reports(void)
 		{
 			if ((state == MB_RUNNING || state == MB_DONE) && !run->marked_running)
 			{
-				ledger_mark_running(run->runid, mb->pid, mb->start_time);
+				cron_ledger_mark_running(run->runid, mb->pid, mb->start_time);
 				run->marked_running = true;
 			}
 			if (state == MB_DONE)
 			{
 				char	   *message = report_message(mb);
 
-				if (mb->succeeded || !retry_run(run, message, 0))
-					finish_run(run, mb->succeeded, message,
+				if (mb->succeeded || !cron_retry_run(run, message, 0))
+					cron_finish_run(run, mb->succeeded, message,
 							   mb->start_time, mb->end_time);
 				if (!stopped)
 				{
@@ -110,16 +110,16 @@ pool_collect_reports(void)
 				}
 			}
 			else if (stopped && state == MB_RUNNING && run->hard_stopped)
-				finish_run(run, false,
+				cron_finish_run(run, false,
 						   psprintf("timed out after %d ms; the command went on after its cancel, so the scheduler terminated its worker",
 									run->timeout_ms),
 						   mb->start_time, GetCurrentTimestamp());
 			else if (stopped && state == MB_RUNNING)
-				finish_run(run, false,
+				cron_finish_run(run, false,
 						   "the job worker exited during the run (see the server log)",
 						   mb->start_time, GetCurrentTimestamp());
 			else if (stopped)
-				finish_run(run, false,
+				cron_finish_run(run, false,
 						   mb->message[0] ? report_message(mb) :
 						   "the job worker exited before it could run the command (see the server log)",
 						   0, GetCurrentTimestamp());
@@ -194,7 +194,7 @@ start_worker(CronRun *run)
 	bgw.bgw_notify_pid = MyProcPid;
 
 	/* the handle must outlive this iteration's memory */
-	old = MemoryContextSwitchTo(run_cxt);
+	old = MemoryContextSwitchTo(cron_run_cxt);
 	ok = RegisterDynamicBackgroundWorker(&bgw, &handle);
 	MemoryContextSwitchTo(old);
 	if (!ok)
@@ -203,7 +203,7 @@ start_worker(CronRun *run)
 		return false;
 	}
 
-	w = MemoryContextAllocZero(run_cxt, sizeof(CronWorker));
+	w = MemoryContextAllocZero(cron_run_cxt, sizeof(CronWorker));
 	w->seg = seg;
 	w->mb = mb;
 	w->handle = handle;
@@ -212,7 +212,7 @@ start_worker(CronRun *run)
 	w->roleid = run->roleid;
 	w->run = run;
 	run->worker = w;
-	old = MemoryContextSwitchTo(run_cxt);
+	old = MemoryContextSwitchTo(cron_run_cxt);
 	workers = lappend(workers, w);
 	MemoryContextSwitchTo(old);
 	return true;
@@ -275,7 +275,7 @@ retire_idle_worker(void)
 
 /* hand a run to a job worker; false if none can take it now */
 bool
-pool_launch(CronRun *run)
+cron_pool_launch(CronRun *run)
 {
 	if (reuse_worker(run))
 		return true;
