@@ -83,8 +83,7 @@ cron_wake_scheduler(void)
 	SpinLockAcquire(&cron_shared->mutex);
 	procno = cron_shared->scheduler_procno;
 	SpinLockRelease(&cron_shared->mutex);
-	if (procno >= 0)
-		SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+	cron_wake_proc(procno);
 }
 
 /*
@@ -316,4 +315,16 @@ cron_take_cancel_requests(int64 *runids)
 	cron_shared->ncancel = 0;
 	SpinLockRelease(&cron_shared->mutex);
 	return n;
+}
+
+/*
+ * Set the latch of the process with this pgprocno (-1: none).  The one way
+ * cronext's processes wake each other: the scheduler, a job worker, the
+ * HTTP worker.
+ */
+void
+cron_wake_proc(int procno)
+{
+	if (procno >= 0)
+		SetLatch(&ProcGlobal->allProcs[procno].procLatch);
 }

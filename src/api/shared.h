@@ -70,4 +70,6 @@ extern void cron_wake_scheduler(void);
 extern int	cron_take_changed_jobs(int64 *ids, bool *overflow);
 extern int	cron_take_cancel_requests(int64 *runids);
 
+extern void cron_wake_proc(int procno);
+
 #endif							/* CRONEXT_SHARED_H */

@@ -186,7 +186,7 @@ cron_http_wake_worker(void)
 	procno = queue->worker_procno;
 	/* before it has started, it looks at every slot anyway */
 	if (procno >= 0)
-		SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+		cron_wake_proc(procno);
 }
 
 /* ask the worker to stop the request in a slot */

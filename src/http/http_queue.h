@@ -31,7 +31,7 @@
 #include "datatype/timestamp.h"
 #include "port/atomics.h"
 
-#include "run_request.h"
+#include "mailbox.h"
 
 typedef enum CronHttpSlotState
 {

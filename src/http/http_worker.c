@@ -107,7 +107,7 @@ static const char *const job_sql =
 static void
 wake_scheduler(void)
 {
-	SetLatch(&ProcGlobal->allProcs[queue->scheduler_procno].procLatch);
+	cron_wake_proc(queue->scheduler_procno);
 }
 
 /* publish a slot's outcome to the scheduler */

@@ -15,7 +15,7 @@
 #include "nodes/pg_list.h"
 #include "storage/dsm.h"
 
-#include "run_request.h"
+#include "mailbox.h"
 
 struct CronWorker;
 
@@ -49,7 +49,7 @@ typedef struct CronRun
 	int			http_slot;		/* its HTTP queue slot while posted, else -1 */
 } CronRun;
 
-/* a job worker (job_worker.c) and its mailbox (run_request.h) */
+/* a job worker (job_worker.c) and its mailbox (mailbox.h) */
 typedef struct CronWorker
 {
 	dsm_segment *seg;

@@ -26,7 +26,7 @@
 #include "fair_share.h"
 #include "http_dispatch.h"
 #include "ledger.h"
-#include "run_request.h"
+#include "mailbox.h"
 #include "run_state.h"
 #include "runs.h"
 #include "shared.h"

@@ -534,6 +534,8 @@ scheduler_iteration(void)
 	cron_decide_claim_ready();
 	cron_runs_flush_deactivations();
 	end_iteration_xact();
+	/* what is built from here on lives until the pass's reset, no longer */
+	Assert(CurrentMemoryContext == loop_cxt);
 	cron_runs_claims_committed();
 	if (orphans_closing)
 		orphans_pending = false;
@@ -550,6 +552,7 @@ scheduler_iteration(void)
 		end_iteration_xact();
 		cron_runs_claims_committed();	/* outcomes it wrote (runs that failed) */
 	}
+	Assert(CurrentMemoryContext == loop_cxt);
 	cron_runs_launch_claimed(starting);
 }
 

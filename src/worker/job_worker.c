@@ -6,7 +6,7 @@
  * It connects to one database as one role (the server's own
  * authentication path for background workers: no libpq, no password, no
  * pg_hba entry) and runs the requests the scheduler puts in its mailbox
- * (run_request.h), one at a time.  After each run it discards all session
+ * (mailbox.h), one at a time.  After each run it discards all session
  * state, so that no setting, temporary table, prepared statement, cursor,
  * advisory lock, LISTEN or SET ROLE survives into the next run; if that
  * fails, it exits rather than serve another run.
@@ -33,8 +33,9 @@
 #include "utils/timestamp.h"
 
 #include "exec_command.h"
-#include "run_request.h"
+#include "mailbox.h"
 #include "text_clip.h"
+#include "shared.h"
 
 static CronMailbox *connecting_mailbox = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
@@ -42,7 +43,7 @@ static emit_log_hook_type prev_emit_log_hook = NULL;
 static void
 wake_scheduler(CronMailbox *mb)
 {
-	SetLatch(&ProcGlobal->allProcs[mb->scheduler_procno].procLatch);
+	cron_wake_proc(mb->scheduler_procno);
 }
 
 /*

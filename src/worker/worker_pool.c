@@ -4,7 +4,7 @@
  *	  The scheduler's pool of job workers (job_worker.c): starting them,
  *	  reusing an idle one of the same database and role, retiring idle
  *	  ones to make room, and collecting what they report through their
- *	  mailboxes (run_request.h).
+ *	  mailboxes (mailbox.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -24,6 +24,7 @@
 #include "ledger.h"
 #include "run_state.h"
 #include "text_clip.h"
+#include "shared.h"
 
 static List *workers = NIL;		/* CronWorker *, in cron_run_cxt */
 static bool worker_warned = false;
@@ -46,7 +47,7 @@ report_message(const CronMailbox *mb)
 static void
 wake_worker(CronWorker *w)
 {
-	SetLatch(&ProcGlobal->allProcs[w->mb->worker_procno].procLatch);
+	cron_wake_proc(w->mb->worker_procno);
 }
 
 /*

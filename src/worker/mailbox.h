@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * run_request.h
+ * mailbox.h
  *	  The mailbox between the scheduler and a job worker: one dynamic
  *	  shared memory segment per worker, holding one run at a time.
  *
@@ -35,8 +35,8 @@
  *
  *-------------------------------------------------------------------------
  */
-#ifndef CRONEXT_RUN_REQUEST_H
-#define CRONEXT_RUN_REQUEST_H
+#ifndef CRONEXT_MAILBOX_H
+#define CRONEXT_MAILBOX_H
 
 #include "datatype/timestamp.h"
 #include "port/atomics.h"
@@ -102,4 +102,4 @@ typedef struct CronMailbox
 /* entry point of job workers, named in their BackgroundWorker struct */
 extern PGDLLEXPORT void cron_job_worker_main(Datum main_arg);
 
-#endif							/* CRONEXT_RUN_REQUEST_H */
+#endif							/* CRONEXT_MAILBOX_H */
