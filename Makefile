@@ -5,6 +5,7 @@
 MODULE_big = cronext
 OBJS = \
 	src/api/cronext.o \
+	src/api/job_changed.o \
 	src/api/lock_guard.o \
 	src/api/settings.o \
 	src/api/shared.o \

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * shared.h
- *	  cronext's state in the server's main shared memory: how backends
- *	  reach the scheduler (its latch), which jobs changed, and the queue of
- *	  cron.run_job requests.
+ *	  The protocols over cronext's state in the server's main shared
+ *	  memory (shared.c): how processes reach the scheduler and each other,
+ *	  which jobs changed, the queues of cron.run_job and cron.cancel_run
+ *	  requests, and where the HTTP worker's queue is.
  *
  *-------------------------------------------------------------------------
  */
@@ -11,9 +12,6 @@
 #define CRONEXT_SHARED_H
 
 #include "datatype/timestamp.h"
-#include "port/atomics.h"
-#include "storage/condition_variable.h"
-#include "storage/spin.h"
 
 /*
  * Job ids changed since the scheduler last looked; more means "all" (a
@@ -38,38 +36,38 @@ typedef struct CronManualRequest
 	char		message[128];	/* why it was refused */
 } CronManualRequest;
 
-typedef struct CronShared
-{
-	slock_t		mutex;			/* protects the fields below it */
-	int			scheduler_procno;	/* pgprocno, or -1 when not running */
-	pid_t		scheduler_pid;
-	uint64		next_ticket;
-	CronManualRequest requests[CRON_MAX_MANUAL_REQUESTS];
-
-	/* runs to cancel, for the scheduler */
-	int			ncancel;
-	int64		cancel_runids[CRON_MAX_CANCEL_REQUESTS];
-
-	/* jobs whose rows committed transactions changed, for the scheduler */
-	int			nchanged;
-	bool		changed_overflow;	/* too many, or TRUNCATE: re-read all */
-	int64		changed_jobs[CRON_MAX_CHANGED_JOBS];
-
-	/* manual requests processed: run_job callers sleep on it */
-	ConditionVariable requests_cv;
-
-	/* the HTTP worker's queue (http_queue.h), published by the worker */
-	uint32		http_queue;		/* dsm_handle, 0 = none */
-	pid_t		http_worker_pid;	/* who published it */
-} CronShared;
-
-extern CronShared *cron_shared;
-
+/* shared.c: setting up */
 extern void cron_shared_request(void);
+
+/* processes */
+extern void cron_wake_proc(int procno);
 extern void cron_wake_scheduler(void);
+extern void cron_scheduler_attach(void);
+extern void cron_scheduler_detach(void);
+extern void cron_scheduler_identity(int *procno, pid_t *pid);
+
+/* jobs changed (job_changed.c publishes, the scheduler takes) */
+extern void cron_publish_changed_jobs(const int64 *ids, int n, bool all);
 extern int	cron_take_changed_jobs(int64 *ids, bool *overflow);
+
+/* cron.cancel_run */
+extern bool cron_cancel_post(int64 runid);
 extern int	cron_take_cancel_requests(int64 *runids);
 
-extern void cron_wake_proc(int procno);
+/* cron.run_job: a backend posts and waits, the scheduler takes and replies */
+extern int	cron_manual_post(int64 jobid);
+extern int64 cron_manual_answer(int idx, char *message, size_t msglen,
+								bool *scheduler_gone);
+extern void cron_manual_prepare_wait(void);
+extern bool cron_manual_wait(long timeout_ms);
+extern void cron_manual_forget(int idx);
+extern int	cron_manual_take(CronManualRequest *out);
+extern void cron_manual_reply(uint64 ticket, int64 runid,
+							  TimestampTz scheduled_for, const char *message);
+extern void cron_manual_answers_done(void);
+
+/* the HTTP worker's queue */
+extern void cron_http_queue_publish(uint32 handle, pid_t worker_pid);
+extern void cron_http_queue_lookup(uint32 *handle, pid_t *worker_pid);
 
 #endif							/* CRONEXT_SHARED_H */

@@ -244,31 +244,12 @@ cron_run_job(PG_FUNCTION_ARGS)
 	int64		runid = 0;
 	char		message[128] = "";
 	int			waited_ms = 0;
-	int			i;
 
 	require_arg(fcinfo, 0, "job_id");
 	jobid = PG_GETARG_INT64(0);
 	check_job_visible(jobid);
 
-	SpinLockAcquire(&cron_shared->mutex);
-	if (cron_shared->scheduler_procno >= 0)
-	{
-		for (i = 0; i < CRON_MAX_MANUAL_REQUESTS; i++)
-		{
-			if (cron_shared->requests[i].jobid == 0)
-			{
-				idx = i;
-				cron_shared->requests[i].jobid = jobid;
-				cron_shared->requests[i].ticket = cron_shared->next_ticket++;
-				cron_shared->requests[i].runid = 0;
-				cron_shared->requests[i].message[0] = '\0';
-				break;
-			}
-		}
-	}
-	else
-		idx = -2;
-	SpinLockRelease(&cron_shared->mutex);
+	idx = cron_manual_post(jobid);
 
 	if (idx == -2)
 		ereport(ERROR,
@@ -286,29 +267,22 @@ cron_run_job(PG_FUNCTION_ARGS)
 
 	PG_TRY();
 	{
-		ConditionVariablePrepareToSleep(&cron_shared->requests_cv);
+		cron_manual_prepare_wait();
 		for (;;)
 		{
 			bool		gone;
 
-			SpinLockAcquire(&cron_shared->mutex);
-			runid = cron_shared->requests[idx].runid;
-			strlcpy(message, cron_shared->requests[idx].message, sizeof(message));
-			gone = cron_shared->scheduler_procno < 0;
-			SpinLockRelease(&cron_shared->mutex);
+			runid = cron_manual_answer(idx, message, sizeof(message), &gone);
 			if (runid != 0 || gone || waited_ms >= RUN_JOB_WAIT_MS)
 				break;
-			if (ConditionVariableTimedSleep(&cron_shared->requests_cv, 1000,
-											PG_WAIT_EXTENSION))
+			if (cron_manual_wait(1000))
 				waited_ms += 1000;
 		}
 		ConditionVariableCancelSleep();
 	}
 	PG_FINALLY();
 	{
-		SpinLockAcquire(&cron_shared->mutex);
-		cron_shared->requests[idx].jobid = 0;
-		SpinLockRelease(&cron_shared->mutex);
+		cron_manual_forget(idx);
 	}
 	PG_END_TRY();
 
@@ -368,14 +342,7 @@ cron_cancel_run(PG_FUNCTION_ARGS)
 	if (strcmp(status, "starting") != 0 && strcmp(status, "running") != 0)
 		PG_RETURN_BOOL(false);
 
-	SpinLockAcquire(&cron_shared->mutex);
-	if (cron_shared->scheduler_procno >= 0 &&
-		cron_shared->ncancel < CRON_MAX_CANCEL_REQUESTS)
-	{
-		cron_shared->cancel_runids[cron_shared->ncancel++] = runid;
-		queued = true;
-	}
-	SpinLockRelease(&cron_shared->mutex);
+	queued = cron_cancel_post(runid);
 	if (!queued)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -53,10 +53,7 @@ start_http_worker(void)
 	MemoryContext old;
 	bool		ok;
 
-	SpinLockAcquire(&cron_shared->mutex);
-	cron_shared->http_queue = 0;
-	cron_shared->http_worker_pid = 0;
-	SpinLockRelease(&cron_shared->mutex);
+	cron_http_queue_publish(0, 0);
 
 	memset(&bgw, 0, sizeof(bgw));
 	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -97,10 +94,7 @@ attach_queue(void)
 
 	if (GetBackgroundWorkerPid(worker_handle, &pid) != BGWH_STARTED)
 		return false;
-	SpinLockAcquire(&cron_shared->mutex);
-	handle = cron_shared->http_queue;
-	publisher = cron_shared->http_worker_pid;
-	SpinLockRelease(&cron_shared->mutex);
+	cron_http_queue_lookup(&handle, &publisher);
 	if (handle == 0 || publisher != pid)
 		return false;
 	seg = dsm_attach(handle);
@@ -236,8 +230,5 @@ cron_http_forget_worker(void)
 	queue_seg = NULL;
 	queue = NULL;
 	worker_handle = NULL;
-	SpinLockAcquire(&cron_shared->mutex);
-	cron_shared->http_queue = 0;
-	cron_shared->http_worker_pid = 0;
-	SpinLockRelease(&cron_shared->mutex);
+	cron_http_queue_publish(0, 0);
 }

@@ -564,10 +564,7 @@ create_queue(void)
 	q->nslots = cronext_http_max_connections;
 	q->body_capacity = cronext_http_max_response_bytes;
 	q->slot_size = CronHttpSlotSize(q->body_capacity);
-	SpinLockAcquire(&cron_shared->mutex);
-	q->scheduler_procno = cron_shared->scheduler_procno;
-	q->scheduler_pid = cron_shared->scheduler_pid;
-	SpinLockRelease(&cron_shared->mutex);
+	cron_scheduler_identity(&q->scheduler_procno, &q->scheduler_pid);
 	if (q->scheduler_procno < 0)
 		proc_exit(0);			/* the scheduler that wanted us is gone */
 	q->worker_procno = -1;
@@ -618,10 +615,7 @@ cron_http_worker_main(Datum main_arg)
 	queue->worker_procno = MyProc->pgprocno;
 
 	/* publish the queue; the scheduler maps it and posts runs */
-	SpinLockAcquire(&cron_shared->mutex);
-	cron_shared->http_queue = dsm_segment_handle(seg);
-	cron_shared->http_worker_pid = MyProcPid;
-	SpinLockRelease(&cron_shared->mutex);
+	cron_http_queue_publish(dsm_segment_handle(seg), MyProcPid);
 	wake_scheduler();
 
 	/* everything one iteration allocates goes when the next one starts */
@@ -683,9 +677,7 @@ cron_http_worker_main(Datum main_arg)
 		start_posted();
 
 		/* a new scheduler starts its own HTTP worker */
-		SpinLockAcquire(&cron_shared->mutex);
-		scheduler_pid = cron_shared->scheduler_pid;
-		SpinLockRelease(&cron_shared->mutex);
+		cron_scheduler_identity(NULL, &scheduler_pid);
 		if (scheduler_pid != queue->scheduler_pid)
 			proc_exit(0);
 	}

@@ -32,15 +32,7 @@ cron_manual_serve_requests(ManualAnswer *answers)
 	int			nrequests = 0;
 	int			i;
 
-	SpinLockAcquire(&cron_shared->mutex);
-	for (i = 0; i < CRON_MAX_MANUAL_REQUESTS; i++)
-	{
-		CronManualRequest *r = &cron_shared->requests[i];
-
-		if (r->jobid != 0 && r->runid == 0)
-			requests[nrequests++] = *r;
-	}
-	SpinLockRelease(&cron_shared->mutex);
+	nrequests = cron_manual_take(requests);
 
 	for (i = 0; i < nrequests; i++)
 	{
@@ -117,26 +109,12 @@ void
 cron_manual_publish_answers(ManualAnswer *answers, int n)
 {
 	int			i;
-	int			j;
 
 	if (n == 0)
 		return;
-	SpinLockAcquire(&cron_shared->mutex);
 	for (i = 0; i < n; i++)
-	{
-		for (j = 0; j < CRON_MAX_MANUAL_REQUESTS; j++)
-		{
-			CronManualRequest *r = &cron_shared->requests[j];
-
-			if (r->jobid != 0 && r->ticket == answers[i].ticket)
-			{
-				r->runid = answers[i].runid;
-				r->scheduled_for = answers[i].scheduled_for;
-				strlcpy(r->message, answers[i].message, sizeof(r->message));
-			}
-		}
-	}
-	SpinLockRelease(&cron_shared->mutex);
-	ConditionVariableBroadcast(&cron_shared->requests_cv);
+		cron_manual_reply(answers[i].ticket, answers[i].runid,
+						  answers[i].scheduled_for, answers[i].message);
+	cron_manual_answers_done();
 }
 

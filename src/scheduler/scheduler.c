@@ -107,11 +107,7 @@ static TimestampTz notify_warned_at = 0;
 static void
 scheduler_detach_shared(int code, Datum arg)
 {
-	SpinLockAcquire(&cron_shared->mutex);
-	cron_shared->scheduler_procno = -1;
-	cron_shared->scheduler_pid = 0;
-	SpinLockRelease(&cron_shared->mutex);
-	ConditionVariableBroadcast(&cron_shared->requests_cv);
+	cron_scheduler_detach();
 }
 
 static void
@@ -571,10 +567,7 @@ cron_scheduler_main(Datum main_arg)
 	/* its reads of 100 000 jobs would be JIT-compiled: memory for nothing */
 	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
-	SpinLockAcquire(&cron_shared->mutex);
-	cron_shared->scheduler_procno = MyProc->pgprocno;
-	cron_shared->scheduler_pid = MyProcPid;
-	SpinLockRelease(&cron_shared->mutex);
+	cron_scheduler_attach();
 	before_shmem_exit(scheduler_detach_shared, 0);
 
 	scheduler_started_at = GetCurrentTimestamp();
