@@ -26,6 +26,7 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "ledger.h"
 #include "schedule_pg.h"
 #include "shared.h"
 
@@ -339,7 +340,8 @@ cron_cancel_run(PG_FUNCTION_ARGS)
 	status = status ? pstrdup(status) : "";
 	SPI_finish();
 
-	if (strcmp(status, "starting") != 0 && strcmp(status, "running") != 0)
+	if (strcmp(status, cron_run_status_name(CRON_RUN_STARTING)) != 0 &&
+		strcmp(status, cron_run_status_name(CRON_RUN_RUNNING)) != 0)
 		PG_RETURN_BOOL(false);
 
 	queued = cron_cancel_post(runid);

@@ -35,6 +35,22 @@
 #include "ledger.h"
 #include "lock_timeout.h"
 
+/* the words of cron.job_run_details.status, by CronRunStatus */
+static const char *const run_status_names[] = {
+	[CRON_RUN_STARTING] = "starting",
+	[CRON_RUN_RUNNING] = "running",
+	[CRON_RUN_SUCCEEDED] = "succeeded",
+	[CRON_RUN_FAILED] = "failed",
+	[CRON_RUN_SKIPPED] = "skipped",
+};
+
+const char *
+cron_run_status_name(CronRunStatus status)
+{
+	Assert(status >= 0 && status < lengthof(run_status_names));
+	return run_status_names[status];
+}
+
 /*
  * What the scheduler keeps of a job: never its command (read when a run is
  * claimed) nor its name, so its memory does not grow with what roles write.
@@ -416,7 +432,7 @@ cron_ledger_claim(const CronClaim *claim, MemoryContext cxt, char **command)
 {
 	Datum		values[11];
 	char		nulls[11];
-	bool		skipped = strcmp(claim->status, "skipped") == 0;
+	bool		skipped = claim->status == CRON_RUN_SKIPPED;
 	TimestampTz now = GetCurrentTimestamp();
 	bool		isnull;
 
@@ -424,7 +440,7 @@ cron_ledger_claim(const CronClaim *claim, MemoryContext cxt, char **command)
 	values[0] = Int64GetDatum(claim->jobid);
 	values[1] = CStringGetTextDatum(claim->database);
 	values[2] = CStringGetTextDatum(claim->username);
-	values[3] = CStringGetTextDatum(claim->status);
+	values[3] = CStringGetTextDatum(cron_run_status_name(claim->status));
 	if (claim->message)
 		values[4] = CStringGetTextDatum(claim->message);
 	else
@@ -483,7 +499,7 @@ cron_ledger_finish_http(int64 runid, bool succeeded, const char *message,
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(runid);
-	values[1] = CStringGetTextDatum(succeeded ? "succeeded" : "failed");
+	values[1] = CStringGetTextDatum(cron_run_status_name(succeeded ? CRON_RUN_SUCCEEDED : CRON_RUN_FAILED));
 	values[2] = CStringGetTextDatum(message ? message : "");
 	values[3] = TimestampTzGetDatum(start_time);
 	if (start_time == 0)

@@ -34,6 +34,22 @@ typedef struct CronJobRow
 	TimestampTz last_slot;		/* newest non-manual slot in the ledger */
 } CronJobRow;
 
+/*
+ * A run's status in the ledger (cron.job_run_details.status, whose CHECK
+ * constraint lists the same words); cron_run_status_name() is the one
+ * table of the words.
+ */
+typedef enum CronRunStatus
+{
+	CRON_RUN_STARTING,			/* claimed, not started (or waiting to retry) */
+	CRON_RUN_RUNNING,			/* its command or request started */
+	CRON_RUN_SUCCEEDED,
+	CRON_RUN_FAILED,
+	CRON_RUN_SKIPPED			/* a slot recorded as missed or skipped */
+} CronRunStatus;
+
+extern const char *cron_run_status_name(CronRunStatus status);
+
 /* what a claim inserts */
 typedef struct CronClaim
 {
@@ -43,7 +59,7 @@ typedef struct CronClaim
 	Oid			roleid;			/* the job's owner, InvalidOid if unknown */
 	TimestampTz scheduled_for;
 	bool		manual;
-	const char *status;			/* 'starting' or 'skipped' */
+	CronRunStatus status;		/* CRON_RUN_STARTING or CRON_RUN_SKIPPED */
 	const char *message;		/* return_message, may be NULL */
 	bool		read_command;	/* record the job's command (reads cron.job) */
 } CronClaim;

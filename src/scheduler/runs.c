@@ -346,7 +346,7 @@ cron_runs_http_claim_cap(const CronJob *job)
  * gone), read by the claim itself: the scheduler keeps no command text.
  */
 static int64
-claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
+claim_slot(CronJob *job, TimestampTz slot, bool manual, CronRunStatus status,
 		   const char *message, char **command)
 {
 	CronClaim	claim;
@@ -372,7 +372,7 @@ claim_slot(CronJob *job, TimestampTz slot, bool manual, const char *status,
 int64
 cron_runs_record_skipped(CronJob *job, TimestampTz slot, bool manual, const char *why)
 {
-	return claim_slot(job, slot, manual, "skipped", why, NULL);
+	return claim_slot(job, slot, manual, CRON_RUN_SKIPPED, why, NULL);
 }
 
 /*
@@ -388,7 +388,7 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	char	   *command = NULL;
 	int64		runid;
 
-	runid = claim_slot(job, slot, manual, "starting", NULL,
+	runid = claim_slot(job, slot, manual, CRON_RUN_STARTING, NULL,
 					   job->http ? NULL : &command);
 	if (runid == 0)
 	{
@@ -446,9 +446,13 @@ cron_run_launched(const CronRun *run)
 	return run->worker != NULL || run->http_slot >= 0 || run->picked;
 }
 
-/* write a run's outcome, with an HTTP status and body, and forget the run */
+/*
+ * Write a run's outcome and forget the run: the one place a run ends.
+ * An HTTP run's outcome also has the response's status and body (0 and
+ * NULL otherwise).
+ */
 static void
-finish_run_http(CronRun *run, bool succeeded, const char *message,
+finish_run_with_response(CronRun *run, bool succeeded, const char *message,
 				TimestampTz start_time, TimestampTz end_time,
 				int http_status, const char *body)
 {
@@ -474,12 +478,12 @@ finish_run_http(CronRun *run, bool succeeded, const char *message,
 	free_run(run);
 }
 
-/* write a run's outcome and forget the run */
+/* write a SQL run's outcome (or any outcome without a response) and forget the run */
 void
 cron_finish_run(CronRun *run, bool succeeded, const char *message,
 		   TimestampTz start_time, TimestampTz end_time)
 {
-	finish_run_http(run, succeeded, message, start_time, end_time, 0, NULL);
+	finish_run_with_response(run, succeeded, message, start_time, end_time, 0, NULL);
 }
 
 /*
@@ -598,7 +602,7 @@ collect_http_reports(void)
 		{
 			if (slot->succeeded || !slot->retryable ||
 				!cron_retry_run(run, slot->message, slot->retry_after_ms))
-				finish_run_http(run, slot->succeeded, slot->message,
+				finish_run_with_response(run, slot->succeeded, slot->message,
 								slot->start_time, slot->end_time,
 								slot->http_status,
 								slot->has_body ? slot->body : NULL);
