@@ -37,18 +37,6 @@ run_may_launch(const CronRun *run, TimestampTz now)
 	return !(job && job->overlap != OVERLAP_ALLOW && job->running > 0);
 }
 
-static void
-note_launched(CronRun *run)
-{
-	CronJob    *job = cron_job_cache_lookup(run->jobid);
-
-	if (job)
-	{
-		job->waiting--;
-		job->running++;
-	}
-}
-
 static char last_http_role[NAMEDATALEN] = "";
 
 /* one turn of a role's HTTP run: post it to the HTTP worker's queue */
@@ -69,7 +57,7 @@ post_turn(void *item, void *arg)
 		cron_launch_blocked = true;
 		return CRON_TURN_STOP;
 	}
-	note_launched(run);
+	cron_run_transition(run, CRON_RS_HANDED, NULL);
 	return CRON_TURN_SERVED_LAST;
 }
 
@@ -129,8 +117,7 @@ pick_turn(void *item, void *arg)
 		return CRON_TURN_NEXT;
 	pick->picked = lappend(pick->picked, run);
 	pick->places_used++;
-	note_launched(run);
-	run->picked = true;
+	cron_run_transition(run, CRON_RS_PICKED, NULL);
 	return CRON_TURN_SERVED_LAST;
 }
 
@@ -257,7 +244,7 @@ cron_runs_launch_claimed(List *starting)
 		CronRun    *run = lfirst(lc);
 
 		if (!blocked && launch_one(run))
-			run->picked = false;	/* it has its worker now */
+			cron_run_transition(run, CRON_RS_HANDED, NULL);	/* a worker has it */
 		else
 		{
 			cron_note_unlaunched(run);

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * run_state.h
- *	  The scheduler's claimed runs and job workers, shared by runs.c (the
- *	  runs' life) and worker_pool.c (the job workers that run them).  Both
- *	  live in the scheduler process only.
+ *	  The scheduler's claimed runs, their life as one state machine, and
+ *	  the job workers: shared by runs.c (the runs' life), run_launch.c and
+ *	  worker_pool.c (the job workers that run them).  All live in the
+ *	  scheduler process only.
  *
  *-------------------------------------------------------------------------
  */
@@ -20,9 +21,54 @@
 struct CronWorker;
 
 /*
- * A claimed run.  Life: claimed (worker == NULL) -> handed to a job worker
- * -> marked running (the worker reported its start) -> finished (removed).
+ * A claimed run's life, one state at a time; cron_run_transition() (runs.c)
+ * is the only writer of it.  Who moves it, and the legal next states:
+ *	 CRON_RS_WAITING  claimed (cron_runs_claim), or back after a retry, a
+ *					  start that did not happen or a worker that bounced it;
+ *					  waits for a place and its not_before.  Next: PICKED
+ *					  (run_launch.c: a SQL run chosen to start in this pass),
+ *					  HANDED (run_launch.c: an HTTP run posted), ENDED
+ *					  (cancelled, or it could not start).
+ *	 CRON_RS_PICKED	  chosen to start in this pass; holds its place.  Next:
+ *					  HANDED (a job worker has it), WAITING (no worker could
+ *					  take it, or the pass rolled back), ENDED.
+ *	 CRON_RS_HANDED	  a job worker or the HTTP worker has it, not started yet.
+ *					  Next: RUNNING (the transport reported its start),
+ *					  WAITING (a retry, or the worker bounced it), ENDED.
+ *	 CRON_RS_RUNNING  started (status running in the ledger).  Next: WAITING
+ *					  (a retry), ENDED.
+ *	 CRON_RS_ENDED	  its outcome is written (or its claim rolled back); the
+ *					  run is freed.
+ * PICKED, HANDED and RUNNING hold one of the job's running places
+ * (CronJob.running), WAITING one of its waiting ones (CronJob.waiting).
  */
+typedef enum CronRunState
+{
+	CRON_RS_WAITING,
+	CRON_RS_PICKED,
+	CRON_RS_HANDED,
+	CRON_RS_RUNNING,
+	CRON_RS_ENDED
+} CronRunState;
+
+/*
+ * What a transition writes to the ledger: for RUNNING, the worker's pid and
+ * the start time; for WAITING after an attempt, the attempt's message (NULL:
+ * nothing is written); for ENDED, the outcome (NULL: the claim rolled back,
+ * nothing is written).
+ */
+typedef struct CronRunEvent
+{
+	int			pid;
+	TimestampTz start_time;
+	TimestampTz end_time;
+	bool		succeeded;
+	const char *message;
+	int			http_status;	/* 0: none */
+	const char *body;			/* NULL: none */
+} CronRunEvent;
+
+/* a claimed run */
 typedef struct CronRun
 {
 	int64		runid;
@@ -39,9 +85,8 @@ typedef struct CronRun
 	int			max_retries;
 	int64		retry_delay;	/* microseconds, before the first retry */
 	TimestampTz not_before;		/* a retry waits until then */
-	bool		marked_running;
+	CronRunState state;
 	bool		uncommitted;	/* claimed in the transaction not yet committed */
-	bool		picked;			/* chosen to start in this pass (counts as running) */
 	char	   *launch_error;	/* why it could not be started, or NULL */
 	bool		hard_stopped;	/* its worker was terminated for the timeout */
 	struct CronWorker *worker;	/* serving it, or NULL while it waits */
@@ -66,6 +111,8 @@ extern MemoryContext cron_run_cxt;
 extern List *cron_runs;			/* CronRun *, claimed and not finished */
 extern bool cron_launch_blocked;	/* a launch must be tried again soon */
 extern bool cron_run_launched(const CronRun *run);
+extern void cron_run_transition(CronRun *run, CronRunState to,
+								const CronRunEvent *ev);
 extern void cron_finish_run(CronRun *run, bool succeeded, const char *message,
 					   TimestampTz start_time, TimestampTz end_time);
 extern bool cron_retry_run(CronRun *run, const char *message, int min_delay_ms);

@@ -142,10 +142,9 @@ cron_runs_claims_rolled_back(void)
 	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
-		CronJob    *job;
 
 		/* picked to start, but the pass failed before it did: it waits again */
-		if (run->picked)
+		if (run->state == CRON_RS_PICKED)
 		{
 			cron_note_unlaunched(run);
 			if (run->command)
@@ -156,11 +155,9 @@ cron_runs_claims_rolled_back(void)
 		}
 		if (!run->uncommitted)
 			continue;
-		job = cron_job_cache_lookup(run->jobid);
-		if (job)
-			job->waiting--;
+		/* its claim is gone: it ends without an outcome */
 		cron_runs = foreach_delete_current(cron_runs, lc);
-		free_run(run);
+		cron_run_transition(run, CRON_RS_ENDED, NULL);
 	}
 	for (int i = 0; i < finished.n; i++)
 		ids_push(&lost, finished.ids[i]);
@@ -264,14 +261,7 @@ cron_run_http_cap(const CronRun *run)
 void
 cron_note_unlaunched(CronRun *run)
 {
-	CronJob    *job = cron_job_cache_lookup(run->jobid);
-
-	run->picked = false;
-	if (job)
-	{
-		job->running--;
-		job->waiting++;
-	}
+	cron_run_transition(run, CRON_RS_WAITING, NULL);
 }
 
 /*
@@ -413,6 +403,7 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	run->retry_delay = job->retry_delay;
 	run->http = job->http;
 	run->http_slot = -1;
+	run->state = CRON_RS_WAITING;
 	run->uncommitted = true;
 	MemoryContextSwitchTo(old);
 
@@ -432,6 +423,7 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 		return runid;
 	}
 
+	/* its life begins: WAITING, counted as the job's waiting run */
 	old = MemoryContextSwitchTo(cron_run_cxt);
 	cron_runs = lappend(cron_runs, run);
 	MemoryContextSwitchTo(old);
@@ -439,11 +431,107 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	return runid;
 }
 
-/* is the run with a worker or in the HTTP queue (counted as running)? */
+/* does the run hold a running place (picked, with a transport, or started)? */
+static bool
+holds_place(CronRunState state)
+{
+	return state == CRON_RS_PICKED || state == CRON_RS_HANDED ||
+		state == CRON_RS_RUNNING;
+}
+
 bool
 cron_run_launched(const CronRun *run)
 {
-	return run->worker != NULL || run->http_slot >= 0 || run->picked;
+	return holds_place(run->state);
+}
+
+static const char *const run_state_names[] = {
+	[CRON_RS_WAITING] = "waiting",
+	[CRON_RS_PICKED] = "picked",
+	[CRON_RS_HANDED] = "handed",
+	[CRON_RS_RUNNING] = "running",
+	[CRON_RS_ENDED] = "ended",
+};
+
+/* the legal next states (see run_state.h) */
+static bool
+legal_transition(CronRunState from, CronRunState to)
+{
+	switch (from)
+	{
+		case CRON_RS_WAITING:
+			return to == CRON_RS_PICKED || to == CRON_RS_HANDED || to == CRON_RS_ENDED;
+		case CRON_RS_PICKED:
+			return to == CRON_RS_HANDED || to == CRON_RS_WAITING || to == CRON_RS_ENDED;
+		case CRON_RS_HANDED:
+			return to == CRON_RS_RUNNING || to == CRON_RS_WAITING || to == CRON_RS_ENDED;
+		case CRON_RS_RUNNING:
+			return to == CRON_RS_WAITING || to == CRON_RS_ENDED;
+		case CRON_RS_ENDED:
+			return false;
+	}
+	return false;
+}
+
+/*
+ * Move a run to its next state: the one writer of a run's state.  Checks
+ * that the move is legal, keeps the job's counts of running and waiting
+ * runs, and makes the ledger write that belongs to it (see CronRunEvent).
+ * A run that ends is taken out of cron_runs and freed.
+ */
+void
+cron_run_transition(CronRun *run, CronRunState to, const CronRunEvent *ev)
+{
+	CronRunState from = run->state;
+	CronJob    *job = cron_job_cache_lookup(run->jobid);
+
+	if (!legal_transition(from, to))
+		elog(ERROR, "cronext: run " INT64_FORMAT " cannot go from %s to %s",
+			 run->runid, run_state_names[from], run_state_names[to]);
+
+	if (job)
+	{
+		if (holds_place(from))
+			job->running--;
+		else
+			job->waiting--;
+		if (holds_place(to))
+			job->running++;
+		else if (to == CRON_RS_WAITING)
+			job->waiting++;
+	}
+	run->state = to;
+
+	switch (to)
+	{
+		case CRON_RS_RUNNING:
+			cron_ledger_mark_running(run->runid, ev->pid, ev->start_time);
+			break;
+		case CRON_RS_WAITING:
+			if (ev)				/* after an attempt: a retry */
+				cron_ledger_retrying(run->runid, run->attempt, ev->message);
+			break;
+		case CRON_RS_ENDED:
+			if (ev)
+			{
+				cron_ledger_finish_http(run->runid, ev->succeeded, ev->message,
+										ev->start_time, ev->end_time,
+										ev->http_status, ev->body);
+				ids_push(&finished, run->runid);
+				if (!ev->succeeded)
+					ids_push(&failed, run->runid);
+				if (!cronext_log_run)
+					cron_ledger_forget_history(run->jobid, run->runid);
+			}
+			if (run->worker)
+				run->worker->run = NULL;
+			cron_runs = list_delete_ptr(cron_runs, run);
+			free_run(run);
+			break;
+		case CRON_RS_PICKED:
+		case CRON_RS_HANDED:
+			break;
+	}
 }
 
 /*
@@ -456,26 +544,15 @@ finish_run_with_response(CronRun *run, bool succeeded, const char *message,
 				TimestampTz start_time, TimestampTz end_time,
 				int http_status, const char *body)
 {
-	CronJob    *job = cron_job_cache_lookup(run->jobid);
+	CronRunEvent ev = {0};
 
-	cron_ledger_finish_http(run->runid, succeeded, message, start_time, end_time,
-					   http_status, body);
-	ids_push(&finished, run->runid);
-	if (!succeeded)
-		ids_push(&failed, run->runid);
-	if (!cronext_log_run)
-		cron_ledger_forget_history(run->jobid, run->runid);
-	if (job)
-	{
-		if (cron_run_launched(run))
-			job->running--;
-		else
-			job->waiting--;
-	}
-	if (run->worker)
-		run->worker->run = NULL;
-	cron_runs = list_delete_ptr(cron_runs, run);
-	free_run(run);
+	ev.succeeded = succeeded;
+	ev.message = message;
+	ev.start_time = start_time;
+	ev.end_time = end_time;
+	ev.http_status = http_status;
+	ev.body = body;
+	cron_run_transition(run, CRON_RS_ENDED, &ev);
 }
 
 /* write a SQL run's outcome (or any outcome without a response) and forget the run */
@@ -518,15 +595,17 @@ cron_retry_run(CronRun *run, const char *message, int min_delay_ms)
 	}
 
 	run->attempt++;
-	cron_ledger_retrying(run->runid, run->attempt, message);
 	run->not_before = now + (int64) delay;
-	run->marked_running = false;
 	if (run->worker)
 		run->worker->run = NULL;
 	run->worker = NULL;
 	run->http_slot = -1;
-	job->running--;
-	job->waiting++;
+	{
+		CronRunEvent ev = {0};
+
+		ev.message = message;
+		cron_run_transition(run, CRON_RS_WAITING, &ev);
+	}
 	return true;
 }
 
@@ -592,11 +671,14 @@ collect_http_reports(void)
 		uint32		state = pg_atomic_read_u32(&slot->state);
 
 		pg_read_barrier();
-		if (!run->marked_running && slot->start_time != 0 &&
+		if (run->state == CRON_RS_HANDED && slot->start_time != 0 &&
 			(state == HS_RUNNING || state == HS_DONE))
 		{
-			cron_ledger_mark_running(run->runid, cron_http_worker_pid(), slot->start_time);
-			run->marked_running = true;
+			CronRunEvent ev = {0};
+
+			ev.pid = cron_http_worker_pid();
+			ev.start_time = slot->start_time;
+			cron_run_transition(run, CRON_RS_RUNNING, &ev);
 		}
 		if (state == HS_DONE)
 		{
@@ -622,7 +704,7 @@ collect_http_reports(void)
 static TimestampTz
 hard_stop_at(const CronRun *run)
 {
-	if (run->worker == NULL || !run->marked_running || run->timeout_ms <= 0 ||
+	if (run->worker == NULL || run->state != CRON_RS_RUNNING || run->timeout_ms <= 0 ||
 		run->hard_stopped || run->worker->mb->start_time == 0)
 		return 0;
 	return run->worker->mb->start_time +

@@ -78,24 +78,22 @@ cron_pool_collect_reports(void)
 		if (run != NULL && state == MB_BOUNCED)
 		{
 			/* the worker's session went stale: a fresh worker takes the run */
-			CronJob    *job = cron_job_cache_lookup(run->jobid);
-
-			if (job)
-			{
-				job->running--;
-				job->waiting++;
-			}
 			run->worker = NULL;
 			w->run = NULL;
+			cron_run_transition(run, CRON_RS_WAITING, NULL);
 			run = NULL;
 		}
 
 		if (run != NULL)
 		{
-			if ((state == MB_RUNNING || state == MB_DONE) && !run->marked_running)
+			if ((state == MB_RUNNING || state == MB_DONE) &&
+				run->state == CRON_RS_HANDED)
 			{
-				cron_ledger_mark_running(run->runid, mb->pid, mb->start_time);
-				run->marked_running = true;
+				CronRunEvent ev = {0};
+
+				ev.pid = mb->pid;
+				ev.start_time = mb->start_time;
+				cron_run_transition(run, CRON_RS_RUNNING, &ev);
 			}
 			if (state == MB_DONE)
 			{
