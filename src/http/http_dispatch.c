@@ -26,6 +26,7 @@
 
 #include "cronext.h"
 #include "http_dispatch.h"
+#include "run_state.h"
 #include "http_queue.h"
 #include "shared.h"
 
@@ -40,6 +41,10 @@ static CronHttpQueue *queue;	/* NULL until the worker has published it */
 static BackgroundWorkerHandle *worker_handle;	/* NULL: no worker started */
 static TimestampTz next_start_at;
 static bool start_failed_warned = false;
+
+/* the start of the run in each slot was reported (in TopMemoryContext) */
+static bool *start_reported = NULL;
+static int	start_reported_n = 0;
 
 /*
  * Start the HTTP worker.  It creates the queue itself, so that a failure to
@@ -103,6 +108,14 @@ attach_queue(void)
 	dsm_pin_mapping(seg);
 	queue_seg = seg;
 	queue = dsm_segment_address(seg);
+	if (start_reported_n < queue->nslots)
+	{
+		if (start_reported)
+			pfree(start_reported);
+		start_reported = MemoryContextAllocZero(TopMemoryContext,
+												queue->nslots * sizeof(bool));
+		start_reported_n = queue->nslots;
+	}
 	return true;
 }
 
@@ -146,6 +159,7 @@ cron_http_post(int64 runid, int64 jobid, TimestampTz scheduled_for, int attempt)
 		slot->has_body = false;
 		slot->body_len = 0;
 		slot->message[0] = '\0';
+		start_reported[i] = false;
 		pg_write_barrier();
 		pg_atomic_write_u32(&slot->state, HS_ASSIGNED);
 		cron_http_wake_worker();
@@ -231,4 +245,77 @@ cron_http_forget_worker(void)
 	queue = NULL;
 	worker_handle = NULL;
 	cron_http_queue_publish(0, 0);
+}
+
+/*
+ * What the HTTP worker reported since the last call about the posted runs
+ * (those of runs with an HTTP queue slot), as CronReports in the caller's
+ * memory context, for the run module to apply: a start, an outcome (the
+ * slot is then free again), or, when the worker has exited, the requests
+ * it had, lost.  Nothing here decides what a report means for the run.
+ */
+List *
+cron_http_collect_reports(List *runs)
+{
+	bool		gone = cron_http_worker_gone();
+	List	   *reports = NIL;
+	ListCell   *lc;
+
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+		int			slotno = run->http_slot;
+		CronHttpSlot *slot;
+		uint32		state;
+		CronReport *r;
+
+		if (slotno < 0)
+			continue;
+		slot = cron_dispatch_slot(slotno);
+		state = pg_atomic_read_u32(&slot->state);
+		pg_read_barrier();
+		if (!start_reported[slotno] && slot->start_time != 0 &&
+			(state == HS_RUNNING || state == HS_DONE))
+		{
+			r = palloc0(sizeof(CronReport));
+			r->run = run;
+			r->kind = CRON_REPORT_STARTED;
+			r->pid = cron_http_worker_pid();
+			r->start_time = slot->start_time;
+			reports = lappend(reports, r);
+			start_reported[slotno] = true;
+		}
+		if (state == HS_DONE)
+		{
+			r = palloc0(sizeof(CronReport));
+			r->run = run;
+			r->kind = CRON_REPORT_FINISHED;
+			r->succeeded = slot->succeeded;
+			r->retryable = slot->retryable;
+			r->retry_after_ms = slot->retry_after_ms;
+			r->start_time = slot->start_time;
+			r->end_time = slot->end_time;
+			r->message = pstrdup(slot->message);
+			r->http_status = slot->http_status;
+			r->body = slot->has_body ? pstrdup(slot->body) : NULL;
+			reports = lappend(reports, r);
+			run->http_slot = -1;
+			cron_http_release(slotno);
+		}
+		else if (gone)
+		{
+			r = palloc0(sizeof(CronReport));
+			r->run = run;
+			r->kind = CRON_REPORT_LOST;
+			r->started = slot->start_time != 0;
+			r->start_time = slot->start_time;
+			r->end_time = GetCurrentTimestamp();
+			r->message = pstrdup("the HTTP worker exited during the request (see the server log)");
+			reports = lappend(reports, r);
+			run->http_slot = -1;
+		}
+	}
+	if (gone)
+		cron_http_forget_worker();
+	return reports;
 }

@@ -9,6 +9,7 @@
 #define CRONEXT_HTTP_DISPATCH_H
 
 #include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
 
 #include "http_queue.h"
 
@@ -21,5 +22,6 @@ extern void cron_http_cancel(int slotno);
 extern int	cron_http_worker_pid(void);
 extern bool cron_http_worker_gone(void);
 extern void cron_http_forget_worker(void);
+extern List *cron_http_collect_reports(List *runs);
 
 #endif							/* CRONEXT_HTTP_DISPATCH_H */

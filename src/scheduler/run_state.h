@@ -94,6 +94,36 @@ typedef struct CronRun
 	int			http_slot;		/* its HTTP queue slot while posted, else -1 */
 } CronRun;
 
+/*
+ * What a transport (the job-worker pool, the HTTP worker's queue) reports
+ * about a run since it was last asked; the run module decides what each
+ * means for the run (runs.c: cron_runs_apply_reports).  A transport that
+ * reports FINISHED, LOST or BOUNCED no longer has the run.
+ */
+typedef enum CronReportKind
+{
+	CRON_REPORT_STARTED,		/* pid, start_time */
+	CRON_REPORT_FINISHED,		/* the outcome of the attempt */
+	CRON_REPORT_LOST,			/* the transport lost it (its process exited) */
+	CRON_REPORT_BOUNCED			/* not run, to be given to another worker */
+} CronReportKind;
+
+typedef struct CronReport
+{
+	struct CronRun *run;
+	CronReportKind kind;
+	int			pid;
+	TimestampTz start_time;		/* 0: not started */
+	TimestampTz end_time;
+	bool		succeeded;
+	bool		retryable;		/* a failed attempt another may follow */
+	int			retry_after_ms; /* no retry sooner (an HTTP Retry-After) */
+	bool		started;		/* LOST: it had started */
+	char	   *message;		/* the outcome's, or why it was lost (NULL: none) */
+	int			http_status;	/* 0: none */
+	char	   *body;			/* NULL: none */
+} CronReport;
+
 /* a job worker (job_worker.c) and its mailbox (mailbox.h) */
 typedef struct CronWorker
 {
@@ -104,6 +134,7 @@ typedef struct CronWorker
 	char		username[NAMEDATALEN];
 	Oid			roleid;			/* the role it is connected as */
 	CronRun    *run;			/* the run it serves, or NULL when idle */
+	bool		start_reported; /* its run's start was reported */
 } CronWorker;
 
 /* runs.c */
@@ -126,6 +157,6 @@ extern char *cron_run_problem(const CronRun *run);
 
 /* worker_pool.c */
 extern bool cron_pool_launch(CronRun *run);
-extern void cron_pool_collect_reports(void);
+extern List *cron_pool_collect_reports(void);
 
 #endif							/* CRONEXT_RUN_STATE_H */

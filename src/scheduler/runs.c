@@ -6,9 +6,13 @@
  *	  what a pass that rolled back leaves to do.  Starting them is
  *	  run_launch.c's.
  *
- * scheduler.c decides which slots are due; this file carries each claimed
- * run from its claim to its outcome.  All of it runs in the scheduler
- * process, so nothing here is shared: the runs are a plain list.
+ * decide.c decides which slots are due; this file carries each claimed
+ * run from its claim to its outcome, through the states of run_state.h,
+ * with cron_run_transition() as the one writer of a run's state.  The
+ * transports (worker/worker_pool.c, http/http_dispatch.c) only report what
+ * happened (CronReport); cron_runs_apply_reports() decides what it means.
+ * All of it runs in the scheduler process, so nothing here is shared: the
+ * runs are a plain list.
  *
  *-------------------------------------------------------------------------
  */
@@ -41,7 +45,6 @@
  */
 #define HARD_STOP_GRACE_MS	2000
 
-static void collect_http_reports(void);
 static void enforce_timeouts(void);
 
 List	   *cron_runs = NIL;	/* CronRun *, in cron_run_cxt */
@@ -610,10 +613,62 @@ cron_retry_run(CronRun *run, const char *message, int min_delay_ms)
 }
 
 /*
+ * What transports reported (cron_pool_collect_reports, the HTTP queue):
+ * decide what each report means for its run and make the transition.  A
+ * failed attempt is retried if the job allows another; a run whose worker
+ * exited after the scheduler terminated it for its timeout is recorded as
+ * timed out.
+ */
+void
+cron_runs_apply_reports(List *reports)
+{
+	ListCell   *lc;
+
+	foreach(lc, reports)
+	{
+		CronReport *r = lfirst(lc);
+		CronRun    *run = r->run;
+
+		switch (r->kind)
+		{
+			case CRON_REPORT_STARTED:
+				if (run->state == CRON_RS_HANDED)
+				{
+					CronRunEvent ev = {0};
+
+					ev.pid = r->pid;
+					ev.start_time = r->start_time;
+					cron_run_transition(run, CRON_RS_RUNNING, &ev);
+				}
+				break;
+			case CRON_REPORT_BOUNCED:
+				cron_run_transition(run, CRON_RS_WAITING, NULL);
+				break;
+			case CRON_REPORT_FINISHED:
+				if (r->succeeded || !r->retryable ||
+					!cron_retry_run(run, r->message, r->retry_after_ms))
+					finish_run_with_response(run, r->succeeded, r->message,
+											 r->start_time, r->end_time,
+											 r->http_status, r->body);
+				break;
+			case CRON_REPORT_LOST:
+				if (r->started && run->hard_stopped)
+					cron_finish_run(run, false,
+									psprintf("timed out after %d ms; the command went on after its cancel, so the scheduler terminated its worker",
+											 run->timeout_ms),
+									r->start_time, r->end_time);
+				else
+					cron_finish_run(run, false, r->message, r->start_time,
+									r->end_time);
+				break;
+		}
+	}
+}
+
+/*
  * Record what the HTTP worker reported since the last iteration (the job
- * workers' reports are collected by worker_pool.c, called first by the
- * scheduler), fail the runs that could not be started, and stop runs past
- * their timeout.
+ * workers' reports are applied first, cron_runs_apply_reports), fail the
+ * runs that could not be started, and stop runs past their timeout.
  */
 void
 cron_runs_collect_reports(void)
@@ -640,64 +695,8 @@ cron_runs_collect_reports(void)
 	}
 	list_free(unstarted);
 
-	collect_http_reports();
+	cron_runs_apply_reports(cron_http_collect_reports(cron_runs));
 	enforce_timeouts();
-}
-
-/*
- * Record what the HTTP worker reported: each finished request is recorded
- * (or retried) on its own, as soon as it is seen.  If the worker exited,
- * the requests it still had fail, and the next HTTP run starts another.
- */
-static void
-collect_http_reports(void)
-{
-	bool		gone = cron_http_worker_gone();
-	List	   *posted = NIL;
-	ListCell   *lc;
-
-	foreach(lc, cron_runs)
-	{
-		CronRun    *run = lfirst(lc);
-
-		if (run->http_slot >= 0)
-			posted = lappend(posted, run);
-	}
-	foreach(lc, posted)
-	{
-		CronRun    *run = lfirst(lc);
-		int			slotno = run->http_slot;
-		CronHttpSlot *slot = cron_dispatch_slot(slotno);
-		uint32		state = pg_atomic_read_u32(&slot->state);
-
-		pg_read_barrier();
-		if (run->state == CRON_RS_HANDED && slot->start_time != 0 &&
-			(state == HS_RUNNING || state == HS_DONE))
-		{
-			CronRunEvent ev = {0};
-
-			ev.pid = cron_http_worker_pid();
-			ev.start_time = slot->start_time;
-			cron_run_transition(run, CRON_RS_RUNNING, &ev);
-		}
-		if (state == HS_DONE)
-		{
-			if (slot->succeeded || !slot->retryable ||
-				!cron_retry_run(run, slot->message, slot->retry_after_ms))
-				finish_run_with_response(run, slot->succeeded, slot->message,
-								slot->start_time, slot->end_time,
-								slot->http_status,
-								slot->has_body ? slot->body : NULL);
-			cron_http_release(slotno);
-		}
-		else if (gone)
-			cron_finish_run(run, false,
-					   "the HTTP worker exited during the request (see the server log)",
-					   slot->start_time, GetCurrentTimestamp());
-	}
-	list_free(posted);
-	if (gone)
-		cron_http_forget_worker();
 }
 
 /* when a running SQL run is past its timeout and grace, or 0 */

@@ -25,6 +25,7 @@ extern int64 cron_runs_claim(CronJob *job, TimestampTz slot, bool manual);
 extern int64 cron_runs_record_skipped(CronJob *job, TimestampTz slot, bool manual,
 								 const char *why);
 extern void cron_runs_collect_reports(void);
+extern void cron_runs_apply_reports(List *reports);
 extern void cron_runs_serve_cancels(void);
 extern List *cron_runs_pick_sql_launches(void);
 extern void cron_runs_fetch_commands(List **starting);

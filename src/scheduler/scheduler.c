@@ -521,7 +521,7 @@ scheduler_iteration(void)
 	}
 
 	cron_runs_close_lost();
-	cron_pool_collect_reports();
+	cron_runs_apply_reports(cron_pool_collect_reports());
 	cron_runs_collect_reports();
 	cron_runs_serve_cancels();
 	prune_history();

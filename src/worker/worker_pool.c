@@ -50,21 +50,42 @@ wake_worker(CronWorker *w)
 	cron_wake_proc(w->mb->worker_procno);
 }
 
+/* a report about the run of worker w, in the caller's context */
+static CronReport *
+new_report(CronWorker *w, CronReportKind kind)
+{
+	CronReport *r = palloc0(sizeof(CronReport));
+
+	r->run = w->run;
+	r->kind = kind;
+	return r;
+}
+
+/* the worker no longer has its run */
+static void
+unlink_run(CronWorker *w)
+{
+	w->run->worker = NULL;
+	w->run = NULL;
+}
+
 /*
- * Record what the job workers reported since the last iteration, give the
- * workers whose outcome is recorded back to the pool, and forget the
- * workers that have exited.
+ * What the job workers reported since the last call, as CronReports (in
+ * the caller's memory context), for the run module to apply.  Workers
+ * whose run ended are given back to the pool, and the workers that have
+ * exited are forgotten.  Nothing here decides what a report means for the
+ * run (a retry, an outcome): runs.c does.
  */
-void
+List *
 cron_pool_collect_reports(void)
 {
+	List	   *reports = NIL;
 	ListCell   *lc;
 
 	foreach(lc, workers)
 	{
 		CronWorker *w = lfirst(lc);
 		CronMailbox *mb = w->mb;
-		CronRun    *run = w->run;
 		pid_t		pid;
 		bool		stopped;
 		uint32		state;
@@ -75,53 +96,57 @@ cron_pool_collect_reports(void)
 		state = pg_atomic_read_u32(&mb->state);
 		pg_read_barrier();
 
-		if (run != NULL && state == MB_BOUNCED)
+		if (w->run != NULL && state == MB_BOUNCED)
 		{
 			/* the worker's session went stale: a fresh worker takes the run */
-			run->worker = NULL;
-			w->run = NULL;
-			cron_run_transition(run, CRON_RS_WAITING, NULL);
-			run = NULL;
+			reports = lappend(reports, new_report(w, CRON_REPORT_BOUNCED));
+			unlink_run(w);
 		}
 
-		if (run != NULL)
+		if (w->run != NULL)
 		{
-			if ((state == MB_RUNNING || state == MB_DONE) &&
-				run->state == CRON_RS_HANDED)
-			{
-				CronRunEvent ev = {0};
+			CronReport *r;
 
-				ev.pid = mb->pid;
-				ev.start_time = mb->start_time;
-				cron_run_transition(run, CRON_RS_RUNNING, &ev);
+			if ((state == MB_RUNNING || state == MB_DONE) && !w->start_reported)
+			{
+				r = new_report(w, CRON_REPORT_STARTED);
+				r->pid = mb->pid;
+				r->start_time = mb->start_time;
+				reports = lappend(reports, r);
+				w->start_reported = true;
 			}
 			if (state == MB_DONE)
 			{
-				char	   *message = report_message(mb);
-
-				if (mb->succeeded || !cron_retry_run(run, message, 0))
-					cron_finish_run(run, mb->succeeded, message,
-							   mb->start_time, mb->end_time);
+				r = new_report(w, CRON_REPORT_FINISHED);
+				r->succeeded = mb->succeeded;
+				r->retryable = !mb->succeeded;
+				r->start_time = mb->start_time;
+				r->end_time = mb->end_time;
+				r->message = report_message(mb);
+				reports = lappend(reports, r);
+				unlink_run(w);
 				if (!stopped)
 				{
 					pg_atomic_write_u32(&mb->state, MB_IDLE);
 					wake_worker(w);
 				}
 			}
-			else if (stopped && state == MB_RUNNING && run->hard_stopped)
-				cron_finish_run(run, false,
-						   psprintf("timed out after %d ms; the command went on after its cancel, so the scheduler terminated its worker",
-									run->timeout_ms),
-						   mb->start_time, GetCurrentTimestamp());
-			else if (stopped && state == MB_RUNNING)
-				cron_finish_run(run, false,
-						   "the job worker exited during the run (see the server log)",
-						   mb->start_time, GetCurrentTimestamp());
 			else if (stopped)
-				cron_finish_run(run, false,
-						   mb->message[0] ? report_message(mb) :
-						   "the job worker exited before it could run the command (see the server log)",
-						   0, GetCurrentTimestamp());
+			{
+				r = new_report(w, CRON_REPORT_LOST);
+				r->started = state == MB_RUNNING;
+				if (r->started)
+				{
+					r->start_time = mb->start_time;
+					r->message = pstrdup("the job worker exited during the run (see the server log)");
+				}
+				else
+					r->message = mb->message[0] ? report_message(mb) :
+						pstrdup("the job worker exited before it could run the command (see the server log)");
+				r->end_time = GetCurrentTimestamp();
+				reports = lappend(reports, r);
+				unlink_run(w);
+			}
 		}
 
 		if (stopped)
@@ -132,6 +157,7 @@ cron_pool_collect_reports(void)
 			workers = foreach_delete_current(workers, lc);
 		}
 	}
+	return reports;
 }
 
 /* put a run's request into a worker's mailbox */
@@ -210,6 +236,7 @@ start_worker(CronRun *run)
 	strlcpy(w->username, run->username, sizeof(w->username));
 	w->roleid = run->roleid;
 	w->run = run;
+	w->start_reported = false;
 	run->worker = w;
 	old = MemoryContextSwitchTo(cron_run_cxt);
 	workers = lappend(workers, w);
@@ -245,6 +272,7 @@ reuse_worker(CronRun *run)
 		pg_atomic_write_u32(&w->mb->state, MB_ASSIGNED);
 		wake_worker(w);
 		w->run = run;
+		w->start_reported = false;
 		run->worker = w;
 		return true;
 	}
