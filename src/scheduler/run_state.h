@@ -158,5 +158,8 @@ extern char *cron_run_problem(const CronRun *run);
 /* worker_pool.c */
 extern bool cron_pool_launch(CronRun *run);
 extern List *cron_pool_collect_reports(void);
+extern TimestampTz cron_pool_start_time(const CronRun *run);
+extern void cron_pool_cancel(const CronRun *run);
+extern bool cron_pool_terminate(const CronRun *run);
 
 #endif							/* CRONEXT_RUN_STATE_H */

@@ -703,11 +703,12 @@ cron_runs_collect_reports(void)
 static TimestampTz
 hard_stop_at(const CronRun *run)
 {
-	if (run->worker == NULL || run->state != CRON_RS_RUNNING || run->timeout_ms <= 0 ||
-		run->hard_stopped || run->worker->mb->start_time == 0)
+	TimestampTz started = cron_pool_start_time(run);
+
+	if (run->state != CRON_RS_RUNNING || run->timeout_ms <= 0 ||
+		run->hard_stopped || started == 0)
 		return 0;
-	return run->worker->mb->start_time +
-		((int64) run->timeout_ms + HARD_STOP_GRACE_MS) * 1000;
+	return started + ((int64) run->timeout_ms + HARD_STOP_GRACE_MS) * 1000;
 }
 
 /*
@@ -725,18 +726,13 @@ enforce_timeouts(void)
 	{
 		CronRun    *run = lfirst(lc);
 		TimestampTz at = hard_stop_at(run);
-		CronMailbox *mb;
 
-		if (at == 0 || now < at)
-			continue;
-		mb = run->worker->mb;
-		if (pg_atomic_read_u32(&mb->state) != MB_RUNNING || mb->pid <= 0)
+		if (at == 0 || now < at || !cron_pool_terminate(run))
 			continue;
 		ereport(WARNING,
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " is still running %d ms past its timeout; terminating its worker",
 						run->jobid, run->runid, HARD_STOP_GRACE_MS)));
 		run->hard_stopped = true;
-		(void) kill(mb->pid, SIGTERM);
 	}
 }
 
@@ -770,14 +766,7 @@ cron_runs_serve_cancels(void)
 				cron_finish_run(run, false, CRON_CANCELLED_MESSAGE, 0,
 						   GetCurrentTimestamp());
 			else
-			{
-				CronMailbox *mb = run->worker->mb;
-
-				mb->cancel_runid = run->runid;
-				pg_memory_barrier();
-				if (pg_atomic_read_u32(&mb->state) == MB_RUNNING && mb->pid > 0)
-					(void) kill(mb->pid, SIGINT);
-			}
+				cron_pool_cancel(run);
 			break;
 		}
 	}

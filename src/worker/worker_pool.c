@@ -10,6 +10,8 @@
  */
 #include "postgres.h"
 
+#include <signal.h>
+
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
 #include "storage/dsm.h"
@@ -26,7 +28,17 @@
 #include "text_clip.h"
 #include "shared.h"
 
-static List *workers = NIL;		/* CronWorker *, in cron_run_cxt */
+static List *workers = NIL;		/* CronWorker *, in pool_cxt */
+static MemoryContext pool_cxt = NULL;	/* the pool's, for its life */
+
+static MemoryContext
+get_pool_cxt(void)
+{
+	if (pool_cxt == NULL)
+		pool_cxt = AllocSetContextCreate(TopMemoryContext, "cronext job workers",
+										 ALLOCSET_SMALL_SIZES);
+	return pool_cxt;
+}
 static bool worker_warned = false;
 
 /*
@@ -219,7 +231,7 @@ start_worker(CronRun *run)
 	bgw.bgw_notify_pid = MyProcPid;
 
 	/* the handle must outlive this iteration's memory */
-	old = MemoryContextSwitchTo(cron_run_cxt);
+	old = MemoryContextSwitchTo(get_pool_cxt());
 	ok = RegisterDynamicBackgroundWorker(&bgw, &handle);
 	MemoryContextSwitchTo(old);
 	if (!ok)
@@ -228,7 +240,7 @@ start_worker(CronRun *run)
 		return false;
 	}
 
-	w = MemoryContextAllocZero(cron_run_cxt, sizeof(CronWorker));
+	w = MemoryContextAllocZero(get_pool_cxt(), sizeof(CronWorker));
 	w->seg = seg;
 	w->mb = mb;
 	w->handle = handle;
@@ -238,7 +250,7 @@ start_worker(CronRun *run)
 	w->run = run;
 	w->start_reported = false;
 	run->worker = w;
-	old = MemoryContextSwitchTo(cron_run_cxt);
+	old = MemoryContextSwitchTo(get_pool_cxt());
 	workers = lappend(workers, w);
 	MemoryContextSwitchTo(old);
 	return true;
@@ -324,4 +336,45 @@ cron_pool_launch(CronRun *run)
 		worker_warned = true;
 	}
 	return false;
+}
+
+/*
+ * When the command of the run its worker has started began, or 0 when the
+ * run has no worker or has not started.
+ */
+TimestampTz
+cron_pool_start_time(const CronRun *run)
+{
+	return run->worker ? run->worker->mb->start_time : 0;
+}
+
+/*
+ * Ask the worker of a run to cancel it: a running command is interrupted
+ * (SIGINT cancels its statement; the worker reports it as cancelled), one
+ * not started yet is not run.
+ */
+void
+cron_pool_cancel(const CronRun *run)
+{
+	CronMailbox *mb = run->worker->mb;
+
+	mb->cancel_runid = run->runid;
+	pg_memory_barrier();
+	if (pg_atomic_read_u32(&mb->state) == MB_RUNNING && mb->pid > 0)
+		(void) kill(mb->pid, SIGINT);
+}
+
+/*
+ * Terminate the worker of a run whose command is still running: true if it
+ * was signalled (its exit is reported as CRON_REPORT_LOST).
+ */
+bool
+cron_pool_terminate(const CronRun *run)
+{
+	CronMailbox *mb = run->worker->mb;
+
+	if (pg_atomic_read_u32(&mb->state) != MB_RUNNING || mb->pid <= 0)
+		return false;
+	(void) kill(mb->pid, SIGTERM);
+	return true;
 }
