@@ -22,8 +22,6 @@
 #include "utils/timestamp.h"
 
 #include "cronext.h"
-#include "job_cache.h"
-#include "ledger.h"
 #include "run_state.h"
 #include "text_clip.h"
 #include "shared.h"
