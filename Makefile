@@ -13,6 +13,7 @@ OBJS = \
 	src/common/schedule_pg.o \
 	src/common/text_clip.o \
 	src/core/next_run.o \
+	src/core/policy.o \
 	src/core/schedule.o \
 	src/http/http_check.o \
 	src/http/http_dispatch.o \

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * schedule_pg.c
- *	  Server-side glue for the pure schedule code (schedule.c, next_run.c):
- *	  turning parse errors into ereport, implementing CronTz on top of
- *	  PostgreSQL's pg_tz library, and converting instants.
+ *	  Server-side glue for the pure core (schedule.c, next_run.c,
+ *	  policy.c): turning parse errors into ereport, implementing CronTz on
+ *	  top of PostgreSQL's pg_tz library and CronClock on top of the
+ *	  server's clock, and converting instants.
  *
  * Using PostgreSQL's own time zone library means cronext agrees with the
  * server about every offset (the same tz database, the same extrapolation
@@ -279,4 +280,22 @@ TimestampTz
 cron_unix_to_timestamptz(int64 t)
 {
 	return (TimestampTz) ((t - UNIX_TO_PG_EPOCH_SECS) * USECS_PER_SEC);
+}
+
+static int64
+server_clock_now(const CronClock *clock)
+{
+	return GetCurrentTimestamp();
+}
+
+static const CronClock server_clock = {server_clock_now, NULL};
+
+/*
+ * The clock the scheduler's rules read (core/policy.h): the server's.  The
+ * harness gives the same rules fixed and stepping clocks instead.
+ */
+const CronClock *
+cron_server_clock(void)
+{
+	return &server_clock;
 }

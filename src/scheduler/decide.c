@@ -5,14 +5,12 @@
  *	  missed or skipped, and claiming the ones that may start, with the
  *	  places of cron.max_running_jobs shared in turns across roles.
  *
- * Decisions for due slots:
- *	- catch-up: slots older than the job's window (a few seconds for
- *	  catchup = none) are missed; none and latest run only the newest due
- *	  slot, all runs every one inside the window, in order.  Missed slots
- *	  are recorded as one 'skipped' row, so they never vanish silently.
- *	- overlap: queue waits for the running run (keeping only the newest
- *	  waiting slot unless catchup = all), skip records a 'skipped' row,
- *	  allow starts at once.
+ The rules (catch-up, overlap) are pure functions in core/policy.c; this
+ * file does what they decide:
+ *	- missed slots are recorded as one 'skipped' row, so they never vanish
+ *	  silently;
+ *	- slots to run join the job's queue (job_cache.c), or are recorded as
+ *	  skipped when overlap says so;
  *	- a slot that waits for a place (cron.max_running_jobs, the role's
  *	  share) and is overtaken is recorded as such, never as an overlap.
  * These run inside the scheduler's pass transaction (scheduler.c); the
@@ -30,24 +28,13 @@
 #include "fair_share.h"
 #include "job_cache.h"
 #include "runs.h"
-
-/* a slot this late is still on time, whatever the catch-up policy */
-#define ON_TIME_GRACE		(5 * USECS_PER_SEC)
-
-/* missed slots counted one by one at most; beyond, the count is a floor */
-#define MAX_MISSED_COUNT	100000
+#include "schedule_pg.h"
 
 /* the scheduler's start: for catchup = none, what came due before it is missed */
 static TimestampTz scheduler_started_at = 0;
 
 static bool capacity_warned = false;
 static TimestampTz capacity_warned_at = 0;
-
-static const char *
-catchup_name(CronCatchup c)
-{
-	return c == CATCHUP_NONE ? "none" : c == CATCHUP_ALL ? "all" : "latest";
-}
 
 /*
  * A job changed or paused while slots of it were queued: they no longer
@@ -106,138 +93,86 @@ flush_stale(CronJob *job)
 }
 
 /*
- * Decide the due slots of one job: which run, which are missed, and queue
- * the ones to run (they are claimed when they may start).
+ * Decide the due slots of one job (the rules are cron_policy_plan_due and
+ * cron_policy_on_due): record the missed ones, and queue the ones to run
+ * (they are claimed when they may start) or record them skipped.
  */
 static void
-decide_due(CronJob *job, TimestampTz now)
+decide_due(CronJob *job, const CronClock *clock)
 {
-	TimestampTz window;
-	TimestampTz horizon;
+	CronSlots	slots;
+	CronDuePlan plan;
 	TimestampTz slot;
-	TimestampTz after = job->last_slot;
-	TimestampTz *due = NULL;
-	int			ndue = 0;
-	int			maxdue = 0;
-	int64		missed = 0;
-	TimestampTz first_missed = 0;
-	TimestampTz last_missed = 0;
-	int			i;
 
 	if (job->pending_stale)
 		flush_stale(job);
 
-	if (job->schedule.kind == CRON_KIND_REBOOT)
-		window = PG_INT64_MAX / 2;	/* once per start, however late */
-	else if (job->catchup == CATCHUP_NONE)
-		window = ON_TIME_GRACE;
-	else
-		window = Max(job->catchup_window, ON_TIME_GRACE);
-	horizon = now - window;
+	cron_job_cache_slots(job, &slots);
+	cron_policy_plan_due(&job->policy, &slots, job->last_slot, clock,
+						 scheduler_started_at, &plan);
+	job->last_slot = plan.last_decided;
 
-	while (cron_job_cache_slot_after(job, after, &slot) && slot <= now)
-	{
-		after = slot;
-
-		/*
-		 * A slot older than the window is missed; so is, for catchup =
-		 * none, any slot that came due before this scheduler started
-		 * (server down, standby), however recently.
-		 */
-		if (slot < horizon ||
-			(job->catchup == CATCHUP_NONE && slot < scheduler_started_at &&
-			 job->schedule.kind != CRON_KIND_REBOOT))
-		{
-			if (missed == 0)
-				first_missed = slot;
-			last_missed = slot;
-			if (++missed >= MAX_MISSED_COUNT)
-			{
-				/* jump to the window rather than counting further */
-				after = Max(after, horizon - 1);
-			}
-			continue;
-		}
-		if (ndue == maxdue)
-		{
-			maxdue = Max(8, maxdue * 2);
-			due = due ? repalloc(due, maxdue * sizeof(TimestampTz)) :
-				palloc(maxdue * sizeof(TimestampTz));
-		}
-		due[ndue++] = slot;
-	}
-	job->last_slot = after;
-
-	/* none and latest run only the newest due slot */
-	if (job->catchup != CATCHUP_ALL && ndue > 1)
-	{
-		if (missed == 0)
-			first_missed = due[0];
-		missed += ndue - 1;
-		last_missed = due[ndue - 2];
-		due[0] = due[ndue - 1];
-		ndue = 1;
-	}
-
-	if (missed > 0)
+	if (plan.nmissed > 0)
 	{
 		char	   *why;
 
 		why = psprintf("missed: %s" INT64_FORMAT " slot%s from %s to %s not run (catchup = %s)",
-					   missed >= MAX_MISSED_COUNT ? "at least " : "",
-					   missed, missed == 1 ? "" : "s",
-					   pstrdup(timestamptz_to_str(first_missed)),
-					   pstrdup(timestamptz_to_str(last_missed)),
-					   catchup_name(job->catchup));
-		(void) cron_runs_record_skipped(job, last_missed, false, why);
+					   plan.nmissed_is_floor ? "at least " : "",
+					   plan.nmissed, plan.nmissed == 1 ? "" : "s",
+					   pstrdup(timestamptz_to_str(plan.first_missed)),
+					   pstrdup(timestamptz_to_str(plan.last_missed)),
+					   cron_catchup_name(job->policy.catchup));
+		(void) cron_runs_record_skipped(job, plan.last_missed, false, why);
 	}
 
-	for (i = 0; i < ndue; i++)
+	slot = plan.first_due;
+	for (int64 i = 0; i < plan.ndue; i++)
 	{
-		if (job->overlap == OVERLAP_SKIP &&
-			job->running + job->waiting > 0)
+		/* the due slots are consecutive slots of the schedule */
+		if (i > 0 && !cron_job_cache_slot_after(job, slot, &slot))
+			break;
+		switch (cron_policy_on_due(&job->policy, job->running + job->waiting,
+								   job->npending))
 		{
-			(void) cron_runs_record_skipped(job, due[i], false,
-								  "skipped: the previous run was still going (overlap = skip)");
-			continue;
-		}
-		/*
-		 * queue: one waiting slot is enough unless every slot must run.  Say
-		 * truly what the older slot waited for: the job's previous run, or
-		 * a free place among the running jobs.
-		 */
-		if (job->overlap == OVERLAP_QUEUE && job->catchup != CATCHUP_ALL)
-		{
-			const char *why = job->running + job->waiting > 0 ?
-			"skipped: a later slot came due while this one waited for the previous run (overlap = queue)" :
-			WAITED_FOR_PLACE;
-
-			while (job->npending > 0)
-				(void) cron_runs_record_skipped(job, cron_job_pending_pop(job), false, why);
+			case CRON_DUE_SKIP_BUSY:
+				(void) cron_runs_record_skipped(job, slot, false,
+												"skipped: the previous run was still going (overlap = skip)");
+				continue;
+			case CRON_DUE_REPLACE_WAITING_RUN:
+				while (job->npending > 0)
+					(void) cron_runs_record_skipped(job, cron_job_pending_pop(job), false,
+													"skipped: a later slot came due while this one waited for the previous run (overlap = queue)");
+				break;
+			case CRON_DUE_REPLACE_WAITING_PLACE:
+				while (job->npending > 0)
+					(void) cron_runs_record_skipped(job, cron_job_pending_pop(job), false,
+													WAITED_FOR_PLACE);
+				break;
+			case CRON_DUE_QUEUE:
+				break;
 		}
 
 		/*
 		 * Queued slots are a run of consecutive slots; when slots declared
 		 * missed come between, the queued ones are overtaken too.
 		 */
-		if (!cron_job_pending_follows(job, due[i]))
+		if (!cron_job_pending_follows(job, slot))
 			skip_queued(job, WAITED_FOR_PLACE);
-		cron_job_pending_push(job, due[i]);
+		cron_job_pending_push(job, slot);
 	}
-	if (due)
-		pfree(due);
 }
 
 /* decide every slot that is due by now */
 void
-cron_decide_due_slots(TimestampTz now, TimestampTz started_at)
+cron_decide_due_slots(const CronClock *clock, TimestampTz started_at)
 {
+	TimestampTz now = cron_clock_now(clock);
 	CronJob    *job;
 
 	scheduler_started_at = started_at;
 	while ((job = cron_job_cache_first()) != NULL && job->next_slot <= now)
 	{
-		decide_due(job, now);
+		decide_due(job, clock);
 		cron_job_cache_reschedule(job);
 	}
 }
@@ -251,7 +186,7 @@ static char last_served_role[NAMEDATALEN] = "";
 static void
 warn_capacity(bool role_share)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = cron_now();
 
 	if (!capacity_warned && now - capacity_warned_at >= 60 * USECS_PER_SEC)
 	{
@@ -272,8 +207,8 @@ warn_capacity(bool role_share)
 static bool
 job_may_start(const CronJob *job)
 {
-	return job->npending > 0 &&
-		(job->overlap == OVERLAP_ALLOW || job->running + job->waiting == 0);
+	return cron_policy_may_start(&job->policy, job->running + job->waiting,
+								 job->npending);
 }
 
 /* the places of cron.max_running_jobs, for claim_turn */

@@ -11,7 +11,10 @@
 
 #include "datatype/timestamp.h"
 
-extern void cron_decide_due_slots(TimestampTz now, TimestampTz started_at);
+#include "policy.h"
+
+extern void cron_decide_due_slots(const CronClock *clock,
+								  TimestampTz started_at);
 extern void cron_decide_claim_ready(void);
 
 #endif							/* CRONEXT_DECIDE_H */

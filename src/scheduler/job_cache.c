@@ -98,6 +98,20 @@ cron_job_cache_slot_after(CronJob *job, TimestampTz after, TimestampTz *slot)
 	return true;
 }
 
+static bool
+job_slots_after(const CronSlots *slots, int64 t, int64 *slot)
+{
+	return cron_job_cache_slot_after((CronJob *) slots->arg, t, slot);
+}
+
+/* the job's schedule as the pure rules see it (core/policy.h) */
+void
+cron_job_cache_slots(CronJob *job, CronSlots *slots)
+{
+	slots->after = job_slots_after;
+	slots->arg = job;
+}
+
 /* put the job in the heap at its next slot after last_slot, or take it out */
 void
 cron_job_cache_reschedule(CronJob *job)
@@ -144,11 +158,9 @@ apply_row(CronJob *job, const CronJobRow *row)
 	job->username = replace_string(job->username, row->username);
 	job->roleid = row->roleid;
 	job->active = row->active;
-	job->catchup = strcmp(row->catchup, "none") == 0 ? CATCHUP_NONE :
-		strcmp(row->catchup, "all") == 0 ? CATCHUP_ALL : CATCHUP_LATEST;
-	job->catchup_window = seconds_to_usecs(row->catchup_window);
-	job->overlap = strcmp(row->overlap, "skip") == 0 ? OVERLAP_SKIP :
-		strcmp(row->overlap, "allow") == 0 ? OVERLAP_ALLOW : OVERLAP_QUEUE;
+	job->policy.catchup = cron_catchup_from_name(row->catchup);
+	job->policy.catchup_window = seconds_to_usecs(row->catchup_window);
+	job->policy.overlap = cron_overlap_from_name(row->overlap);
 	/* rounded up: a timeout under a millisecond is not "none" */
 	job->timeout_ms = (int) Min(ceil(row->timeout * 1000.0), (double) PG_INT32_MAX);
 	job->max_retries = row->max_retries;
@@ -165,6 +177,8 @@ apply_row(CronJob *job, const CronJobRow *row)
 	job->valid = cron_parse_schedule(row->schedule, &job->schedule, &error);
 	if (job->valid)
 		job->valid = cron_tz_lookup(row->timezone, &job->tz);	/* NULL: cron.timezone */
+	job->policy.once_per_start = job->valid &&
+		job->schedule.kind == CRON_KIND_REBOOT;
 	if (!job->valid)
 		ereport(WARNING,
 				(errmsg("cron job " INT64_FORMAT " is not scheduled: invalid schedule \"%s\" or time zone \"%s\"",

@@ -14,22 +14,8 @@
 #include "nodes/pg_list.h"
 
 #include "next_run.h"
+#include "policy.h"
 #include "schedule.h"
-
-typedef enum CronCatchup
-{
-	CATCHUP_NONE,
-	CATCHUP_LATEST,
-	CATCHUP_ALL
-} CronCatchup;
-
-typedef enum CronOverlap
-{
-	OVERLAP_QUEUE,
-	OVERLAP_SKIP,
-	OVERLAP_ALLOW
-} CronOverlap;
-
 
 typedef struct CronJob
 {
@@ -45,9 +31,7 @@ typedef struct CronJob
 	char	   *username;
 	Oid			roleid;			/* the owner's OID; InvalidOid if unknown */
 	bool		active;
-	CronCatchup catchup;
-	int64		catchup_window;	/* microseconds */
-	CronOverlap overlap;
+	CronJobPolicy policy;		/* catch-up and overlap (core/policy.h) */
 	int			timeout_ms;
 	int			max_retries;
 	int64		retry_delay;	/* microseconds */
@@ -82,6 +66,7 @@ extern void cron_job_cache_update(List *rows, const int64 *ids, int nids);
 extern CronJob *cron_job_cache_lookup(int64 jobid);
 extern CronJob *cron_job_cache_first(void);
 extern void cron_job_cache_reschedule(CronJob *job);
+extern void cron_job_cache_slots(CronJob *job, CronSlots *slots);
 extern bool cron_job_cache_slot_after(CronJob *job, TimestampTz after,
 								 TimestampTz *slot);
 extern long cron_job_cache_count(void);

@@ -31,6 +31,7 @@
 #include "utils/timestamp.h"
 
 #include "cronext.h"
+#include "schedule_pg.h"
 
 #include "ledger.h"
 #include "lock_timeout.h"
@@ -433,7 +434,7 @@ cron_ledger_claim(const CronClaim *claim, MemoryContext cxt, char **command)
 	Datum		values[11];
 	char		nulls[11];
 	bool		skipped = claim->status == CRON_RUN_SKIPPED;
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = cron_now();
 	bool		isnull;
 
 	memset(nulls, ' ', sizeof(nulls));

@@ -22,6 +22,7 @@
 #include "job_cache.h"
 #include "manual_runs.h"
 #include "runs.h"
+#include "schedule_pg.h"
 #include "shared.h"
 
 /* answer cron.run_job requests: claim a manual slot for each */
@@ -84,10 +85,10 @@ cron_manual_serve_requests(ManualAnswer *answers)
 			continue;			/* runid 0: still pending, served next pass */
 
 		/* a manual slot is the request time; nudge it if that slot is taken */
-		a->scheduled_for = GetCurrentTimestamp();
+		a->scheduled_for = cron_now();
 		for (int attempt = 0; attempt < 3 && a->runid == 0; attempt++)
 		{
-			if (job->overlap == OVERLAP_SKIP && job->running + job->waiting > 0)
+			if (job->policy.overlap == CRON_OVERLAP_SKIP && job->running + job->waiting > 0)
 				a->runid = cron_runs_record_skipped(job, a->scheduled_for, true,
 										  "skipped: the previous run was still going (overlap = skip)");
 			else

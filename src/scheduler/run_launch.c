@@ -23,6 +23,7 @@
 #include "ledger.h"
 #include "run_state.h"
 #include "runs.h"
+#include "schedule_pg.h"
 
 /* may this claimed run be launched now? */
 static bool
@@ -34,7 +35,7 @@ run_may_launch(const CronRun *run, TimestampTz now)
 		return false;			/* launched, or a retry not due yet */
 	job = cron_job_cache_lookup(run->jobid);
 	/* a queued manual run waits its turn */
-	return !(job && job->overlap != OVERLAP_ALLOW && job->running > 0);
+	return !(job && job->policy.overlap != CRON_OVERLAP_ALLOW && job->running > 0);
 }
 
 static char last_http_role[NAMEDATALEN] = "";
@@ -133,7 +134,7 @@ List *
 cron_runs_pick_sql_launches(void)
 {
 	CronTurns  *turns = cron_turns_create();
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = cron_now();
 	LaunchPick	pick = {0, NIL, now};
 	ListCell   *lc;
 
@@ -185,7 +186,7 @@ cron_runs_fetch_commands(List **starting)
 		if (run->command == NULL)
 		{
 			cron_finish_run(run, false, "the run's command could not be read from its ledger row", 0,
-					   GetCurrentTimestamp());
+					   cron_now());
 			*starting = foreach_delete_current(*starting, lc);
 		}
 	}
@@ -256,6 +257,6 @@ cron_runs_launch_claimed(List *starting)
 		pfree(run->command);
 		run->command = NULL;
 	}
-	launch_http_runs(GetCurrentTimestamp());
+	launch_http_runs(cron_now());
 }
 

@@ -29,6 +29,7 @@
 #include "ledger.h"
 #include "run_state.h"
 #include "runs.h"
+#include "schedule_pg.h"
 #include "shared.h"
 
 /* how soon to retry a launch that found no worker free */
@@ -176,7 +177,7 @@ cron_runs_close_lost(void)
 	for (int i = 0; i < lost.n; i++)
 		cron_ledger_finish(lost.ids[i], false,
 					  "the run's outcome could not be recorded (see the server log)",
-					  0, GetCurrentTimestamp());
+					  0, cron_now());
 	/* forgotten once this commits; a rolled-back pass tries again */
 	lost_written = lost.n > 0;
 }
@@ -314,7 +315,7 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 		pfree(command);			/* kept in the ledger row, not here */
 	if (problem)
 	{
-		cron_ledger_finish(runid, false, problem, 0, GetCurrentTimestamp());
+		cron_ledger_finish(runid, false, problem, 0, cron_now());
 		ereport(LOG,
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " failed: %s",
 						job->jobid, runid, problem)));
@@ -464,37 +465,31 @@ cron_finish_run(CronRun *run, bool succeeded, const char *message,
 
 /*
  * After a failed attempt: if the job allows another, put the run back to
- * wait for it and return true.  The delay doubles with each attempt, with
- * jitter of up to a quarter either way so that retries of many jobs do not
- * come back in step, is at least min_delay_ms (an HTTP server's
- * Retry-After), and is capped so that a retry never runs past the job's
- * next slot; when no retry fits, the run fails now.
+ * wait for it and return true; when none is allowed or fits, the run
+ * fails now.  When it comes back is the back-off rule of
+ * cron_policy_retry_at (core/policy.c): doubling, with jitter, at least
+ * min_delay_ms (an HTTP server's Retry-After), before the job's next slot.
  */
 bool
 cron_retry_run(CronRun *run, const char *message, int min_delay_ms)
 {
 	CronJob    *job = cron_job_cache_lookup(run->jobid);
-	TimestampTz now = GetCurrentTimestamp();
-	double		delay;
+	CronRetryPolicy retry;
+	TimestampTz at;
 
-	if (run->attempt > run->max_retries || job == NULL || run->cancelled)
+	if (job == NULL || run->cancelled)
 		return false;
-	delay = (double) run->retry_delay;
-	for (int i = 1; i < run->attempt && delay < 1e15; i++)
-		delay *= 2;
-	delay *= 0.75 + 0.5 * pg_prng_double(&pg_global_prng_state);
-	delay = Max(delay, (double) min_delay_ms * 1000.0);
-	delay = Min(delay, (double) (30 * 24 * 3600) * USECS_PER_SEC);
-	if (job->in_heap && now + (int64) delay >= job->next_slot)
-	{
-		delay = (double) (job->next_slot - now) - USECS_PER_SEC;
-		/* no retry fits, or not after the wait the server asked for */
-		if (delay < 0 || delay < (double) min_delay_ms * 1000.0)
-			return false;
-	}
+	retry.max_retries = run->max_retries;
+	retry.retry_delay = run->retry_delay;
+	retry.has_next_slot = job->in_heap;
+	retry.next_slot = job->next_slot;
+	if (!cron_policy_retry_at(&retry, run->attempt,
+							  pg_prng_double(&pg_global_prng_state),
+							  (int64) min_delay_ms * 1000, cron_server_clock(), &at))
+		return false;
 
 	run->attempt++;
-	run->not_before = now + (int64) delay;
+	run->not_before = at;
 	if (run->worker)
 		run->worker->run = NULL;
 	run->worker = NULL;
@@ -586,7 +581,7 @@ cron_runs_collect_reports(void)
 		char	   *msg = run->launch_error;
 
 		run->launch_error = NULL;
-		cron_finish_run(run, false, msg, 0, GetCurrentTimestamp());
+		cron_finish_run(run, false, msg, 0, cron_now());
 		pfree(msg);
 	}
 	list_free(unstarted);
@@ -615,7 +610,7 @@ hard_stop_at(const CronRun *run)
 static void
 enforce_timeouts(void)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = cron_now();
 	ListCell   *lc;
 
 	foreach(lc, cron_runs)
@@ -660,7 +655,7 @@ cron_runs_serve_cancels(void)
 				cron_http_cancel(run->http_slot);
 			else if (run->worker == NULL)
 				cron_finish_run(run, false, CRON_CANCELLED_MESSAGE, 0,
-						   GetCurrentTimestamp());
+						   cron_now());
 			else
 				cron_pool_cancel(run);
 			break;
@@ -709,42 +704,26 @@ cron_runs_flush_deactivations(void)
 }
 
 /*
- * When a run next needs the scheduler without being woken: a retry coming
- * due, or a launch to try again.  Returns false if none does.
+ * When runs next need the scheduler without being woken: a retry coming
+ * due, a timeout to enforce, or a launch or deactivation to try again.
  */
-bool
-cron_runs_next_deadline(TimestampTz *at)
+void
+cron_runs_add_wakes(CronWake *wake)
 {
-	bool		any = false;
 	ListCell   *lc;
 
 	if (cron_launch_blocked)
-	{
-		*at = GetCurrentTimestamp() + WORKER_RETRY_MS * 1000;
-		any = true;
-	}
+		cron_wake_in(wake, WORKER_RETRY_MS);
 	else if (to_deactivate.n > 0)
-	{
-		*at = GetCurrentTimestamp() + USECS_PER_SEC;
-		any = true;
-	}
+		cron_wake_in(wake, 1000);
 	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
-
 		TimestampTz stop = hard_stop_at(run);
 
-		if (!cron_run_launched(run) && run->not_before > 0 &&
-			(!any || run->not_before < *at))
-		{
-			*at = run->not_before;
-			any = true;
-		}
-		if (stop > 0 && (!any || stop < *at))
-		{
-			*at = stop;
-			any = true;
-		}
+		if (!cron_run_launched(run) && run->not_before > 0)
+			cron_wake_at(wake, run->not_before);
+		if (stop > 0)
+			cron_wake_at(wake, stop);
 	}
-	return any;
 }

@@ -30,7 +30,7 @@ extern void cron_runs_serve_cancels(void);
 extern List *cron_runs_pick_sql_launches(void);
 extern void cron_runs_fetch_commands(List **starting);
 extern void cron_runs_launch_claimed(List *starting);
-extern bool cron_runs_next_deadline(TimestampTz *at);
+extern void cron_runs_add_wakes(CronWake *wake);
 extern void cron_runs_flush_deactivations(void);
 extern int	cron_runs_take_failed(const int64 **runids);
 extern void cron_runs_claims_committed(void);

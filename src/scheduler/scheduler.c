@@ -57,6 +57,7 @@
 #include "manual_runs.h"
 #include "run_state.h"
 #include "runs.h"
+#include "schedule_pg.h"
 #include "scheduler.h"
 #include "shared.h"
 
@@ -132,26 +133,6 @@ end_iteration_xact(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
-/* milliseconds from now until t, rounded up; 0 if t has passed */
-static long
-ms_until(TimestampTz t)
-{
-	int64		us = t - GetCurrentTimestamp();
-
-	return us <= 0 ? 0 : (long) Min((us + 999) / 1000, 3600 * 1000);
-}
-
-/* the earlier of two sleeps, -1 meaning none */
-static long
-earlier(long a, long b)
-{
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	return Min(a, b);
-}
-
 /*
  * Is cronext's catalog here, at the version this library needs?  If not,
  * say once per scheduler start what to run, and run no job meanwhile:
@@ -194,21 +175,20 @@ static long
 sleep_ms(void)
 {
 	CronJob    *job;
-	long		ms = -1;
-	TimestampTz at;
+	CronWake	wake;
 
 	if (!extension_ready)
 		return EXTENSION_POLL_MS;
+	cron_wake_init(&wake);
 	job = cron_job_cache_first();
 	if (job)
-		ms = ms_until(job->next_slot);
-	if (cron_runs_next_deadline(&at))
-		ms = earlier(ms, ms_until(at));
+		cron_wake_at(&wake, job->next_slot);
+	cron_runs_add_wakes(&wake);
 	if (reload_pending)
-		ms = earlier(ms, RELOAD_RETRY_MS);
+		cron_wake_in(&wake, RELOAD_RETRY_MS);
 	if (cronext_history_retention > 0)
-		ms = earlier(ms, ms_until(next_prune_at));
-	return ms;
+		cron_wake_at(&wake, next_prune_at);
+	return cron_wake_sleep_ms(&wake, cron_server_clock());
 }
 
 /*
@@ -220,7 +200,7 @@ sleep_ms(void)
 static void
 prune_history(void)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = cron_now();
 	uint64		deleted;
 
 	if (cronext_history_retention <= 0 || now < next_prune_at)
@@ -352,7 +332,7 @@ send_failure_notifications(void)
 	PG_CATCH();
 	{
 		ErrorData  *edata;
-		TimestampTz now = GetCurrentTimestamp();
+		TimestampTz now = cron_now();
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
@@ -388,7 +368,7 @@ static void
 recover_from_error(MemoryContext cxt)
 {
 	ErrorData  *edata;
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = cron_now();
 
 	HOLD_INTERRUPTS();
 	MemoryContextSwitchTo(cxt);
@@ -526,7 +506,7 @@ scheduler_iteration(void)
 	cron_runs_serve_cancels();
 	prune_history();
 	nanswers = cron_manual_serve_requests(answers);
-	cron_decide_due_slots(GetCurrentTimestamp(), scheduler_started_at);
+	cron_decide_due_slots(cron_server_clock(), scheduler_started_at);
 	cron_decide_claim_ready();
 	cron_runs_flush_deactivations();
 	end_iteration_xact();
@@ -570,7 +550,7 @@ cron_scheduler_main(Datum main_arg)
 	cron_scheduler_attach();
 	before_shmem_exit(scheduler_detach_shared, 0);
 
-	scheduler_started_at = GetCurrentTimestamp();
+	scheduler_started_at = cron_now();
 	cron_job_cache_init();
 	cron_runs_init();
 	loop_cxt = AllocSetContextCreate(TopMemoryContext, "cronext scheduler loop",
