@@ -2,14 +2,14 @@
  *
  * http_dispatch.c
  *	  The scheduler's side of the HTTP queue (http_queue.h): starting the
- *	  HTTP worker, posting runs into free slots, and noticing the worker's
+ *	  HTTP worker, posting runs into free entries, and noticing the worker's
  *	  exit.
  *
  * The HTTP worker is started on the first HTTP run and then stays for the
  * scheduler's life (it holds libcurl's connection cache; it is connected
  * to cron.database_name, which the scheduler is connected to anyway).  It
  * creates the queue and publishes its handle in cronext's shared memory;
- * the scheduler maps it then.  If the worker exits, the runs in its slots
+ * the scheduler maps it then.  If the worker exits, the runs in its entries
  * fail (runs.c) and the next HTTP run starts a new one with a new queue.
  *
  *-------------------------------------------------------------------------
@@ -30,8 +30,8 @@
 #include "http_queue.h"
 #include "shared.h"
 
-/* how soon to try again when no background worker slot was free */
-#define WORKER_SLOT_RETRY_MS	100
+/* how soon to try again when the worker could not start (max_worker_processes) */
+#define WORKER_START_RETRY_MS	100
 
 /* after the HTTP worker failed to get ready, wait this long to start another */
 #define HTTP_RESTART_DELAY_MS	10000
@@ -42,7 +42,7 @@ static BackgroundWorkerHandle *worker_handle;	/* NULL: no worker started */
 static TimestampTz next_start_at;
 static bool start_failed_warned = false;
 
-/* the start of the run in each slot was reported (in TopMemoryContext) */
+/* the start of the run in each entry was reported (in TopMemoryContext) */
 static bool *start_reported = NULL;
 static int	start_reported_n = 0;
 
@@ -77,7 +77,7 @@ start_http_worker(void)
 	if (!ok)
 	{
 		worker_handle = NULL;
-		next_start_at = GetCurrentTimestamp() + WORKER_SLOT_RETRY_MS * 1000;
+		next_start_at = GetCurrentTimestamp() + WORKER_START_RETRY_MS * 1000;
 		if (!start_failed_warned)
 			ereport(WARNING,
 					(errmsg("no background worker slot is free for the cronext HTTP worker; HTTP runs wait"),
@@ -108,20 +108,20 @@ attach_queue(void)
 	dsm_pin_mapping(seg);
 	queue_seg = seg;
 	queue = dsm_segment_address(seg);
-	if (start_reported_n < queue->nslots)
+	if (start_reported_n < queue->nentries)
 	{
 		if (start_reported)
 			pfree(start_reported);
 		start_reported = MemoryContextAllocZero(TopMemoryContext,
-												queue->nslots * sizeof(bool));
-		start_reported_n = queue->nslots;
+												queue->nentries * sizeof(bool));
+		start_reported_n = queue->nentries;
 	}
 	return true;
 }
 
 /*
- * Post a run into a free slot and wake the worker (starting it first if
- * needed).  Returns the slot number, or -1 if every slot is busy or the
+ * Post a run into a free entry and wake the worker (starting it first if
+ * needed).  Returns the entry number, or -1 if every entry is busy or the
  * worker is not ready: the run waits and is posted again later.
  */
 int
@@ -139,47 +139,47 @@ cron_http_post(int64 runid, int64 jobid, TimestampTz scheduled_for, int attempt)
 			return -1;
 	}
 
-	for (int i = 0; i < queue->nslots; i++)
+	for (int i = 0; i < queue->nentries; i++)
 	{
-		CronHttpSlot *slot = cron_http_slot(queue, i);
+		CronHttpEntry *entry = cron_http_entry(queue, i);
 
-		if (pg_atomic_read_u32(&slot->state) != HS_FREE)
+		if (pg_atomic_read_u32(&entry->state) != HE_FREE)
 			continue;
-		slot->runid = runid;
-		slot->jobid = jobid;
-		slot->scheduled_for = scheduled_for;
-		slot->attempt = attempt;
-		slot->cancel = false;
-		slot->start_time = 0;
-		slot->end_time = 0;
-		slot->succeeded = false;
-		slot->retryable = false;
-		slot->retry_after_ms = 0;
-		slot->http_status = 0;
-		slot->has_body = false;
-		slot->body_len = 0;
-		slot->message[0] = '\0';
+		entry->runid = runid;
+		entry->jobid = jobid;
+		entry->scheduled_for = scheduled_for;
+		entry->attempt = attempt;
+		entry->cancel = false;
+		entry->start_time = 0;
+		entry->end_time = 0;
+		entry->succeeded = false;
+		entry->retryable = false;
+		entry->retry_after_ms = 0;
+		entry->http_status = 0;
+		entry->has_body = false;
+		entry->body_len = 0;
+		entry->message[0] = '\0';
 		start_reported[i] = false;
 		pg_write_barrier();
-		pg_atomic_write_u32(&slot->state, HS_ASSIGNED);
+		pg_atomic_write_u32(&entry->state, HE_ASSIGNED);
 		cron_http_wake_worker();
 		return i;
 	}
 	return -1;
 }
 
-CronHttpSlot *
-cron_dispatch_slot(int slotno)
+CronHttpEntry *
+cron_dispatch_entry(int entryno)
 {
 	Assert(queue != NULL);
-	return cron_http_slot(queue, slotno);
+	return cron_http_entry(queue, entryno);
 }
 
-/* the outcome is recorded: the slot may take another run */
+/* the outcome is recorded: the entry may take another run */
 void
-cron_http_release(int slotno)
+cron_http_release(int entryno)
 {
-	pg_atomic_write_u32(&cron_dispatch_slot(slotno)->state, HS_FREE);
+	pg_atomic_write_u32(&cron_dispatch_entry(entryno)->state, HE_FREE);
 }
 
 void
@@ -189,19 +189,19 @@ cron_http_wake_worker(void)
 
 	if (queue == NULL)
 		return;
-	/* the slot's state is written before; the worker sets procno, then scans */
+	/* the entry's state is written before; the worker sets procno, then scans */
 	pg_memory_barrier();
 	procno = queue->worker_procno;
-	/* before it has started, it looks at every slot anyway */
+	/* before it has started, it looks at every entry anyway */
 	if (procno >= 0)
 		cron_wake_proc(procno);
 }
 
-/* ask the worker to stop the request in a slot */
+/* ask the worker to stop the request in an entry */
 void
-cron_http_cancel(int slotno)
+cron_http_cancel(int entryno)
 {
-	cron_dispatch_slot(slotno)->cancel = true;
+	cron_dispatch_entry(entryno)->cancel = true;
 	pg_write_barrier();
 	cron_http_wake_worker();
 }
@@ -213,7 +213,7 @@ cron_http_worker_pid(void)
 	return queue ? queue->worker_pid : 0;
 }
 
-/* has the worker exited?  (its slots' runs then fail; see runs.c) */
+/* has the worker exited?  (its entries' runs then fail; see runs.c) */
 bool
 cron_http_worker_gone(void)
 {
@@ -249,9 +249,9 @@ cron_http_forget_worker(void)
 
 /*
  * What the HTTP worker reported since the last call about the posted runs
- * (those of runs with an HTTP queue slot), as CronReports in the caller's
+ * (those of runs with an HTTP queue entry), as CronReports in the caller's
  * memory context, for the run module to apply: a start, an outcome (the
- * slot is then free again), or, when the worker has exited, the requests
+ * entry is then free again), or, when the worker has exited, the requests
  * it had, lost.  Nothing here decides what a report means for the run.
  */
 List *
@@ -264,55 +264,55 @@ cron_http_collect_reports(List *runs)
 	foreach(lc, runs)
 	{
 		CronRun    *run = lfirst(lc);
-		int			slotno = run->http_slot;
-		CronHttpSlot *slot;
+		int			entryno = run->http_entry;
+		CronHttpEntry *entry;
 		uint32		state;
 		CronReport *r;
 
-		if (slotno < 0)
+		if (entryno < 0)
 			continue;
-		slot = cron_dispatch_slot(slotno);
-		state = pg_atomic_read_u32(&slot->state);
+		entry = cron_dispatch_entry(entryno);
+		state = pg_atomic_read_u32(&entry->state);
 		pg_read_barrier();
-		if (!start_reported[slotno] && slot->start_time != 0 &&
-			(state == HS_RUNNING || state == HS_DONE))
+		if (!start_reported[entryno] && entry->start_time != 0 &&
+			(state == HE_RUNNING || state == HE_DONE))
 		{
 			r = palloc0(sizeof(CronReport));
 			r->run = run;
 			r->kind = CRON_REPORT_STARTED;
 			r->pid = cron_http_worker_pid();
-			r->start_time = slot->start_time;
+			r->start_time = entry->start_time;
 			reports = lappend(reports, r);
-			start_reported[slotno] = true;
+			start_reported[entryno] = true;
 		}
-		if (state == HS_DONE)
+		if (state == HE_DONE)
 		{
 			r = palloc0(sizeof(CronReport));
 			r->run = run;
 			r->kind = CRON_REPORT_FINISHED;
-			r->succeeded = slot->succeeded;
-			r->retryable = slot->retryable;
-			r->retry_after_ms = slot->retry_after_ms;
-			r->start_time = slot->start_time;
-			r->end_time = slot->end_time;
-			r->message = pstrdup(slot->message);
-			r->http_status = slot->http_status;
-			r->body = slot->has_body ? pstrdup(slot->body) : NULL;
+			r->succeeded = entry->succeeded;
+			r->retryable = entry->retryable;
+			r->retry_after_ms = entry->retry_after_ms;
+			r->start_time = entry->start_time;
+			r->end_time = entry->end_time;
+			r->message = pstrdup(entry->message);
+			r->http_status = entry->http_status;
+			r->body = entry->has_body ? pstrdup(entry->body) : NULL;
 			reports = lappend(reports, r);
-			run->http_slot = -1;
-			cron_http_release(slotno);
+			run->http_entry = -1;
+			cron_http_release(entryno);
 		}
 		else if (gone)
 		{
 			r = palloc0(sizeof(CronReport));
 			r->run = run;
 			r->kind = CRON_REPORT_LOST;
-			r->started = slot->start_time != 0;
-			r->start_time = slot->start_time;
+			r->started = entry->start_time != 0;
+			r->start_time = entry->start_time;
 			r->end_time = GetCurrentTimestamp();
 			r->message = pstrdup("the HTTP worker exited during the request (see the server log)");
 			reports = lappend(reports, r);
-			run->http_slot = -1;
+			run->http_entry = -1;
 		}
 	}
 	if (gone)

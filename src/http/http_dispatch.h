@@ -15,10 +15,10 @@
 
 extern int	cron_http_post(int64 runid, int64 jobid, TimestampTz scheduled_for,
 					  int attempt);
-extern CronHttpSlot *cron_dispatch_slot(int slotno);
-extern void cron_http_release(int slotno);
+extern CronHttpEntry *cron_dispatch_entry(int entryno);
+extern void cron_http_release(int entryno);
 extern void cron_http_wake_worker(void);
-extern void cron_http_cancel(int slotno);
+extern void cron_http_cancel(int entryno);
 extern int	cron_http_worker_pid(void);
 extern bool cron_http_worker_gone(void);
 extern void cron_http_forget_worker(void);

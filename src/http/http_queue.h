@@ -1,26 +1,26 @@
 /*-------------------------------------------------------------------------
  *
  * http_queue.h
- *	  The slots between the scheduler and the HTTP worker: one dynamic
- *	  shared memory segment, cron.http_max_connections slots, one request
- *	  in flight per slot.
+ *	  The queue between the scheduler and the HTTP worker: one dynamic
+ *	  shared memory segment of cron.http_max_connections entries, one
+ *	  request in flight per entry.
  *
  * The scheduler claims an HTTP job's slot in the ledger exactly as for a
- * SQL job, then puts the run (ids only) into a free slot and sets the HTTP
+ * SQL job, then puts the run (ids only) into a free entry and sets the HTTP
  * worker's latch.  The worker reads the job's URL, method, headers and body
  * itself (it is connected to cron.database_name), so secrets never pass
  * through the scheduler, and starts the request at once with libcurl's
  * multi interface.  When a request ends, the worker writes the outcome
- * into the slot and sets the scheduler's latch; the scheduler records it
- * in the ledger (or retries) and frees the slot.  Each slot is independent:
+ * into the entry and sets the scheduler's latch; the scheduler records it
+ * in the ledger (or retries) and frees the entry.  Each entry is independent:
  * no request waits for another.
  *
- * A slot's state machine (who moves it):
- *	 HS_FREE	  scheduler: unused; next HS_ASSIGNED (scheduler)
- *	 HS_ASSIGNED  scheduler: a run is ready; next HS_RUNNING (worker), or
- *				  HS_DONE (worker: the request could not even start)
- *	 HS_RUNNING   worker: the request is in flight; next HS_DONE (worker)
- *	 HS_DONE	  worker: outcome written; next HS_FREE (scheduler, after
+ * An entry's state machine (who moves it):
+ *	 HE_FREE	  scheduler: unused; next HE_ASSIGNED (scheduler)
+ *	 HE_ASSIGNED  scheduler: a run is ready; next HE_RUNNING (worker), or
+ *				  HE_DONE (worker: the request could not even start)
+ *	 HE_RUNNING   worker: the request is in flight; next HE_DONE (worker)
+ *	 HE_DONE	  worker: outcome written; next HE_FREE (scheduler, after
  *				  recording it)
  *
  *-------------------------------------------------------------------------
@@ -33,17 +33,17 @@
 
 #include "mailbox.h"
 
-typedef enum CronHttpSlotState
+typedef enum CronHttpEntryState
 {
-	HS_FREE = 0,
-	HS_ASSIGNED,
-	HS_RUNNING,
-	HS_DONE
-} CronHttpSlotState;
+	HE_FREE = 0,
+	HE_ASSIGNED,
+	HE_RUNNING,
+	HE_DONE
+} CronHttpEntryState;
 
-typedef struct CronHttpSlot
+typedef struct CronHttpEntry
 {
-	pg_atomic_uint32 state;		/* CronHttpSlotState */
+	pg_atomic_uint32 state;		/* CronHttpEntryState */
 
 	/* the request, set by the scheduler */
 	int64		runid;
@@ -63,30 +63,30 @@ typedef struct CronHttpSlot
 	int			body_len;
 	char		message[CRON_MESSAGE_MAX];
 	char		body[FLEXIBLE_ARRAY_MEMBER];	/* body_capacity bytes */
-} CronHttpSlot;
+} CronHttpEntry;
 
 typedef struct CronHttpQueue
 {
-	int			nslots;
+	int			nentries;
 	Size		body_capacity;	/* cron.http_max_response_bytes */
-	Size		slot_size;		/* bytes from one slot to the next */
-	int			scheduler_procno;	/* whose latch to set */
-	pid_t		scheduler_pid;	/* the worker leaves when it changes */
+	Size		entry_size;		/* bytes from one entry to the next */
+	pid_t		scheduler_pid;	/* the scheduler that started the worker: it
+								 * leaves when another runs */
 	int			worker_procno;	/* set by the worker once running, else -1 */
 	pid_t		worker_pid;
-	/* the slots follow, MAXALIGNed */
+	/* the entries follow, MAXALIGNed */
 } CronHttpQueue;
 
-#define CronHttpSlotSize(capacity) \
-	MAXALIGN(offsetof(CronHttpSlot, body) + (capacity) + 1)
-#define CronHttpQueueSize(nslots, capacity) \
-	(MAXALIGN(sizeof(CronHttpQueue)) + (Size) (nslots) * CronHttpSlotSize(capacity))
+#define CronHttpEntrySize(capacity) \
+	MAXALIGN(offsetof(CronHttpEntry, body) + (capacity) + 1)
+#define CronHttpQueueSize(nentries, capacity) \
+	(MAXALIGN(sizeof(CronHttpQueue)) + (Size) (nentries) * CronHttpEntrySize(capacity))
 
-static inline CronHttpSlot *
-cron_http_slot(CronHttpQueue *q, int i)
+static inline CronHttpEntry *
+cron_http_entry(CronHttpQueue *q, int i)
 {
-	return (CronHttpSlot *) ((char *) q + MAXALIGN(sizeof(CronHttpQueue)) +
-							 (Size) i * q->slot_size);
+	return (CronHttpEntry *) ((char *) q + MAXALIGN(sizeof(CronHttpQueue)) +
+							 (Size) i * q->entry_size);
 }
 
 /* entry point of the HTTP worker, named in its BackgroundWorker struct */

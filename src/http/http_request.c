@@ -2,7 +2,7 @@
  *
  * http_request.c
  *	  One HTTP job request on libcurl: its options, its redirects, and
- *	  the outcome written into its slot (status, message, capped body).
+ *	  the outcome written into its entry (status, message, capped body).
  *
  * Redirects are followed here rather than by libcurl, for two reasons:
  * every hop is checked (only http and https, at most HTTP_MAX_REDIRECTS),
@@ -31,19 +31,19 @@ static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	HttpRequest *req = arg;
-	CronHttpSlot *slot = req->slot;
+	CronHttpEntry *entry = req->entry;
 	size_t		n = size * nmemb;
-	size_t		room = req->body_capacity - slot->body_len;
+	size_t		room = req->body_capacity - entry->body_len;
 
 	if (n > room)
 	{
-		memcpy(slot->body + slot->body_len, data, room);
-		slot->body_len += room;
+		memcpy(entry->body + entry->body_len, data, room);
+		entry->body_len += room;
 		req->truncated = true;
 		return 0;				/* stop the transfer: the rest is not kept */
 	}
-	memcpy(slot->body + slot->body_len, data, n);
-	slot->body_len += n;
+	memcpy(entry->body + entry->body_len, data, n);
+	entry->body_len += n;
 	return n;
 }
 
@@ -227,7 +227,7 @@ url_origin(const char *url, MemoryContext cxt, char **scheme_out)
 void
 cron_http_request_prepare(HttpRequest *req)
 {
-	CronHttpSlot *slot = req->slot;
+	CronHttpEntry *entry = req->entry;
 	bool		has_key = false;
 	bool		has_expect = false;
 	char		line[128];
@@ -246,7 +246,7 @@ cron_http_request_prepare(HttpRequest *req)
 	if (!has_key)
 	{
 		snprintf(line, sizeof(line), "Idempotency-Key: cronext-" INT64_FORMAT "-" INT64_FORMAT,
-				 slot->jobid, (int64) slot->scheduled_for);
+				 entry->jobid, (int64) entry->scheduled_for);
 		req->headers = curl_slist_append(req->headers, line);
 	}
 	/* no 100-continue round trip before a body */
@@ -281,7 +281,7 @@ cron_http_request_configure(HttpRequest *req)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, req);
 	if (req->timeout_ms > 0)
 	{
-		int64		spent = (GetCurrentTimestamp() - req->slot->start_time) / 1000;
+		int64		spent = (GetCurrentTimestamp() - req->entry->start_time) / 1000;
 
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
 						 (long) Max(req->timeout_ms - spent, 1));
@@ -307,8 +307,8 @@ cron_http_request_configure(HttpRequest *req)
 		}
 	}
 
-	req->slot->body_len = 0;
-	req->slot->body[0] = '\0';
+	req->entry->body_len = 0;
+	req->entry->body[0] = '\0';
 	req->truncated = false;
 	req->retry_after_ms = 0;
 	req->errbuf[0] = '\0';
@@ -318,18 +318,18 @@ cron_http_request_configure(HttpRequest *req)
 static void
 refuse(HttpRequest *req, long code, const char *message)
 {
-	CronHttpSlot *slot = req->slot;
+	CronHttpEntry *entry = req->entry;
 
-	slot->http_status = (int) code;
-	slot->succeeded = false;
-	slot->retryable = false;
-	slot->has_body = false;
-	cron_text_copy(slot->message, message, sizeof(slot->message));
+	entry->http_status = (int) code;
+	entry->succeeded = false;
+	entry->retryable = false;
+	entry->has_body = false;
+	cron_text_copy(entry->message, message, sizeof(entry->message));
 }
 
 /*
  * A 3xx with a Location: point the request at the next hop and return
- * true, or write why it is refused into the slot and return false.
+ * true, or write why it is refused into the entry and return false.
  */
 static bool
 follow_redirect(HttpRequest *req, long code, const char *location)
@@ -382,12 +382,12 @@ follow_redirect(HttpRequest *req, long code, const char *location)
 /*
  * The transfer ended with rc.  Returns false if it was a redirect to
  * follow (the request now points at the next hop: configure it again and
- * start it), true when the request is over and its outcome is in the slot.
+ * start it), true when the request is over and its outcome is in the entry.
  */
 bool
 cron_http_request_finish(HttpRequest *req, CURLcode rc)
 {
-	CronHttpSlot *slot = req->slot;
+	CronHttpEntry *entry = req->entry;
 	StringInfoData msg;
 	long		code = 0;
 
@@ -403,14 +403,14 @@ cron_http_request_finish(HttpRequest *req, CURLcode rc)
 		{
 			if (follow_redirect(req, code, location))
 				return false;
-			slot->body_len = cron_text_make_valid(slot->body, 0, false);
+			entry->body_len = cron_text_make_valid(entry->body, 0, false);
 			return true;
 		}
 	}
 
 	initStringInfo(&msg);
-	slot->http_status = (int) code;
-	slot->retry_after_ms = req->retry_after_ms;
+	entry->http_status = (int) code;
+	entry->retry_after_ms = req->retry_after_ms;
 	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && req->truncated))
 	{
 		bool		expected = status_expected(req, code);
@@ -425,15 +425,15 @@ cron_http_request_finish(HttpRequest *req, CURLcode rc)
 		if (req->truncated)
 			appendStringInfo(&msg, "; response body truncated to %d bytes",
 							 (int) req->body_capacity);
-		slot->succeeded = expected;
-		slot->retryable = !expected && (code >= 500 || code == 429);
-		slot->has_body = strcmp(req->method, "HEAD") != 0;
+		entry->succeeded = expected;
+		entry->retryable = !expected && (code >= 500 || code == 429);
+		entry->has_body = strcmp(req->method, "HEAD") != 0;
 	}
 	else
 	{
-		describe_error(req, rc, &msg, &slot->retryable);
-		slot->succeeded = false;
-		slot->has_body = code > 0 && slot->body_len > 0;
+		describe_error(req, rc, &msg, &entry->retryable);
+		entry->succeeded = false;
+		entry->has_body = code > 0 && entry->body_len > 0;
 	}
 
 	/*
@@ -441,9 +441,9 @@ cron_http_request_finish(HttpRequest *req, CURLcode rc)
 	 * that are not (binary bodies, NUL bytes) become '?', and a character
 	 * the size cap cut through is dropped, so recording can never fail.
 	 */
-	slot->body_len = cron_text_make_valid(slot->body, slot->body_len,
+	entry->body_len = cron_text_make_valid(entry->body, entry->body_len,
 										  req->truncated);
-	cron_text_copy(slot->message, msg.data, sizeof(slot->message));
+	cron_text_copy(entry->message, msg.data, sizeof(entry->message));
 	pfree(msg.data);
 	return true;
 }

@@ -18,9 +18,9 @@
 
 typedef struct HttpRequest
 {
-	int			slotno;
-	CronHttpSlot *slot;			/* where the response body and outcome go */
-	Size		body_capacity;	/* bytes the slot can keep */
+	int			entryno;
+	CronHttpEntry *entry;			/* where the response body and outcome go */
+	Size		body_capacity;	/* bytes the entry can keep */
 	MemoryContext cxt;			/* everything below lives here */
 	CURL	   *easy;
 	struct curl_slist *headers;
@@ -32,7 +32,7 @@ typedef struct HttpRequest
 	int			nexpect;
 	int			timeout_ms;		/* for the whole request, redirects included; 0 = none */
 	int			redirects;		/* followed so far */
-	bool		truncated;		/* the response was longer than the slot */
+	bool		truncated;		/* the response was longer than the entry */
 	int			retry_after_ms;
 	char		errbuf[CURL_ERROR_SIZE];
 } HttpRequest;

@@ -9,7 +9,7 @@
  * It waits on its latch and on libcurl's sockets in one WaitEventSet, so a
  * new request starts as soon as the scheduler posts it and each request is
  * reported the moment it ends: there is no batch, and a slow endpoint
- * holds up nothing but its own slot (http_queue.h).
+ * holds up nothing but its own entry (http_queue.h).
  *
  * The worker is connected to cron.database_name only to read the jobs'
  * definitions (URL, method, headers, body) when their requests start; the
@@ -18,7 +18,7 @@
  *
  * Safety (http_request.c): only http and https, also after redirects (at
  * most 5, secrets dropped when one leaves the job's origin); TLS peers
- * verified; the response body is read into the slot up to
+ * verified; the response body is read into the entry up to
  * cron.http_max_response_bytes and the transfer stopped there, so memory is
  * bounded whatever the server sends.
  *
@@ -74,7 +74,7 @@ typedef struct HttpSocket
 } HttpSocket;
 
 static CronHttpQueue *queue;
-static HttpRequest **inflight;	/* by slot number */
+static HttpRequest **inflight;	/* by entry number */
 static CURLM *multi;
 static HttpSocket *sockets;
 static int	nsockets;
@@ -104,33 +104,27 @@ static const char *const job_sql =
 "WHERE j.jobid OPERATOR(pg_catalog.=) ANY ($1) "
 "AND j.kind OPERATOR(pg_catalog.=) 'http'";
 
+/* publish an entry's outcome to the scheduler */
 static void
-wake_scheduler(void)
+report(CronHttpEntry *entry)
 {
-	cron_wake_proc(queue->scheduler_procno);
-}
-
-/* publish a slot's outcome to the scheduler */
-static void
-report(CronHttpSlot *slot)
-{
-	slot->end_time = GetCurrentTimestamp();
+	entry->end_time = GetCurrentTimestamp();
 	pg_write_barrier();
-	pg_atomic_write_u32(&slot->state, HS_DONE);
-	wake_scheduler();
+	pg_atomic_write_u32(&entry->state, HE_DONE);
+	cron_wake_scheduler();
 }
 
-/* fail a slot that never sent its request */
+/* fail an entry that never sent its request */
 static void
-report_not_started(CronHttpSlot *slot, const char *message)
+report_not_started(CronHttpEntry *entry, const char *message)
 {
-	slot->start_time = 0;
-	slot->succeeded = false;
-	slot->retryable = false;
-	slot->http_status = 0;
-	slot->has_body = false;
-	cron_text_copy(slot->message, message, sizeof(slot->message));
-	report(slot);
+	entry->start_time = 0;
+	entry->succeeded = false;
+	entry->retryable = false;
+	entry->http_status = 0;
+	entry->has_body = false;
+	cron_text_copy(entry->message, message, sizeof(entry->message));
+	report(entry);
 }
 
 /* libcurl: watch this socket for these events (or stop watching it) */
@@ -212,7 +206,7 @@ free_request(HttpRequest *req)
 	}
 	if (req->headers)
 		curl_slist_free_all(req->headers);
-	inflight[req->slotno] = NULL;
+	inflight[req->entryno] = NULL;
 	MemoryContextDelete(req->cxt);
 }
 
@@ -220,7 +214,7 @@ free_request(HttpRequest *req)
 static void
 complete(HttpRequest *req, CURLcode rc)
 {
-	CronHttpSlot *slot = req->slot;
+	CronHttpEntry *entry = req->entry;
 
 	if (!cron_http_request_finish(req, rc))
 	{
@@ -230,52 +224,52 @@ complete(HttpRequest *req, CURLcode rc)
 		cron_http_request_configure(req);
 		if (curl_multi_add_handle(multi, req->easy) == CURLM_OK)
 			return;
-		strlcpy(slot->message, "request failed: libcurl could not follow the redirect",
-				sizeof(slot->message));
-		slot->succeeded = false;
-		slot->retryable = false;
-		slot->has_body = false;
+		strlcpy(entry->message, "request failed: libcurl could not follow the redirect",
+				sizeof(entry->message));
+		entry->succeeded = false;
+		entry->retryable = false;
+		entry->has_body = false;
 	}
 	free_request(req);
-	report(slot);
+	report(entry);
 }
 
-/* start one request on libcurl; false (and the slot reported) on failure */
+/* start one request on libcurl; false (and the entry reported) on failure */
 static bool
 add_request(HttpRequest *req)
 {
-	CronHttpSlot *slot = req->slot;
+	CronHttpEntry *entry = req->entry;
 
 	req->easy = curl_easy_init();
 	if (req->easy == NULL)
 	{
 		free_request(req);
-		report_not_started(slot, "request failed: libcurl could not create a handle");
+		report_not_started(entry, "request failed: libcurl could not create a handle");
 		return false;
 	}
 	cron_http_request_prepare(req);
-	slot->start_time = GetCurrentTimestamp();
+	entry->start_time = GetCurrentTimestamp();
 	cron_http_request_configure(req);
 	if (curl_multi_add_handle(multi, req->easy) != CURLM_OK)
 	{
 		free_request(req);
-		report_not_started(slot, "request failed: libcurl could not start the request");
+		report_not_started(entry, "request failed: libcurl could not start the request");
 		return false;
 	}
-	inflight[req->slotno] = req;
+	inflight[req->entryno] = req;
 	pg_write_barrier();
-	pg_atomic_write_u32(&slot->state, HS_RUNNING);
-	wake_scheduler();
+	pg_atomic_write_u32(&entry->state, HE_RUNNING);
+	cron_wake_scheduler();
 	if (cronext_log_statement)
 		ereport(LOG,
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT ": %s %s",
-						slot->jobid, slot->runid, req->method, req->url)));
+						entry->jobid, entry->runid, req->method, req->url)));
 	return true;
 }
 
 /* build a request from a row of job_sql, in its own memory context */
 static HttpRequest *
-request_from_row(int slotno, HeapTuple tuple, TupleDesc desc)
+request_from_row(int entryno, HeapTuple tuple, TupleDesc desc)
 {
 	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "cronext http request",
 											  ALLOCSET_SMALL_SIZES);
@@ -284,8 +278,8 @@ request_from_row(int slotno, HeapTuple tuple, TupleDesc desc)
 	bool		isnull;
 	Datum		d;
 
-	req->slotno = slotno;
-	req->slot = cron_http_slot(queue, slotno);
+	req->entryno = entryno;
+	req->entry = cron_http_entry(queue, entryno);
 	req->body_capacity = queue->body_capacity;
 	req->cxt = cxt;
 	req->method = SPI_getvalue(tuple, desc, 2);
@@ -334,10 +328,10 @@ request_from_row(int slotno, HeapTuple tuple, TupleDesc desc)
 typedef struct ReadStep
 {
 	int			n;
-	const int  *slots;			/* the posted slots */
+	const int  *entries;			/* the posted entries */
 	Datum		ids;			/* their jobids, an int8[] */
-	HttpRequest **reqs;			/* out: a request per slot, or NULL */
-	char	  **problems;		/* out: why a slot cannot run, or NULL */
+	HttpRequest **reqs;			/* out: a request per entry, or NULL */
+	char	  **problems;		/* out: why an entry cannot run, or NULL */
 	MemoryContext cxt;			/* where the problems are kept */
 } ReadStep;
 
@@ -364,12 +358,12 @@ read_step(void *arg)
 
 		for (int i = 0; i < rs->n; i++)
 		{
-			if (cron_http_slot(queue, rs->slots[i])->jobid != jobid)
+			if (cron_http_entry(queue, rs->entries[i])->jobid != jobid)
 				continue;
 			if (problem)
 				rs->problems[i] = MemoryContextStrdup(rs->cxt, problem);
 			else
-				rs->reqs[i] = request_from_row(rs->slots[i], tuple, desc);
+				rs->reqs[i] = request_from_row(rs->entries[i], tuple, desc);
 		}
 	}
 	SPI_finish();
@@ -379,13 +373,13 @@ read_step(void *arg)
 /*
  * Start the requests the scheduler posted: one transaction reads all their
  * jobs, then each goes to libcurl at once.  If cron.job is locked, the
- * slots stay posted and are tried again shortly.
+ * entries stay posted and are tried again shortly.
  */
 static void
 start_posted(void)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	int			slots[1000];
+	int			entries[1000];
 	Datum	   *ids;
 	int			n = 0;
 	HttpRequest **reqs;
@@ -397,13 +391,13 @@ start_posted(void)
 	if (retry_posted_at > GetCurrentTimestamp())
 		return;
 	retry_posted_at = 0;
-	for (int i = 0; i < queue->nslots && n < lengthof(slots); i++)
+	for (int i = 0; i < queue->nentries && n < lengthof(entries); i++)
 	{
-		CronHttpSlot *slot = cron_http_slot(queue, i);
+		CronHttpEntry *entry = cron_http_entry(queue, i);
 
 		if (inflight[i] == NULL &&
-			pg_atomic_read_u32(&slot->state) == HS_ASSIGNED)
-			slots[n++] = i;
+			pg_atomic_read_u32(&entry->state) == HE_ASSIGNED)
+			entries[n++] = i;
 	}
 	if (n == 0)
 		return;
@@ -413,10 +407,10 @@ start_posted(void)
 	problems = palloc0(sizeof(char *) * n);
 	ids = palloc(sizeof(Datum) * n);
 	for (int i = 0; i < n; i++)
-		ids[i] = Int64GetDatum(cron_http_slot(queue, slots[i])->jobid);
+		ids[i] = Int64GetDatum(cron_http_entry(queue, entries[i])->jobid);
 
 	rs.n = n;
-	rs.slots = slots;
+	rs.entries = entries;
 	rs.ids = PointerGetDatum(construct_array(ids, n, INT8OID, 8, true,
 											 TYPALIGN_DOUBLE));
 	rs.reqs = reqs;
@@ -439,32 +433,32 @@ start_posted(void)
 				free_request(reqs[i]);
 		if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
 		{
-			/* someone holds a lock on cron.job: the slots wait */
+			/* someone holds a lock on cron.job: the entries wait */
 			retry_posted_at = GetCurrentTimestamp() + HTTP_RETRY_READ_MS * 1000;
 			return;
 		}
 		ereport(WARNING,
 				(errmsg("cronext HTTP worker could not read its jobs: %s", edata->message)));
 		for (int i = 0; i < n; i++)
-			report_not_started(cron_http_slot(queue, slots[i]),
+			report_not_started(cron_http_entry(queue, entries[i]),
 							   psprintf("could not read the job: %s", edata->message));
 		return;
 	}
 
 	for (int i = 0; i < n; i++)
 	{
-		CronHttpSlot *slot = cron_http_slot(queue, slots[i]);
+		CronHttpEntry *entry = cron_http_entry(queue, entries[i]);
 
-		if (slot->cancel)
+		if (entry->cancel)
 		{
 			if (reqs[i])
 				free_request(reqs[i]);
-			report_not_started(slot, CRON_CANCELLED_MESSAGE);
+			report_not_started(entry, CRON_CANCELLED_MESSAGE);
 		}
 		else if (problems[i])
-			report_not_started(slot, problems[i]);
+			report_not_started(entry, problems[i]);
 		else if (reqs[i] == NULL)
-			report_not_started(slot, "the job was deleted or is no longer an HTTP job");
+			report_not_started(entry, "the job was deleted or is no longer an HTTP job");
 		else
 			(void) add_request(reqs[i]);
 	}
@@ -474,20 +468,20 @@ start_posted(void)
 static void
 serve_cancels(void)
 {
-	for (int i = 0; i < queue->nslots; i++)
+	for (int i = 0; i < queue->nentries; i++)
 	{
 		HttpRequest *req = inflight[i];
 
-		if (req != NULL && req->slot->cancel)
+		if (req != NULL && req->entry->cancel)
 		{
-			CronHttpSlot *slot = req->slot;
+			CronHttpEntry *entry = req->entry;
 
 			free_request(req);
-			slot->succeeded = false;
-			slot->retryable = false;
-			slot->has_body = false;
-			strlcpy(slot->message, CRON_CANCELLED_MESSAGE, sizeof(slot->message));
-			report(slot);
+			entry->succeeded = false;
+			entry->retryable = false;
+			entry->has_body = false;
+			strlcpy(entry->message, CRON_CANCELLED_MESSAGE, sizeof(entry->message));
+			report(entry);
 		}
 	}
 }
@@ -547,8 +541,8 @@ raise_file_limit(void)
 }
 
 /*
- * Create the queue: cron.http_max_connections slots, each with room for
- * cron.http_max_response_bytes of body.  Only the slots' headers are
+ * Create the queue: cron.http_max_connections entries, each with room for
+ * cron.http_max_response_bytes of body.  Only the entries' headers are
  * cleared: a body is written before it is read.
  */
 static dsm_segment *
@@ -561,19 +555,19 @@ create_queue(void)
 
 	dsm_pin_mapping(seg);
 	memset(q, 0, sizeof(CronHttpQueue));
-	q->nslots = cronext_http_max_connections;
+	q->nentries = cronext_http_max_connections;
 	q->body_capacity = cronext_http_max_response_bytes;
-	q->slot_size = CronHttpSlotSize(q->body_capacity);
-	cron_scheduler_identity(&q->scheduler_procno, &q->scheduler_pid);
-	if (q->scheduler_procno < 0)
+	q->entry_size = CronHttpEntrySize(q->body_capacity);
+	cron_scheduler_identity(NULL, &q->scheduler_pid);
+	if (q->scheduler_pid == 0)
 		proc_exit(0);			/* the scheduler that wanted us is gone */
 	q->worker_procno = -1;
-	for (int i = 0; i < q->nslots; i++)
+	for (int i = 0; i < q->nentries; i++)
 	{
-		CronHttpSlot *slot = cron_http_slot(q, i);
+		CronHttpEntry *entry = cron_http_entry(q, i);
 
-		memset(slot, 0, offsetof(CronHttpSlot, body));
-		pg_atomic_init_u32(&slot->state, HS_FREE);
+		memset(entry, 0, offsetof(CronHttpEntry, body));
+		pg_atomic_init_u32(&entry->state, HE_FREE);
 	}
 	queue = q;
 	return seg;
@@ -602,11 +596,11 @@ cron_http_worker_main(Datum main_arg)
 				 errmsg("cronext HTTP worker: libcurl could not be initialized")));
 	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
 	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
-	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long) queue->nslots);
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long) queue->nentries);
 
 	inflight = MemoryContextAllocZero(TopMemoryContext,
-									  sizeof(HttpRequest *) * queue->nslots);
-	max_sockets = queue->nslots * 2 + 16;
+									  sizeof(HttpRequest *) * queue->nentries);
+	max_sockets = queue->nentries * 2 + 16;
 	sockets = MemoryContextAllocZero(TopMemoryContext,
 									 sizeof(HttpSocket) * max_sockets);
 
@@ -616,7 +610,7 @@ cron_http_worker_main(Datum main_arg)
 
 	/* publish the queue; the scheduler maps it and posts runs */
 	cron_http_queue_publish(dsm_segment_handle(seg), MyProcPid);
-	wake_scheduler();
+	cron_wake_scheduler();
 
 	/* everything one iteration allocates goes when the next one starts */
 	loop_cxt = AllocSetContextCreate(TopMemoryContext, "cronext http loop",

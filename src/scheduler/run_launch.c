@@ -50,9 +50,9 @@ post_turn(void *item, void *arg)
 	if (!run_may_launch(run, *(TimestampTz *) arg))
 		return CRON_TURN_NEXT;
 
-	run->http_slot = cron_http_post(run->runid, run->jobid, run->scheduled_for,
+	run->http_entry = cron_http_post(run->runid, run->jobid, run->scheduled_for,
 							   run->attempt);
-	if (run->http_slot < 0)
+	if (run->http_entry < 0)
 	{
 		/* every connection is busy: a finishing request wakes us */
 		cron_launch_blocked = true;
@@ -82,7 +82,7 @@ launch_http_runs(TimestampTz now)
 
 		if (!run->http)
 			continue;
-		if (run->http_slot >= 0)
+		if (run->http_entry >= 0)
 			cron_turns_note_in_use(turns, run->username, cron_run_http_cap(run));
 		else if (run_may_launch(run, now))
 			cron_turns_add(turns, run->username, cron_run_http_cap(run), run, NULL);

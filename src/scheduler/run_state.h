@@ -91,7 +91,7 @@ typedef struct CronRun
 	bool		hard_stopped;	/* its worker was terminated for the timeout */
 	struct CronWorker *worker;	/* serving it, or NULL while it waits */
 	bool		http;			/* an HTTP job's run */
-	int			http_slot;		/* its HTTP queue slot while posted, else -1 */
+	int			http_entry;		/* its HTTP queue slot while posted, else -1 */
 } CronRun;
 
 /*

@@ -302,7 +302,7 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	run->max_retries = job->max_retries;
 	run->retry_delay = job->retry_delay;
 	run->http = job->http;
-	run->http_slot = -1;
+	run->http_entry = -1;
 	run->state = CRON_RS_WAITING;
 	run->uncommitted = true;
 	MemoryContextSwitchTo(old);
@@ -493,7 +493,7 @@ cron_retry_run(CronRun *run, const char *message, int min_delay_ms)
 	if (run->worker)
 		run->worker->run = NULL;
 	run->worker = NULL;
-	run->http_slot = -1;
+	run->http_entry = -1;
 	{
 		CronRunEvent ev = {0};
 
@@ -651,8 +651,8 @@ cron_runs_serve_cancels(void)
 			if (run->runid != runids[i])
 				continue;
 			run->cancelled = true;
-			if (run->http_slot >= 0)
-				cron_http_cancel(run->http_slot);
+			if (run->http_entry >= 0)
+				cron_http_cancel(run->http_entry);
 			else if (run->worker == NULL)
 				cron_finish_run(run, false, CRON_CANCELLED_MESSAGE, 0,
 						   cron_now());

@@ -40,12 +40,6 @@
 static CronMailbox *connecting_mailbox = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
-static void
-wake_scheduler(CronMailbox *mb)
-{
-	cron_wake_proc(mb->scheduler_procno);
-}
-
 /*
  * While connecting, a problem with the job's role or database ends this
  * process with FATAL before any code of ours could catch it.  Keep the
@@ -82,7 +76,7 @@ serve_request(CronMailbox *mb)
 	QueryCancelPending = false;
 	pg_write_barrier();
 	pg_atomic_write_u32(&mb->state, MB_RUNNING);
-	wake_scheduler(mb);
+	cron_wake_scheduler();
 
 	if (mb->log_statement)
 		ereport(LOG,
@@ -101,7 +95,7 @@ serve_request(CronMailbox *mb)
 	mb->end_time = GetCurrentTimestamp();
 	pg_write_barrier();
 	pg_atomic_write_u32(&mb->state, MB_DONE);
-	wake_scheduler(mb);
+	cron_wake_scheduler();
 }
 
 /*
@@ -263,7 +257,7 @@ cron_job_worker_main(Datum main_arg)
 		ResetLatch(MyLatch);
 	}
 
-	wake_scheduler(mb);
+	cron_wake_scheduler();
 	dsm_detach(seg);
 	proc_exit(0);
 }

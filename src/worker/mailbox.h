@@ -72,7 +72,6 @@ typedef struct CronMailbox
 	char		database[NAMEDATALEN];
 	char		username[NAMEDATALEN];
 	Oid			roleid;			/* the role's OID, InvalidOid if unknown */
-	int			scheduler_procno;	/* whose latch to set */
 	Size		command_capacity;	/* bytes available in command[] */
 
 	/* set by the worker once connected */

@@ -185,7 +185,7 @@ fill_request(CronMailbox *mb, CronRun *run)
 	memcpy(mb->command, run->command, strlen(run->command) + 1);
 }
 
-/* start a new job worker for a run; false if no worker slot is free */
+/* start a new job worker for a run; false if none can start (max_worker_processes) */
 static bool
 start_worker(CronRun *run)
 {
@@ -208,7 +208,6 @@ start_worker(CronRun *run)
 	strlcpy(mb->database, run->database, sizeof(mb->database));
 	strlcpy(mb->username, run->username, sizeof(mb->username));
 	mb->roleid = run->roleid;
-	mb->scheduler_procno = MyProc->pgprocno;
 	mb->command_capacity = capacity;
 	fill_request(mb, run);
 	pg_atomic_init_u32(&mb->state, MB_ASSIGNED);
