@@ -15,7 +15,6 @@
 
 
 #include "storage/condition_variable.h"
-#include "storage/spin.h"
 #include "utils/timestamp.h"
 
 #include "cronext.h"

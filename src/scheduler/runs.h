@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * runs.h
- *	  The scheduler's claimed runs and its pool of job workers.
+ *	  The scheduler's claimed runs: claims, the outcomes transports report,
+ *	  retries, cancels and timeouts (runs.c, run_launch.c, role_shares.c).
  *
  *-------------------------------------------------------------------------
  */

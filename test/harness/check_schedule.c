@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * check_schedule.c
- *	  Standalone driver for the schedule parser (src/schedule.c) and the
- *	  slot arithmetic (src/next_run.c), run under ASan/UBSan and valgrind.
+ *	  Standalone driver for the schedule parser (src/core/schedule.c) and the
+ *	  slot arithmetic (src/core/next_run.c), run under ASan/UBSan and valgrind.
  *
  * Owns: the corpus of valid and invalid schedules, the exact expectations
  * for DST days, the sweep that computes many successive slots in
