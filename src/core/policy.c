@@ -43,6 +43,34 @@ cron_overlap_from_name(const char *name)
 }
 
 /*
+ * The newest slot older than horizon, given a slot (from) that is: a
+ * bisection on "the first slot after x is older than horizon", which holds
+ * at from and not at horizon - 1, so it takes some 64 lookups however many
+ * slots lie between (years of a one-second schedule).
+ */
+static int64
+newest_slot_before(const CronSlots *slots, int64 from, int64 horizon)
+{
+	int64		lo = from;		/* its next slot is older than horizon... */
+	int64		hi = horizon - 1;	/* ...and this one's is not */
+	int64		next;
+
+	if (!slots->after(slots, lo, &next) || next >= horizon)
+		return from;
+	while (hi - lo > 1)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (slots->after(slots, mid, &next) && next < horizon)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	(void) slots->after(slots, lo, &next);
+	return next;
+}
+
+/*
  * Decide the slots of a job in (after, now]: which are missed and which
  * run.
  *
@@ -55,8 +83,9 @@ cron_overlap_from_name(const char *name)
  *	- With catchup = none or latest, only the newest due slot runs; the
  *	  older ones join the missed.
  *	- Counting stops at CRON_MAX_MISSED_COUNT: after years of downtime
- *	  with a one-second schedule the walk jumps to the window, and the
- *	  count is reported as a floor.
+ *	  with a one-second schedule the walk jumps to the newest slot older
+ *	  than the window (so that the missed row stands at the newest of them,
+ *	  where the ledger resumes), and the count is reported as a floor.
  *
  * Slots are increasing, and both "missed" conditions are "older than some
  * instant", so the missed slots are a prefix and the due slots that follow
@@ -93,11 +122,17 @@ cron_policy_plan_due(const CronJobPolicy *job, const CronSlots *slots,
 			if (plan->nmissed == 0)
 				plan->first_missed = slot;
 			plan->last_missed = slot;
-			if (++plan->nmissed >= CRON_MAX_MISSED_COUNT)
+			if (++plan->nmissed >= CRON_MAX_MISSED_COUNT && slot < horizon)
 			{
-				plan->nmissed_is_floor = true;
-				/* jump to the window rather than counting further */
-				after = Max(after, horizon - 1);
+				int64		newest = newest_slot_before(slots, slot, horizon);
+
+				/* jump to the newest slot older than the window */
+				if (newest != slot)
+				{
+					plan->nmissed_is_floor = true;
+					plan->last_missed = newest;
+					after = newest;
+				}
 			}
 			continue;
 		}
@@ -126,10 +161,10 @@ cron_policy_plan_due(const CronJobPolicy *job, const CronSlots *slots,
  * waiting to launch, nqueued slots wait in its queue.
  *
  *	- overlap = skip: while a run is busy, the slot is skipped.
- *	- overlap = queue (unless catchup = all, where every slot must run):
- *	  one waiting slot is enough, so the queued ones are skipped, and the
- *	  reason says truly what they waited for: the job's previous run, or a
- *	  free place among the running jobs.
+ *	- overlap = queue or skip (unless catchup = all, where every slot must
+ *	  run): one waiting slot is enough, so the queued ones are skipped, and
+ *	  the reason says truly what they waited for: the job's previous run,
+ *	  or a free place among the running jobs.
  *	- otherwise the slot joins the queue.
  */
 CronDueAction
@@ -137,7 +172,7 @@ cron_policy_on_due(const CronJobPolicy *job, int busy, int64 nqueued)
 {
 	if (job->overlap == CRON_OVERLAP_SKIP && busy > 0)
 		return CRON_DUE_SKIP_BUSY;
-	if (job->overlap == CRON_OVERLAP_QUEUE && job->catchup != CRON_CATCHUP_ALL &&
+	if (job->overlap != CRON_OVERLAP_ALLOW && job->catchup != CRON_CATCHUP_ALL &&
 		nqueued > 0)
 		return busy > 0 ? CRON_DUE_REPLACE_WAITING_RUN :
 			CRON_DUE_REPLACE_WAITING_PLACE;
@@ -179,7 +214,8 @@ cron_policy_retry_at(const CronRetryPolicy *retry, int attempt, double draw,
 	delay *= 0.75 + 0.5 * draw;
 	delay = Max(delay, (double) min_delay);
 	delay = Min(delay, (double) CRON_MAX_RETRY_DELAY);
-	if (retry->has_next_slot && now + (int64) delay >= retry->next_slot)
+	if (retry->has_next_slot &&
+		(double) now + delay > (double) (retry->next_slot - CRON_USECS_PER_SEC))
 	{
 		delay = (double) (retry->next_slot - now) - CRON_USECS_PER_SEC;
 		/* no retry fits, or not after the wait the server asked for */
@@ -211,8 +247,9 @@ cron_wake_at(CronWake *wake, int64 at)
 void
 cron_wake_in(CronWake *wake, long ms)
 {
+	ms = Min(Max(ms, 0), CRON_MAX_SLEEP_MS);
 	if (wake->ms < 0 || ms < wake->ms)
-		wake->ms = Max(ms, 0);
+		wake->ms = ms;
 }
 
 /*
@@ -229,10 +266,16 @@ cron_wake_sleep_ms(const CronWake *wake, const CronClock *clock)
 
 	if (wake->any)
 	{
-		int64		us = wake->at - cron_clock_now(clock);
+		int64		now = cron_clock_now(clock);
 		long		until;
 
-		until = us <= 0 ? 0 : (long) Min((us + 999) / 1000, CRON_MAX_SLEEP_MS);
+		/* compared before subtracting: no overflow whatever the instants */
+		if (wake->at <= now)
+			until = 0;
+		else if (wake->at - now > (int64) CRON_MAX_SLEEP_MS * 1000)
+			until = CRON_MAX_SLEEP_MS;
+		else
+			until = (long) ((wake->at - now + 999) / 1000);
 		ms = ms < 0 ? until : Min(ms, until);
 	}
 	return ms;
