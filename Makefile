@@ -5,11 +5,13 @@
 MODULE_big = cronext
 OBJS = \
 	src/api/cronext.o \
+	src/api/db_events.o \
 	src/api/job_changed.o \
 	src/api/lock_guard.o \
 	src/api/settings.o \
 	src/api/shared.o \
 	src/api/sql_api.o \
+	src/common/delivery.o \
 	src/common/schedule_pg.o \
 	src/common/text_clip.o \
 	src/core/next_run.o \
@@ -19,8 +21,10 @@ OBJS = \
 	src/http/http_dispatch.o \
 	src/http/http_request.o \
 	src/http/http_worker.o \
+	src/launcher/launcher.o \
 	src/scheduler/decide.o \
 	src/scheduler/fair_share.o \
+	src/scheduler/home_db.o \
 	src/scheduler/job_cache.o \
 	src/scheduler/ledger.o \
 	src/scheduler/lock_timeout.o \
@@ -28,10 +32,12 @@ OBJS = \
 	src/scheduler/role_shares.o \
 	src/scheduler/run_check.o \
 	src/scheduler/run_launch.o \
+	src/scheduler/run_resume.o \
 	src/scheduler/runs.o \
 	src/scheduler/scheduler.o \
 	src/worker/exec_command.o \
 	src/worker/job_worker.o \
+	src/worker/run_record.o \
 	src/worker/worker_pool.o
 
 EXTENSION = cronext
@@ -41,14 +47,14 @@ EXTENSION = cronext
 DATA = $(wildcard $(srcdir)/sql/cronext--*.sql) cronext--1.0.control
 PGFILEDESC = "cronext - scheduled SQL and HTTP jobs inside PostgreSQL"
 
-REGRESS = schedule_syntax next_runs timezones api security ledger http_api one_off pg_cron_api
+REGRESS = schedule_syntax next_runs timezones api security ledger http_api one_off pg_cron_api declare
 REGRESS_OPTS = --inputdir=$(srcdir)/test --outputdir=test \
 	--temp-instance=./tmp_regress --temp-config=$(srcdir)/test/regress.conf
 
 SHLIB_LINK = -lcurl
-# one folder per part: the pure core, the scheduler, the job workers, HTTP,
-# the SQL API and shared state, and server-side helpers they share
-SRC_DIRS = core scheduler worker http api common
+# one folder per part: the pure core, the launcher, the scheduler, the job
+# workers, HTTP, the SQL API and shared state, and server-side helpers
+SRC_DIRS = core launcher scheduler worker http api common
 PG_CPPFLAGS = $(addprefix -I$(srcdir)/src/,$(SRC_DIRS))
 
 EXTRA_CLEAN = $(addsuffix /*.bc,$(addprefix src/,$(SRC_DIRS))) tmp_regress test/results test/regression.diffs test/regression.out

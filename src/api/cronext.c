@@ -2,8 +2,8 @@
  *
  * cronext.c
  *	  Module entry point: refuses to load outside shared_preload_libraries,
- *	  defines the settings, reserves shared memory and registers the
- *	  scheduler background worker.
+ *	  defines the settings, reserves shared memory, installs the hooks and
+ *	  registers the launcher background worker.
  *
  * Settings keep pg_cron's names and defaults so that an existing
  * postgresql.conf works unchanged.  The "cron" prefix is reserved, so a
@@ -22,6 +22,7 @@
 #include "utils/guc.h"
 
 #include "cronext.h"
+#include "db_events.h"
 #include "lock_guard.h"
 #include "schedule_pg.h"
 #include "shared.h"
@@ -68,11 +69,12 @@ check_cron_timezone(char **newval, void **extra, GucSource source)
 }
 
 /*
- * The scheduler: one per cluster, started once recovery is over (so it
- * waits on a hot standby and starts at promotion), restarted if it dies.
+ * The launcher: one per cluster, started once recovery is over (so nothing
+ * runs on a hot standby, and everything starts at promotion), restarted if
+ * it dies.  It starts a scheduler for each database with cronext.
  */
 static void
-register_scheduler(void)
+register_launcher(void)
 {
 	BackgroundWorker worker;
 
@@ -81,9 +83,9 @@ register_scheduler(void)
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	worker.bgw_restart_time = 1;
 	strlcpy(worker.bgw_library_name, "cronext", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "cron_scheduler_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "cronext scheduler", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "cronext scheduler", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "cron_launcher_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "cronext launcher", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "cronext launcher", BGW_MAXLEN);
 	RegisterBackgroundWorker(&worker);
 }
 
@@ -273,9 +275,55 @@ _PG_init(void)
 							 GUC_SUPERUSER_ONLY,
 							 NULL, NULL, NULL);
 
+	DefineCustomIntVariable("cron.max_databases",
+							"Most databases that can have cronext at once.",
+							"Each has its own scheduler process; see max_worker_processes.",
+							&cronext_max_databases,
+							100,
+							1, 10000,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("cron.creator_role",
+							   "Role whose members may create the cronext extension.",
+							   "Empty: superusers only.  A member also needs CREATE on the database.",
+							   &cronext_creator_role,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	/*
+	 * A SQL job's run, as its command sees it: set by the job worker for
+	 * each run, empty elsewhere.  Superuser-settable only, so that a
+	 * command cannot pass itself off as another run.
+	 */
+	DefineCustomStringVariable("cron.job_id",
+							   "The jobid of the job whose command is running (in a job's run only).",
+							   NULL, &cronext_run_job_id, "",
+							   PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("cron.run_id",
+							   "The runid of the run in progress (in a job's run only).",
+							   NULL, &cronext_run_run_id, "",
+							   PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("cron.scheduled_for",
+							   "The slot of the run in progress, as timestamptz text (in a job's run only).",
+							   NULL, &cronext_run_scheduled_for, "",
+							   PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("cron.attempt",
+							   "The attempt of the run in progress: 1, then 2... (in a job's run only).",
+							   NULL, &cronext_run_attempt, "",
+							   PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							   NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("cron");
 
 	cron_shared_request();
 	cron_lock_guard_install();
-	register_scheduler();
+	cron_db_events_install();
+	register_launcher();
 }

@@ -27,13 +27,19 @@ extern int	cronext_http_max_timeout;	/* seconds */
 extern int	cronext_max_jobs_per_role;	/* 0 = no limit */
 extern int	cronext_max_command_bytes;
 extern int	cronext_log_min_messages;	/* an elevel, for the scheduler */
+extern int	cronext_max_databases;
+extern char *cronext_creator_role;
+extern char *cronext_run_job_id;
+extern char *cronext_run_run_id;
+extern char *cronext_run_scheduled_for;
+extern char *cronext_run_attempt;
 
 /*
  * The catalog version this library works with: the extension's
  * default_version.  The scheduler runs no job while the installed catalog
  * is another version (see scheduler.c).
  */
-#define CRONEXT_CATALOG_VERSION "1.1"
+#define CRONEXT_CATALOG_VERSION "1.2"
 
 extern void cron_apply_log_min_messages(void);
 

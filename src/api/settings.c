@@ -34,6 +34,14 @@ int			cronext_http_max_timeout = 10 * 60;
 int			cronext_max_jobs_per_role = 1000;
 int			cronext_max_command_bytes = 1024 * 1024;
 int			cronext_log_min_messages = WARNING;
+int			cronext_max_databases = 100;
+char	   *cronext_creator_role = NULL;
+
+/* the run in progress, for its command (job workers only) */
+char	   *cronext_run_job_id = NULL;
+char	   *cronext_run_run_id = NULL;
+char	   *cronext_run_scheduled_for = NULL;
+char	   *cronext_run_attempt = NULL;
 
 /*
  * cron.log_min_messages is log_min_messages for cronext's own processes

@@ -2,18 +2,24 @@
  *
  * shared.c
  *	  cronext's state in the server's main shared memory, and every
- *	  protocol over it: who the scheduler is, how a process wakes another,
- *	  the jobs that changed, cron.run_job's requests and answers,
- *	  cron.cancel_run's requests, and where the HTTP worker's queue is.
- *	  No other file sees the struct.
+ *	  protocol over it: which databases have a scheduler and who they are,
+ *	  how a process wakes another, the jobs that changed, cron.run_job's
+ *	  requests and answers, cron.cancel_run's requests, and where each HTTP
+ *	  worker's queue is.  No other file sees the structs.
  *
- * Backends never talk to the scheduler directly: they note changed jobs or
+ * There is one entry per database that has cronext (or that the launcher
+ * is looking at), cron.max_databases in all.  A process reaches the entry
+ * of its own database (MyDatabaseId): backends post there for the
+ * scheduler of the catalog they use; only job workers, which run in the
+ * job's database, name their scheduler's database.
+ *
+ * Backends never talk to a scheduler directly: they note changed jobs or
  * queue a request here and set the scheduler's latch, and the scheduler
  * picks the change up on its next loop.  That keeps the scheduler's sleep
  * "until the earliest deadline or until told", with no polling.
  *
- * One LWLock guards the struct (the lists it copies are up to 64 kB, more
- * than a spinlock should guard).
+ * One LWLock guards it all (the lists it copies are up to 32 kB, more than
+ * a spinlock should guard); every holder does a few copies and leaves.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,14 +30,25 @@
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
+#include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "cronext.h"
 #include "shared.h"
 
-typedef struct CronShared
+/* one database with cronext (or one being looked at): its scheduler's state */
+typedef struct CronDbShared
 {
-	LWLock	   *lock;			/* protects the fields below it */
+	Oid			dboid;			/* InvalidOid: a free entry */
+
+	/* the launcher's view (launcher.c) */
+	CronDbState state;
+	bool		start_now;		/* a commit asked for its scheduler */
+	int			held_by;		/* statements that need nobody connected */
+	TimestampTz held_since;
+
 	int			scheduler_procno;	/* pgprocno, or -1 when not running */
 	pid_t		scheduler_pid;
 	uint64		next_ticket;
@@ -52,20 +69,51 @@ typedef struct CronShared
 	/* the HTTP worker's queue (http_queue.h), published by the worker */
 	uint32		http_queue;		/* dsm_handle, 0 = none */
 	pid_t		http_worker_pid;	/* who published it */
+} CronDbShared;
+
+typedef struct CronShared
+{
+	LWLock	   *lock;			/* protects everything below */
+	int			launcher_procno;	/* -1 when not running */
+	bool		rescan;			/* pg_database changed: the launcher looks */
+	int			ndbs;			/* cron.max_databases */
+	CronDbShared dbs[FLEXIBLE_ARRAY_MEMBER];
 } CronShared;
 
 static CronShared *cron_shared = NULL;
 
+/* this process's database's entry, once found */
+static CronDbShared *my_db = NULL;
+
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static Size
+shared_size(void)
+{
+	return add_size(offsetof(CronShared, dbs),
+					mul_size(sizeof(CronDbShared), cronext_max_databases));
+}
 
 static void
 cron_shmem_request(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(CronShared)));
+	RequestAddinShmemSpace(MAXALIGN(shared_size()));
 	RequestNamedLWLockTranche("cronext", 1);
+}
+
+static void
+init_db(CronDbShared *db, Oid dboid)
+{
+	memset(db, 0, offsetof(CronDbShared, requests_cv));
+	db->http_queue = 0;
+	db->http_worker_pid = 0;
+	db->dboid = dboid;
+	db->state = CRON_DB_UNKNOWN;
+	db->scheduler_procno = -1;
+	db->next_ticket = 1;
 }
 
 static void
@@ -77,14 +125,18 @@ cron_shmem_startup(void)
 		prev_shmem_startup_hook();
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	cron_shared = ShmemInitStruct("cronext", sizeof(CronShared), &found);
+	cron_shared = ShmemInitStruct("cronext", shared_size(), &found);
 	if (!found)
 	{
-		memset(cron_shared, 0, sizeof(CronShared));
+		memset(cron_shared, 0, shared_size());
 		cron_shared->lock = &(GetNamedLWLockTranche("cronext"))[0].lock;
-		cron_shared->scheduler_procno = -1;
-		cron_shared->next_ticket = 1;
-		ConditionVariableInit(&cron_shared->requests_cv);
+		cron_shared->launcher_procno = -1;
+		cron_shared->ndbs = cronext_max_databases;
+		for (int i = 0; i < cron_shared->ndbs; i++)
+		{
+			init_db(&cron_shared->dbs[i], InvalidOid);
+			ConditionVariableInit(&cron_shared->dbs[i].requests_cv);
+		}
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -111,12 +163,46 @@ unlock_shared(void)
 	LWLockRelease(cron_shared->lock);
 }
 
+/* the entry of a database, or NULL; the lock is held */
+static CronDbShared *
+find_db(Oid dboid)
+{
+	for (int i = 0; i < cron_shared->ndbs; i++)
+		if (cron_shared->dbs[i].dboid == dboid)
+			return &cron_shared->dbs[i];
+	return NULL;
+}
+
+/* the entry of a database, made if there is room; the lock is held */
+static CronDbShared *
+find_or_add_db(Oid dboid)
+{
+	CronDbShared *db = find_db(dboid);
+
+	if (db == NULL && (db = find_db(InvalidOid)) != NULL)
+		init_db(db, dboid);
+	return db;
+}
+
+/*
+ * This process's database's entry, or NULL if it has none (no scheduler
+ * ever ran for it).  An entry stays its database's for as long as the
+ * database exists, so once found it is kept.
+ */
+static CronDbShared *
+this_db(void)
+{
+	if (my_db == NULL && cron_shared != NULL && OidIsValid(MyDatabaseId))
+		my_db = find_db(MyDatabaseId);
+	return my_db;
+}
+
 /* ---- processes: who the scheduler is, waking ---------------------------- */
 
 /*
  * Set the latch of the process with this pgprocno (-1: none).  The one way
- * cronext's processes wake each other: the scheduler, a job worker, the
- * HTTP worker.
+ * cronext's processes wake each other: the launcher, a scheduler, a job
+ * worker, the HTTP worker.
  */
 void
 cron_wake_proc(int procno)
@@ -125,48 +211,299 @@ cron_wake_proc(int procno)
 		SetLatch(&ProcGlobal->allProcs[procno].procLatch);
 }
 
-/* set the scheduler's latch, if it is running */
-void
-cron_wake_scheduler(void)
+/* set the launcher's latch; the lock is held */
+static void
+wake_launcher_locked(void)
 {
-	int			procno;
+	cron_wake_proc(cron_shared->launcher_procno);
+}
+
+/* set the latch of the scheduler of a database, if it is running */
+void
+cron_wake_scheduler_of(Oid dboid)
+{
+	int			procno = -1;
+	CronDbShared *db;
 
 	if (cron_shared == NULL)
 		return;
-	cron_scheduler_identity(&procno, NULL);
+	lock_shared();
+	db = find_db(dboid);
+	if (db)
+		procno = db->scheduler_procno;
+	unlock_shared();
 	cron_wake_proc(procno);
 }
 
-/* the scheduler says it is running (this process), or that it stopped */
+/* set the latch of this database's scheduler, if it is running */
 void
+cron_wake_scheduler(void)
+{
+	cron_wake_scheduler_of(MyDatabaseId);
+}
+
+/*
+ * The scheduler says it is running (this process, for this database), or
+ * that it stopped.  Returns false if the database has no entry and none is
+ * free (cron.max_databases): it cannot run.
+ */
+bool
 cron_scheduler_attach(void)
 {
+	CronDbShared *db;
+
 	lock_shared();
-	cron_shared->scheduler_procno = MyProc->pgprocno;
-	cron_shared->scheduler_pid = MyProcPid;
+	db = find_or_add_db(MyDatabaseId);
+	/* one scheduler per database: another that is alive keeps its place */
+	if (db && db->scheduler_pid != 0 && db->scheduler_pid != MyProcPid &&
+		BackendPidGetProc(db->scheduler_pid) != NULL)
+		db = NULL;
+	else if (db)
+	{
+		db->scheduler_procno = MyProc->pgprocno;
+		db->scheduler_pid = MyProcPid;
+	}
 	unlock_shared();
+	my_db = db;
+	return db != NULL;
 }
 
 void
 cron_scheduler_detach(void)
 {
+	CronDbShared *db = this_db();
+
+	if (db == NULL)
+		return;
 	lock_shared();
-	cron_shared->scheduler_procno = -1;
-	cron_shared->scheduler_pid = 0;
+	db->scheduler_procno = -1;
+	db->scheduler_pid = 0;
+	/* the launcher decides whether to start it again */
+	wake_launcher_locked();
 	unlock_shared();
 	/* cron.run_job callers waiting for it learn it is gone */
-	ConditionVariableBroadcast(&cron_shared->requests_cv);
+	ConditionVariableBroadcast(&db->requests_cv);
 }
 
-/* the running scheduler's pgprocno (-1: none) and pid (0: none); either may be NULL */
+/*
+ * The running scheduler of this database: its pgprocno (-1: none) and pid
+ * (0: none); either may be NULL.
+ */
 void
 cron_scheduler_identity(int *procno, pid_t *pid)
 {
+	CronDbShared *db = this_db();
+
+	if (procno)
+		*procno = -1;
+	if (pid)
+		*pid = 0;
+	if (db == NULL)
+		return;
 	lock_shared();
 	if (procno)
-		*procno = cron_shared->scheduler_procno;
+		*procno = db->scheduler_procno;
 	if (pid)
-		*pid = cron_shared->scheduler_pid;
+		*pid = db->scheduler_pid;
+	unlock_shared();
+}
+
+/* ---- the launcher and the databases -------------------------------------- */
+
+/* the launcher says it runs (or, with false, that it stopped) */
+void
+cron_launcher_attach(bool running)
+{
+	lock_shared();
+	cron_shared->launcher_procno = running ? MyProc->pgprocno : -1;
+	unlock_shared();
+}
+
+/*
+ * A committed transaction created or adopted cronext in a database: its
+ * scheduler is to start now.  False if cron.max_databases entries are
+ * all taken.
+ */
+bool
+cron_db_request_start(Oid dboid)
+{
+	CronDbShared *db;
+
+	if (cron_shared == NULL)
+		return true;
+	lock_shared();
+	db = find_or_add_db(dboid);
+	if (db)
+	{
+		db->state = CRON_DB_WANTED;
+		db->start_now = true;
+	}
+	wake_launcher_locked();
+	unlock_shared();
+	return db != NULL;
+}
+
+/*
+ * A statement needs every cronext process out of a database (DROP
+ * DATABASE, ALTER DATABASE RENAME, a copy of it as a template): hold its
+ * scheduler stopped until cron_db_unhold, and wake it to leave.
+ */
+void
+cron_db_hold(Oid dboid)
+{
+	CronDbShared *db;
+	int			procno = -1;
+
+	if (cron_shared == NULL)
+		return;
+	lock_shared();
+	db = find_db(dboid);
+	if (db)
+	{
+		if (db->held_by++ == 0)
+			db->held_since = GetCurrentTimestamp();
+		procno = db->scheduler_procno;
+	}
+	wake_launcher_locked();
+	unlock_shared();
+	cron_wake_proc(procno);
+}
+
+void
+cron_db_unhold(Oid dboid)
+{
+	CronDbShared *db;
+
+	if (cron_shared == NULL)
+		return;
+	lock_shared();
+	db = find_db(dboid);
+	if (db && db->held_by > 0)
+		db->held_by--;
+	wake_launcher_locked();
+	unlock_shared();
+}
+
+/* pg_database changed (a database created, altered): the launcher looks again */
+void
+cron_db_request_rescan(void)
+{
+	if (cron_shared == NULL)
+		return;
+	lock_shared();
+	cron_shared->rescan = true;
+	wake_launcher_locked();
+	unlock_shared();
+}
+
+/* is this database's scheduler asked to leave (the database is held)? */
+bool
+cron_scheduler_must_leave(void)
+{
+	CronDbShared *db = this_db();
+	bool		leave;
+
+	if (db == NULL)
+		return false;
+	lock_shared();
+	leave = db->held_by > 0;
+	unlock_shared();
+	return leave;
+}
+
+/* the scheduler says what it found, before it exits or while it runs */
+void
+cron_scheduler_set_state(CronDbState state)
+{
+	CronDbShared *db = this_db();
+
+	if (db == NULL)
+		return;
+	lock_shared();
+	db->state = state;
+	/* a probe that found cronext no longer counts as one: more may start */
+	wake_launcher_locked();
+	unlock_shared();
+}
+
+/*
+ * For the launcher: a copy of what it needs of every entry, and whether it
+ * should read pg_database again.  Returns the number of entries copied
+ * (room for cron.max_databases).  start_now flags are consumed.
+ */
+int
+cron_launcher_take(CronDbView *out, bool *rescan)
+{
+	int			n = 0;
+
+	lock_shared();
+	*rescan = cron_shared->rescan;
+	cron_shared->rescan = false;
+	for (int i = 0; i < cron_shared->ndbs; i++)
+	{
+		CronDbShared *db = &cron_shared->dbs[i];
+
+		if (!OidIsValid(db->dboid))
+			continue;
+		out[n].dboid = db->dboid;
+		out[n].state = db->state;
+		out[n].start_now = db->start_now;
+		out[n].held = db->held_by > 0;
+		out[n].held_since = db->held_since;
+		out[n].scheduler_pid = db->scheduler_pid;
+		db->start_now = false;
+		n++;
+	}
+	unlock_shared();
+	return n;
+}
+
+/*
+ * For the launcher: make sure a database has an entry (a database it found
+ * in pg_database); returns false if none is free.  Known ones keep theirs.
+ */
+bool
+cron_launcher_add_db(Oid dboid)
+{
+	bool		ok;
+
+	lock_shared();
+	ok = find_or_add_db(dboid) != NULL;
+	unlock_shared();
+	return ok;
+}
+
+/*
+ * For the launcher: set the state of a database's entry (or free it, with
+ * CRON_DB_GONE, when the database no longer exists).
+ */
+void
+cron_launcher_set_state(Oid dboid, CronDbState state)
+{
+	CronDbShared *db;
+
+	lock_shared();
+	db = find_db(dboid);
+	if (db && state == CRON_DB_GONE)
+		init_db(db, InvalidOid);
+	else if (db)
+		db->state = state;
+	unlock_shared();
+}
+
+/*
+ * A statement held a database too long without letting go (its session
+ * died between hold and unhold): let it go.
+ */
+void
+cron_launcher_release_stale_hold(Oid dboid)
+{
+	CronDbShared *db;
+
+	lock_shared();
+	db = find_db(dboid);
+	if (db)
+		db->held_by = 0;
 	unlock_shared();
 }
 
@@ -174,24 +511,26 @@ cron_scheduler_identity(int *procno, pid_t *pid)
 
 /*
  * Add a committed transaction's changed jobs (sorted, without repeats) to
- * the shared list; all means "re-read every job".
+ * the shared list of this database; all means "re-read every job".
  * A few ids (the usual edit) are skipped when already listed, so that a
  * role committing edits of its own job in a tight loop cannot overflow
  * the list and force a re-read of every job; past that the ids are added,
- * and a list that cannot take them means "re-read all".
+ * and a list that cannot take them means "re-read all".  With no entry,
+ * no scheduler ran here yet: the one that starts reads every job.
  */
 void
 cron_publish_changed_jobs(const int64 *xact_changed, int xact_nchanged, bool all)
 {
+	CronDbShared *db = this_db();
 	int			nshared;
 
-	if (cron_shared == NULL)
+	if (db == NULL)
 		return;
 	lock_shared();
-	nshared = cron_shared->nchanged;
+	nshared = db->nchanged;
 	if (all)
 	{
-		cron_shared->changed_overflow = true;
+		db->changed_overflow = true;
 		unlock_shared();
 		return;
 	}
@@ -203,16 +542,16 @@ cron_publish_changed_jobs(const int64 *xact_changed, int xact_nchanged, bool all
 		if (xact_nchanged <= 8)
 		{
 			for (int j = nshared - 1; j >= Max(0, nshared - 64) && !listed; j--)
-				listed = cron_shared->changed_jobs[j] == xact_changed[i];
+				listed = db->changed_jobs[j] == xact_changed[i];
 		}
 		if (listed)
 			continue;
-		if (cron_shared->nchanged >= CRON_MAX_CHANGED_JOBS)
+		if (db->nchanged >= CRON_MAX_CHANGED_JOBS)
 		{
-			cron_shared->changed_overflow = true;
+			db->changed_overflow = true;
 			break;
 		}
-		cron_shared->changed_jobs[cron_shared->nchanged++] = xact_changed[i];
+		db->changed_jobs[db->nchanged++] = xact_changed[i];
 	}
 	unlock_shared();
 }
@@ -225,45 +564,50 @@ cron_publish_changed_jobs(const int64 *xact_changed, int xact_nchanged, bool all
 int
 cron_take_changed_jobs(int64 *ids, bool *overflow)
 {
+	CronDbShared *db = this_db();
 	int			n;
 
 	lock_shared();
-	n = cron_shared->nchanged;
-	memcpy(ids, cron_shared->changed_jobs, n * sizeof(int64));
-	*overflow = cron_shared->changed_overflow;
-	cron_shared->nchanged = 0;
-	cron_shared->changed_overflow = false;
-	unlock_shared();
-	return n;
-}
-
-/* for the scheduler: take the runids cron.cancel_run asked to stop */
-int
-cron_take_cancel_requests(int64 *runids)
-{
-	int			n;
-
-	lock_shared();
-	n = cron_shared->ncancel;
-	memcpy(runids, cron_shared->cancel_runids, n * sizeof(int64));
-	cron_shared->ncancel = 0;
+	n = db->nchanged;
+	memcpy(ids, db->changed_jobs, n * sizeof(int64));
+	*overflow = db->changed_overflow;
+	db->nchanged = 0;
+	db->changed_overflow = false;
 	unlock_shared();
 	return n;
 }
 
 /* ---- cron.cancel_run ----------------------------------------------------- */
 
+/* for the scheduler: take the runids cron.cancel_run asked to stop */
+int
+cron_take_cancel_requests(int64 *runids)
+{
+	CronDbShared *db = this_db();
+	int			n;
+
+	lock_shared();
+	n = db->ncancel;
+	memcpy(runids, db->cancel_runids, n * sizeof(int64));
+	db->ncancel = 0;
+	unlock_shared();
+	return n;
+}
+
 /* queue a run for the scheduler to stop; false if no scheduler or no room */
 bool
 cron_cancel_post(int64 runid)
 {
+	CronDbShared *db = this_db();
 	bool		queued = false;
 
+	if (db == NULL)
+		return false;
 	lock_shared();
-	if (cron_shared->scheduler_procno >= 0 &&
-		cron_shared->ncancel < CRON_MAX_CANCEL_REQUESTS)
+	if (db->scheduler_procno >= 0 &&
+		db->ncancel < CRON_MAX_CANCEL_REQUESTS)
 	{
-		cron_shared->cancel_runids[cron_shared->ncancel++] = runid;
+		db->cancel_runids[db->ncancel++] = runid;
 		queued = true;
 	}
 	unlock_shared();
@@ -279,22 +623,25 @@ cron_cancel_post(int64 runid)
 int
 cron_manual_post(int64 jobid)
 {
+	CronDbShared *db = this_db();
 	int			idx = -1;
 
+	if (db == NULL)
+		return -2;
 	lock_shared();
-	if (cron_shared->scheduler_procno < 0)
+	if (db->scheduler_procno < 0)
 		idx = -2;
 	else
 	{
 		for (int i = 0; i < CRON_MAX_MANUAL_REQUESTS; i++)
 		{
-			CronManualRequest *r = &cron_shared->requests[i];
+			CronManualRequest *r = &db->requests[i];
 
 			if (r->jobid == 0)
 			{
 				idx = i;
 				r->jobid = jobid;
-				r->ticket = cron_shared->next_ticket++;
+				r->ticket = db->next_ticket++;
 				r->runid = 0;
 				r->message[0] = '\0';
 				break;
@@ -312,12 +659,13 @@ cron_manual_post(int64 jobid)
 int64
 cron_manual_answer(int idx, char *message, size_t msglen, bool *scheduler_gone)
 {
+	CronDbShared *db = this_db();
 	int64		runid;
 
 	lock_shared();
-	runid = cron_shared->requests[idx].runid;
-	strlcpy(message, cron_shared->requests[idx].message, msglen);
-	*scheduler_gone = cron_shared->scheduler_procno < 0;
+	runid = db->requests[idx].runid;
+	strlcpy(message, db->requests[idx].message, msglen);
+	*scheduler_gone = db->scheduler_procno < 0;
 	unlock_shared();
 	return runid;
 }
@@ -326,13 +674,13 @@ cron_manual_answer(int idx, char *message, size_t msglen, bool *scheduler_gone)
 void
 cron_manual_prepare_wait(void)
 {
-	ConditionVariablePrepareToSleep(&cron_shared->requests_cv);
+	ConditionVariablePrepareToSleep(&this_db()->requests_cv);
 }
 
 bool
 cron_manual_wait(long timeout_ms)
 {
-	return ConditionVariableTimedSleep(&cron_shared->requests_cv, timeout_ms,
+	return ConditionVariableTimedSleep(&this_db()->requests_cv, timeout_ms,
 									   PG_WAIT_EXTENSION);
 }
 
@@ -340,8 +688,10 @@ cron_manual_wait(long timeout_ms)
 void
 cron_manual_forget(int idx)
 {
+	CronDbShared *db = this_db();
+
 	lock_shared();
-	cron_shared->requests[idx].jobid = 0;
+	db->requests[idx].jobid = 0;
 	unlock_shared();
 }
 
@@ -349,12 +699,13 @@ cron_manual_forget(int idx)
 int
 cron_manual_take(CronManualRequest *out)
 {
+	CronDbShared *db = this_db();
 	int			n = 0;
 
 	lock_shared();
 	for (int i = 0; i < CRON_MAX_MANUAL_REQUESTS; i++)
 	{
-		CronManualRequest *r = &cron_shared->requests[i];
+		CronManualRequest *r = &db->requests[i];
 
 		if (r->jobid != 0 && r->runid == 0)
 			out[n++] = *r;
@@ -371,10 +722,12 @@ void
 cron_manual_reply(uint64 ticket, int64 runid, TimestampTz scheduled_for,
 				  const char *message)
 {
+	CronDbShared *db = this_db();
+
 	lock_shared();
 	for (int j = 0; j < CRON_MAX_MANUAL_REQUESTS; j++)
 	{
-		CronManualRequest *r = &cron_shared->requests[j];
+		CronManualRequest *r = &db->requests[j];
 
 		if (r->jobid != 0 && r->ticket == ticket)
 		{
@@ -389,7 +742,7 @@ cron_manual_reply(uint64 ticket, int64 runid, TimestampTz scheduled_for,
 void
 cron_manual_answers_done(void)
 {
-	ConditionVariableBroadcast(&cron_shared->requests_cv);
+	ConditionVariableBroadcast(&this_db()->requests_cv);
 }
 
 /* ---- the HTTP worker's queue --------------------------------------------- */
@@ -398,9 +751,13 @@ cron_manual_answers_done(void)
 void
 cron_http_queue_publish(uint32 handle, pid_t worker_pid)
 {
+	CronDbShared *db = this_db();
+
+	if (db == NULL)
+		return;
 	lock_shared();
-	cron_shared->http_queue = handle;
-	cron_shared->http_worker_pid = worker_pid;
+	db->http_queue = handle;
+	db->http_worker_pid = worker_pid;
 	unlock_shared();
 }
 
@@ -408,8 +765,10 @@ cron_http_queue_publish(uint32 handle, pid_t worker_pid)
 void
 cron_http_queue_lookup(uint32 *handle, pid_t *worker_pid)
 {
+	CronDbShared *db = this_db();
+
 	lock_shared();
-	*handle = cron_shared->http_queue;
-	*worker_pid = cron_shared->http_worker_pid;
+	*handle = db->http_queue;
+	*worker_pid = db->http_worker_pid;
 	unlock_shared();
 }

@@ -2,9 +2,10 @@
  *
  * shared.h
  *	  The protocols over cronext's state in the server's main shared
- *	  memory (shared.c): how processes reach the scheduler and each other,
- *	  which jobs changed, the queues of cron.run_job and cron.cancel_run
- *	  requests, and where the HTTP worker's queue is.
+ *	  memory (shared.c): which databases have a scheduler, how processes
+ *	  reach a scheduler and each other, which jobs changed, the queues of
+ *	  cron.run_job and cron.cancel_run requests, and where each HTTP
+ *	  worker's queue is.
  *
  *-------------------------------------------------------------------------
  */
@@ -19,7 +20,7 @@
  * role changing all its jobs, even twice between two passes, cannot force
  * a full re-read.
  */
-#define CRON_MAX_CHANGED_JOBS		8192
+#define CRON_MAX_CHANGED_JOBS		4096
 
 /* cron.cancel_run requests waiting for the scheduler */
 #define CRON_MAX_CANCEL_REQUESTS	64
@@ -36,15 +37,54 @@ typedef struct CronManualRequest
 	char		message[128];	/* why it was refused */
 } CronManualRequest;
 
+/*
+ * What the launcher knows of a database (launcher.c); a scheduler reports
+ * what it found before it exits.
+ */
+typedef enum CronDbState
+{
+	CRON_DB_UNKNOWN,			/* not looked at yet: start a scheduler to look */
+	CRON_DB_WANTED,				/* has cronext: its scheduler runs */
+	CRON_DB_ABSENT,				/* no cronext: nothing until CREATE EXTENSION */
+	CRON_DB_COPY,				/* a copy of another database: its jobs wait
+								 * for cron.adopt_copied_jobs() */
+	CRON_DB_GONE				/* (launcher) the database was dropped */
+} CronDbState;
+
+/* the launcher's copy of one database's entry */
+typedef struct CronDbView
+{
+	Oid			dboid;
+	CronDbState state;
+	bool		start_now;
+	bool		held;
+	TimestampTz held_since;
+	pid_t		scheduler_pid;
+} CronDbView;
+
 /* shared.c: setting up */
 extern void cron_shared_request(void);
 
 /* processes */
 extern void cron_wake_proc(int procno);
 extern void cron_wake_scheduler(void);
-extern void cron_scheduler_attach(void);
+extern void cron_wake_scheduler_of(Oid dboid);
+extern bool cron_scheduler_attach(void);
 extern void cron_scheduler_detach(void);
 extern void cron_scheduler_identity(int *procno, pid_t *pid);
+extern bool cron_scheduler_must_leave(void);
+extern void cron_scheduler_set_state(CronDbState state);
+
+/* the launcher and the databases */
+extern void cron_launcher_attach(bool running);
+extern int	cron_launcher_take(CronDbView *out, bool *rescan);
+extern bool cron_launcher_add_db(Oid dboid);
+extern void cron_launcher_set_state(Oid dboid, CronDbState state);
+extern void cron_launcher_release_stale_hold(Oid dboid);
+extern bool cron_db_request_start(Oid dboid);
+extern void cron_db_request_rescan(void);
+extern void cron_db_hold(Oid dboid);
+extern void cron_db_unhold(Oid dboid);
 
 /* jobs changed (job_changed.c publishes, the scheduler takes) */
 extern void cron_publish_changed_jobs(const int64 *ids, int n, bool all);

@@ -16,12 +16,14 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/condition_variable.h"
+#include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
@@ -237,6 +239,9 @@ check_job_visible(int64 jobid)
  * scheduler claims the slot; this waits for the claim and returns its
  * runid.
  */
+/* how long cron.run_job waits for a scheduler that is starting */
+#define SCHEDULER_START_WAIT_MS		3000
+
 Datum
 cron_run_job(PG_FUNCTION_ARGS)
 {
@@ -250,14 +255,26 @@ cron_run_job(PG_FUNCTION_ARGS)
 	jobid = PG_GETARG_INT64(0);
 	check_job_visible(jobid);
 
-	idx = cron_manual_post(jobid);
+	/*
+	 * A scheduler starts within moments of CREATE EXTENSION or a server
+	 * start: give it a few seconds before saying it is not running.
+	 */
+	while ((idx = cron_manual_post(jobid)) == -2 && waited_ms < SCHEDULER_START_WAIT_MS)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 50, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		waited_ms += 50;
+	}
+	waited_ms = 0;
 
 	if (idx == -2)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the cronext scheduler is not running"),
-				 errhint("It starts with the server, in database \"%s\" (cron.database_name), once recovery is over.",
-						 GetConfigOption("cron.database_name", false, false))));
+				 errmsg("the cronext scheduler of database \"%s\" is not running",
+						get_database_name(MyDatabaseId)),
+				 errhint("The launcher starts it once recovery is over, and within a second of CREATE EXTENSION cronext; see the server log if it does not.")));
 	if (idx < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),

@@ -68,7 +68,7 @@ start_http_worker(void)
 	strlcpy(bgw.bgw_function_name, "cron_http_worker_main", BGW_MAXLEN);
 	strlcpy(bgw.bgw_name, "cronext HTTP worker", BGW_MAXLEN);
 	strlcpy(bgw.bgw_type, "cronext http", BGW_MAXLEN);
-	bgw.bgw_main_arg = (Datum) 0;
+	bgw.bgw_main_arg = ObjectIdGetDatum(MyDatabaseId);	/* the catalog's */
 	bgw.bgw_notify_pid = MyProcPid;
 
 	old = MemoryContextSwitchTo(TopMemoryContext);

@@ -11,7 +11,7 @@
  * reported the moment it ends: there is no batch, and a slow endpoint
  * holds up nothing but its own entry (http_queue.h).
  *
- * The worker is connected to cron.database_name only to read the jobs'
+ * The worker is connected to its scheduler's database only to read the jobs'
  * definitions (URL, method, headers, body) when their requests start; the
  * scheduler writes every outcome to the ledger.  Header values are read
  * here and handed to libcurl, and are never logged, reported or stored.
@@ -583,7 +583,9 @@ cron_http_worker_main(Datum main_arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnection(cronext_database_name, NULL, 0);
+	/* the database of its scheduler, whose catalog holds the jobs */
+	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg),
+											  InvalidOid, 0);
 	cron_apply_log_min_messages();
 	pgstat_report_appname("cronext http");
 	raise_file_limit();

@@ -108,13 +108,15 @@ static const char *const claim_nocmd_sql =
 
 static const char *const mark_running_sql =
 "UPDATE cron.job_run_details SET status = 'running', job_pid = $2, "
-"start_time = $3 WHERE runid OPERATOR(pg_catalog.=) $1";
+"start_time = $3 WHERE runid OPERATOR(pg_catalog.=) $1 "
+"AND status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
 
 static const char *const finish_sql =
 "UPDATE cron.job_run_details SET status = $2, return_message = $3, "
 "start_time = COALESCE(start_time, $4), end_time = $5, "
 "http_status = $6, response_body = $7 "
-"WHERE runid OPERATOR(pg_catalog.=) $1";
+"WHERE runid OPERATOR(pg_catalog.=) $1 "
+"AND status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
 
 /* one-off jobs (@at) that ran or were skipped: they are done (unless changed since) */
 /*
@@ -137,7 +139,8 @@ static const char *const deactivate_sql =
 
 static const char *const retrying_sql =
 "UPDATE cron.job_run_details SET status = 'starting', attempt = $2, "
-"return_message = $3 WHERE runid OPERATOR(pg_catalog.=) $1";
+"return_message = $3 WHERE runid OPERATOR(pg_catalog.=) $1 "
+"AND status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
 
 /*
  * Any role, even one with no privilege on schema cron, can LISTEN on any
@@ -172,11 +175,29 @@ static const char *const forget_sql =
 "AND d.runid OPERATOR(pg_catalog.<>) $2 "
 "AND d.status OPERATOR(pg_catalog.<>) ALL (ARRAY['starting', 'running'])";
 
+/*
+ * Runs of exactly-once effect that a restart cut short left no effect
+ * (their 'succeeded' commits with the command): they run again, as their
+ * next attempt, up to CRON_MAX_INTERRUPTIONS beyond the job's retries.
+ */
+static const char *const resume_orphans_sql =
+"UPDATE cron.job_run_details d SET status = 'starting', attempt = d.attempt OPERATOR(pg_catalog.+) 1, "
+"return_message = pg_catalog.format('attempt %s was interrupted (the server or the scheduler restarted); "
+"it left no effect, so the slot runs again', d.attempt) "
+"FROM cron.job j "
+"WHERE d.status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running']) "
+"AND j.jobid OPERATOR(pg_catalog.=) d.jobid AND j.kind OPERATOR(pg_catalog.=) 'sql' "
+"AND d.command IS NOT NULL "
+"AND cron._delivery('sql', d.command, d.database) OPERATOR(pg_catalog.=) 'exactly-once' "
+"AND d.attempt OPERATOR(pg_catalog.<) (j.max_retries OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.+) $1) "
+"RETURNING d.runid, d.jobid, d.scheduled_for, d.attempt";
+
 static const char *const close_orphans_sql =
 "UPDATE cron.job_run_details SET status = 'failed', "
 "return_message = 'the server or the scheduler restarted during the run', "
 "end_time = pg_catalog.now() "
-"WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
+"WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running']) "
+"AND runid OPERATOR(pg_catalog.<>) ALL ($1)";
 
 static char *get_text(HeapTuple tuple, TupleDesc desc, int col,
 					  MemoryContext cxt);
@@ -194,6 +215,7 @@ static SPIPlanPtr prune_plan;
 static SPIPlanPtr retrying_plan;
 static SPIPlanPtr notify_failed_plan;
 static SPIPlanPtr close_orphans_plan;
+static SPIPlanPtr resume_orphans_plan;
 static SPIPlanPtr deactivate_plan;
 
 static List *rows_to_jobs(int ret, MemoryContext cxt);
@@ -339,7 +361,16 @@ cron_ledger_prepare(void)
 	retrying_plan = prepare(retrying_sql, lengthof(retrying_types), retrying_types);
 	prune_plan = prepare(prune_sql, lengthof(prune_types), prune_types);
 	notify_failed_plan = prepare(notify_failed_sql, lengthof(notify_types), notify_types);
-	close_orphans_plan = prepare(close_orphans_sql, 0, NULL);
+	{
+		Oid			close_types[1] = {INT8ARRAYOID};
+
+		close_orphans_plan = prepare(close_orphans_sql, 1, close_types);
+	}
+	{
+		Oid			resume_types[1] = {INT4OID};
+
+		resume_orphans_plan = prepare(resume_orphans_sql, 1, resume_types);
+	}
 	deactivate_plan = prepare(deactivate_sql, lengthof(deactivate_types), deactivate_types);
 }
 
@@ -629,9 +660,10 @@ cron_ledger_forget_history(int64 jobid, int64 keep_runid)
  * server or the scheduler and will never report.  Close them as failed.
  */
 uint64
-cron_ledger_close_orphans(void)
+cron_ledger_close_orphans(const int64 *keep, int nkeep)
 {
-	int			ret = SPI_execute_plan(close_orphans_plan, NULL, NULL, false, 0);
+	Datum		values[1] = {int8_array(keep, nkeep)};
+	int			ret = SPI_execute_plan(close_orphans_plan, values, NULL, false, 0);
 
 	if (ret != SPI_OK_UPDATE)
 		elog(ERROR, "cronext: closing interrupted runs failed: %s",
@@ -712,6 +744,37 @@ extension_version(const char *name)
 }
 
 /*
+ * The runs of exactly-once effect a restart cut short, put back to
+ * 'starting' for their next attempt (in this transaction): a list of
+ * CronResumedRun in cxt.
+ */
+List *
+cron_ledger_resume_orphans(int max_interruptions, MemoryContext cxt)
+{
+	Datum		values[1] = {Int32GetDatum(max_interruptions)};
+	int			ret = SPI_execute_plan(resume_orphans_plan, values, NULL, false, 0);
+	List	   *rows = NIL;
+
+	if (ret != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "cronext: resuming interrupted runs failed: %s",
+			 SPI_result_code_string(ret));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		CronResumedRun *r = MemoryContextAlloc(cxt, sizeof(CronResumedRun));
+		bool		isnull;
+
+		r->runid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		r->jobid = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+		r->scheduled_for = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 3, &isnull));
+		r->attempt = DatumGetInt32(SPI_getbinval(tuple, desc, 4, &isnull));
+		rows = lappend(rows, r);
+	}
+	return rows;
+}
+
+/*
  * What the scheduler finds in its database (in a transaction): cronext's
  * catalog at the version this library needs, at an older or an unknown
  * version, pg_cron's catalog without cronext, or nothing.  *version is the
@@ -731,7 +794,7 @@ cron_ledger_catalog_state(char **version)
 	if (strcmp(v, CRONEXT_CATALOG_VERSION) == 0)
 		return CATALOG_READY;
 	/* the versions an ALTER EXTENSION cronext UPDATE brings here */
-	if (strcmp(v, "1.0") == 0)
+	if (strcmp(v, "1.0") == 0 || strcmp(v, "1.1") == 0)
 		return CATALOG_OLD;
 	return CATALOG_UNKNOWN;
 }

@@ -84,7 +84,18 @@ extern void cron_ledger_retrying(int64 runid, int next_attempt, const char *mess
 extern void cron_ledger_notify_failed(const int64 *runids, int n);
 extern void cron_ledger_forget_history(int64 jobid, int64 keep_runid);
 extern uint64 cron_ledger_prune(TimestampTz before, int batch);
-extern uint64 cron_ledger_close_orphans(void);
+extern uint64 cron_ledger_close_orphans(const int64 *keep, int nkeep);
+
+/* a run of exactly-once effect put back to 'starting' after a restart */
+typedef struct CronResumedRun
+{
+	int64		runid;
+	int64		jobid;
+	TimestampTz scheduled_for;
+	int			attempt;
+} CronResumedRun;
+
+extern List *cron_ledger_resume_orphans(int max_interruptions, MemoryContext cxt);
 
 /* what the scheduler finds installed in its database */
 typedef enum CronCatalogState

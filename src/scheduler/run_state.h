@@ -108,6 +108,12 @@ typedef enum CronReportKind
 	CRON_REPORT_BOUNCED			/* not run, to be given to another worker */
 } CronReportKind;
 
+/*
+ * Interruptions (a worker that exited, a restart) of a run of exactly-once
+ * effect that are run again, beyond the job's max_retries
+ */
+#define CRON_MAX_INTERRUPTIONS	3
+
 typedef struct CronReport
 {
 	struct CronRun *run;
@@ -119,6 +125,10 @@ typedef struct CronReport
 	bool		retryable;		/* a failed attempt another may follow */
 	int			retry_after_ms; /* no retry sooner (an HTTP Retry-After) */
 	bool		started;		/* LOST: it had started */
+	bool		exactly_once;	/* LOST: it ran in one transaction with its
+								 * outcome, so it left no effect unless its
+								 * row says succeeded */
+	bool		recorded;		/* FINISHED: the outcome is in the ledger */
 	char	   *message;		/* the outcome's, or why it was lost (NULL: none) */
 	int			http_status;	/* 0: none */
 	char	   *body;			/* NULL: none */

@@ -266,26 +266,18 @@ cron_runs_record_skipped(CronJob *job, TimestampTz slot, bool manual, const char
 }
 
 /*
- * Claim a slot of the job and queue its run for launch.  Returns the runid,
- * or 0 if the slot was already in the ledger (it ran before: skip it).
+ * Queue the run of a claimed row for launch, as its attempt-th attempt:
+ * WAITING, counted as the job's waiting run.  A run that cannot start as
+ * its owner fails at once (with problem as its outcome).  has_command:
+ * the row carries a command (the job existed when it was claimed).
  */
-int64
-cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
+static void
+queue_run(CronJob *job, int64 runid, TimestampTz slot, int attempt,
+		  bool has_command)
 {
 	CronRun    *run;
 	MemoryContext old;
 	char	   *problem;
-	char	   *command = NULL;
-	int64		runid;
-
-	runid = claim_slot(job, slot, manual, CRON_RUN_STARTING, NULL,
-					   job->http ? NULL : &command);
-	if (runid == 0)
-	{
-		elog(DEBUG1, "cron job " INT64_FORMAT ": slot %s is already in the ledger, not running it again",
-			 job->jobid, timestamptz_to_str(slot));
-		return 0;
-	}
 
 	old = MemoryContextSwitchTo(cron_run_cxt);
 	run = palloc0(sizeof(CronRun));
@@ -298,7 +290,7 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	run->roleid = job->roleid;
 	run->superuser = superuser_arg(job->roleid);
 	run->timeout_ms = job->timeout_ms;
-	run->attempt = 1;
+	run->attempt = attempt;
 	run->max_retries = job->max_retries;
 	run->retry_delay = job->retry_delay;
 	run->http = job->http;
@@ -309,10 +301,8 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 
 	/* an HTTP job opens no session; the HTTP worker checks its owner */
 	problem = run->http ? NULL : cron_run_problem(run);
-	if (problem == NULL && !run->http && command == NULL)
+	if (problem == NULL && !run->http && !has_command)
 		problem = pstrdup("the job was removed before its run could start");
-	if (command)
-		pfree(command);			/* kept in the ledger row, not here */
 	if (problem)
 	{
 		cron_ledger_finish(runid, false, problem, 0, cron_now());
@@ -320,15 +310,47 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " failed: %s",
 						job->jobid, runid, problem)));
 		free_run(run);
-		return runid;
+		return;
 	}
 
-	/* its life begins: WAITING, counted as the job's waiting run */
 	old = MemoryContextSwitchTo(cron_run_cxt);
 	cron_runs = lappend(cron_runs, run);
 	MemoryContextSwitchTo(old);
 	job->waiting++;
+}
+
+/*
+ * Claim a slot of the job and queue its run for launch.  Returns the runid,
+ * or 0 if the slot was already in the ledger (it ran before: skip it).
+ */
+int64
+cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
+{
+	char	   *command = NULL;
+	int64		runid;
+
+	runid = claim_slot(job, slot, manual, CRON_RUN_STARTING, NULL,
+					   job->http ? NULL : &command);
+	if (runid == 0)
+	{
+		elog(DEBUG1, "cron job " INT64_FORMAT ": slot %s is already in the ledger, not running it again",
+			 job->jobid, timestamptz_to_str(slot));
+		return 0;
+	}
+	queue_run(job, runid, slot, 1, command != NULL);
+	if (command)
+		pfree(command);			/* kept in the ledger row, not here */
 	return runid;
+}
+
+/*
+ * Queue again a run an interruption left without effect (run_resume.c):
+ * its row, already back to 'starting' for this attempt, is run again.
+ */
+void
+cron_runs_resume(CronJob *job, int64 runid, TimestampTz slot, int attempt)
+{
+	queue_run(job, runid, slot, attempt, true);
 }
 
 /* does the run hold a running place (picked, with a transport, or started)? */
@@ -504,6 +526,33 @@ cron_retry_run(CronRun *run, const char *message, int min_delay_ms)
 }
 
 /*
+ * A run of exactly-once effect whose worker exited in the middle: its
+ * transaction rolled back (or, if it committed just before the exit, its
+ * row says succeeded and the next worker sees it and runs nothing), so it
+ * runs again at once, as the next attempt of the same row.  Interruptions
+ * do not wait for retry_delay, and at most CRON_MAX_INTERRUPTIONS beyond
+ * the job's retries are run again; after those the run fails.
+ */
+static bool
+rerun_interrupted(CronRun *run, const char *why)
+{
+	CronRunEvent ev = {0};
+
+	if (run->cancelled || run->hard_stopped ||
+		run->attempt >= run->max_retries + 1 + CRON_MAX_INTERRUPTIONS)
+		return false;
+	ev.message = psprintf("attempt %d was interrupted (%s); it left no effect, so the slot runs again",
+						  run->attempt, why);
+	run->attempt++;
+	run->not_before = 0;
+	if (run->worker)
+		run->worker->run = NULL;
+	run->worker = NULL;
+	cron_run_transition(run, CRON_RS_WAITING, &ev);
+	return true;
+}
+
+/*
  * What transports reported (cron_pool_collect_reports, the HTTP queue):
  * decide what each report means for its run and make the transition.  A
  * failed attempt is retried if the job allows another; a run whose worker
@@ -536,7 +585,8 @@ cron_runs_apply_reports(List *reports)
 				cron_run_transition(run, CRON_RS_WAITING, NULL);
 				break;
 			case CRON_REPORT_FINISHED:
-				if (r->succeeded || !r->retryable ||
+				/* an outcome already in the ledger is final (recorded) */
+				if (r->succeeded || !r->retryable || r->recorded ||
 					!cron_retry_run(run, r->message, r->retry_after_ms))
 					finish_run_with_response(run, r->succeeded, r->message,
 											 r->start_time, r->end_time,
@@ -548,7 +598,7 @@ cron_runs_apply_reports(List *reports)
 									psprintf("timed out after %d ms; the command went on after its cancel, so the scheduler terminated its worker",
 											 run->timeout_ms),
 									r->start_time, r->end_time);
-				else
+				else if (!(r->exactly_once && rerun_interrupted(run, r->message)))
 					cron_finish_run(run, false, r->message, r->start_time,
 									r->end_time);
 				break;

@@ -23,6 +23,8 @@ extern int	cron_runs_http_cap(bool superuser);
 extern int	cron_runs_http_claim_cap(const CronJob *job);
 extern int	cron_runs_count_sql_places(void);
 extern int64 cron_runs_claim(CronJob *job, TimestampTz slot, bool manual);
+extern void cron_runs_resume(CronJob *job, int64 runid, TimestampTz slot,
+							 int attempt);
 extern int64 cron_runs_record_skipped(CronJob *job, TimestampTz slot, bool manual,
 								 const char *why);
 extern void cron_runs_collect_reports(void);

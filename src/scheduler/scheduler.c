@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * scheduler.c
- *	  The cronext scheduler's loop: one background worker per cluster that
- *	  runs passes (each in its own transaction), reads job changes, and
+ *	  The cronext scheduler's loop: one background worker per database with
+ *	  cronext (started by the launcher, launcher/launcher.c) that runs passes (each in its own transaction), reads job changes, and
  *	  recovers from errors in its own work.  Deciding due slots, starting
  *	  runs (job workers or the HTTP worker) and recording outcomes are done
  *	  by the files named below.
@@ -31,6 +31,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -51,11 +52,13 @@
 
 #include "cronext.h"
 #include "decide.h"
+#include "home_db.h"
 #include "job_cache.h"
 #include "ledger.h"
 #include "lock_timeout.h"
 #include "manual_runs.h"
 #include "run_state.h"
+#include "run_resume.h"
 #include "runs.h"
 #include "schedule_pg.h"
 #include "scheduler.h"
@@ -79,6 +82,10 @@
 static MemoryContext loop_cxt;
 
 static bool extension_ready = false;
+static bool ever_ready = false;	/* this process found cronext here once */
+/* no cronext here, or a copy's: exit after this pass, saying which */
+static CronDbState leave_as = CRON_DB_WANTED;
+static char *my_dbname;
 static bool first_load = true;
 static bool reload_pending = true;
 static Oid	loaded_job_relid = InvalidOid;
@@ -137,37 +144,38 @@ end_iteration_xact(void)
  * Is cronext's catalog here, at the version this library needs?  If not,
  * say once per scheduler start what to run, and run no job meanwhile:
  * pg_cron's jobs untaken, or a catalog of another version, would otherwise
- * sit idle without a word, or be read with the wrong columns.
+ * sit idle without a word, or be read with the wrong columns.  With no
+ * cronext here at all, the scheduler leaves (see the main loop).
  */
-static bool
-catalog_ready(void)
+static CronCatalogState
+catalog_state(void)
 {
 	static bool warned[CATALOG_READY + 1];
 	char	   *version;
 	CronCatalogState state = cron_ledger_catalog_state(&version);
 
 	if (state == CATALOG_READY || state == CATALOG_ABSENT || warned[state])
-		return state == CATALOG_READY;
+		return state;
 	warned[state] = true;
 	if (state == CATALOG_PG_CRON)
 		ereport(WARNING,
 				(errmsg("database \"%s\" has pg_cron %s installed but not cronext: no job runs",
-						cronext_database_name, version),
+						my_dbname, version),
 				 errhint("Run CREATE EXTENSION cronext in database \"%s\": it takes over pg_cron's jobs, history and privileges.",
-						 cronext_database_name)));
+						 my_dbname)));
 	else if (state == CATALOG_OLD)
 		ereport(WARNING,
 				(errmsg("cronext's catalog in database \"%s\" is version %s, older than this library's %s: no job runs until it is updated",
-						cronext_database_name, version, CRONEXT_CATALOG_VERSION),
+						my_dbname, version, CRONEXT_CATALOG_VERSION),
 				 errhint("Run ALTER EXTENSION cronext UPDATE in database \"%s\".",
-						 cronext_database_name)));
+						 my_dbname)));
 	else
 		ereport(WARNING,
 				(errmsg("cronext's catalog in database \"%s\" is version %s, which this library (for version %s) does not know: no job runs",
-						cronext_database_name, version, CRONEXT_CATALOG_VERSION),
+						my_dbname, version, CRONEXT_CATALOG_VERSION),
 				 errhint("Install the cronext library that matches the catalog, or ALTER EXTENSION cronext UPDATE TO '%s'.",
 						 CRONEXT_CATALOG_VERSION)));
-	return false;
+	return state;
 }
 
 /* how long to sleep: until the next slot, or a retry; -1 = until woken */
@@ -435,6 +443,7 @@ scheduler_iteration(void)
 	int64		changed[CRON_MAX_CHANGED_JOBS];
 	int			nchanged;
 	bool		changed_all;
+	CronCatalogState catalog;
 
 	/*
 	 * Take the changed job ids before the snapshot: they come from
@@ -447,32 +456,54 @@ scheduler_iteration(void)
 		reload_pending = true;
 
 	begin_iteration_xact();
-	if (!catalog_ready())
+	catalog = catalog_state();
+	if (catalog != CATALOG_READY)
 	{
 		end_iteration_xact();
 		extension_ready = false;
+		/* no cronext here (never, or dropped): nothing to wait for */
+		if (catalog == CATALOG_ABSENT || catalog == CATALOG_PG_CRON)
+			leave_as = CRON_DB_ABSENT;
+		else
+			cron_scheduler_set_state(CRON_DB_WANTED);	/* it waits here */
 		return;
 	}
 	cron_ledger_prepare();
 	lock_job_table();
 	if (!extension_ready)
 	{
+		char	   *original;
+		CronHome	home = cron_home_check(&original);
+
+		if (home == CRON_HOME_RENAMED)
+		{
+			/* this pass's snapshot predates the move: read in the next */
+			end_iteration_xact();
+			SetLatch(MyLatch);
+			return;
+		}
+		if (home == CRON_HOME_COPY)
+		{
+			/* said once per start of the database's scheduler */
+			ereport(WARNING,
+					(errmsg("database \"%s\" is a copy of database \"%s\": none of its cronext jobs runs",
+							my_dbname, original),
+					 errdetail("Its cron catalog was made in the other database, and came with the copy."),
+					 errhint("To run them here, call SELECT cron.adopt_copied_jobs(); it pauses every job unless called with activate => true.")));
+			end_iteration_xact();
+			leave_as = CRON_DB_COPY;
+			return;
+		}
 		extension_ready = true;
 		reload_pending = true;
-	}
-
-	if (orphans_pending)
-	{
-		uint64		closed;
-
-		orphans_closing = true;
-		stop_orphan_workers();
-		closed = cron_ledger_close_orphans();
-
-		if (closed > 0)
+		if (!ever_ready)
+		{
+			cron_scheduler_set_state(CRON_DB_WANTED);
 			ereport(LOG,
-					(errmsg("cronext closed " UINT64_FORMAT " run%s left open by an earlier server or scheduler lifetime",
-							closed, closed == 1 ? "" : "s")));
+					(errmsg("cronext scheduler started in database \"%s\"",
+							my_dbname)));
+		}
+		ever_ready = true;
 	}
 
 	/*
@@ -498,6 +529,24 @@ scheduler_iteration(void)
 		}
 		else
 			reload_pending = true;	/* read all again, shortly */
+	}
+
+	/*
+	 * Runs an earlier scheduler left open: once the jobs are read, those of
+	 * exactly-once effect run again, the others are closed as failed.
+	 */
+	if (orphans_pending && !first_load)
+	{
+		uint64		closed;
+
+		orphans_closing = true;
+		stop_orphan_workers();
+		closed = cron_resume_orphans();
+
+		if (closed > 0)
+			ereport(LOG,
+					(errmsg("cronext closed " UINT64_FORMAT " run%s left open by an earlier server or scheduler lifetime",
+							closed, closed == 1 ? "" : "s")));
 	}
 
 	cron_runs_close_lost();
@@ -539,7 +588,9 @@ cron_scheduler_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnection(cronext_database_name, NULL, 0);
+	/* the launcher names the database by OID: a rename does not matter */
+	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg),
+											  InvalidOid, 0);
 	cron_apply_log_min_messages();
 	pgstat_report_appname("cronext scheduler");
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET,
@@ -547,7 +598,14 @@ cron_scheduler_main(Datum main_arg)
 	/* its reads of 100 000 jobs would be JIT-compiled: memory for nothing */
 	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
-	cron_scheduler_attach();
+	StartTransactionCommand();
+	my_dbname = MemoryContextStrdup(TopMemoryContext,
+									get_database_name(MyDatabaseId));
+	CommitTransactionCommand();
+
+	/* another scheduler of this database is alive: it keeps its place */
+	if (!cron_scheduler_attach())
+		proc_exit(0);
 	before_shmem_exit(scheduler_detach_shared, 0);
 
 	scheduler_started_at = cron_now();
@@ -556,9 +614,6 @@ cron_scheduler_main(Datum main_arg)
 	loop_cxt = AllocSetContextCreate(TopMemoryContext, "cronext scheduler loop",
 									 ALLOCSET_DEFAULT_SIZES);
 
-	ereport(LOG,
-			(errmsg("cronext scheduler started in database \"%s\"",
-					cronext_database_name)));
 
 	for (;;)
 	{
@@ -567,6 +622,9 @@ cron_scheduler_main(Datum main_arg)
 		volatile bool failed;
 
 		CHECK_FOR_INTERRUPTS();
+		/* a statement needs the database free of connections */
+		if (cron_scheduler_must_leave())
+			proc_exit(0);
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
@@ -593,6 +651,16 @@ cron_scheduler_main(Datum main_arg)
 		MemoryContextSwitchTo(old);
 		/* nothing of this pass is needed while we sleep */
 		MemoryContextReset(loop_cxt);
+
+		if (leave_as != CRON_DB_WANTED)
+		{
+			cron_scheduler_set_state(leave_as);
+			if (ever_ready && leave_as == CRON_DB_ABSENT)
+				ereport(LOG,
+						(errmsg("cronext is no longer installed in database \"%s\": its scheduler stops",
+								my_dbname)));
+			proc_exit(0);
+		}
 
 		ms = sleep_ms();
 		/* after a failure, no faster than once a second */

@@ -7,7 +7,10 @@
  *	  such as VACUUM allowed when they are alone.
  *
  * This mirrors what the server does for a psql -c string, so a job behaves
- * as its owner sees it behave interactively.  The outcome is reported the
+ * as its owner sees it behave interactively.  When the caller gives hooks
+ * and every statement can run in one transaction, the whole command runs
+ * in one, with the caller's hooks before the first statement and before
+ * the commit (the job worker records the run's outcome there).  The outcome is reported the
  * way pg_cron reports it: "N rows" (or "1 row") after a SELECT, otherwise
  * the last command tag ("INSERT 0 1", "DO", "VACUUM"), or the error message.
  *
@@ -29,6 +32,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timeout.h"
 
+#include "delivery.h"
 #include "exec_command.h"
 #include "text_clip.h"
 
@@ -54,11 +58,15 @@ format_completion(const QueryCompletion *qc, char *message, Size size)
 
 /*
  * Run every statement of command.  Errors propagate to the caller; on
- * success the completion text of the last statement is in message.
+ * success the completion text of the last statement is in message.  With
+ * hooks, if every statement can run in one transaction, *hooked is set
+ * and the command runs in one with them (see exec_command.h); returns
+ * false if before() said not to run it.
  */
-static void
+static bool
 run_statements(const char *command, MemoryContext command_context,
-			   char *message, Size size)
+			   char *message, Size size, const CronCommandHooks *hooks,
+			   bool *hooked)
 {
 	MemoryContext oldcontext;
 	List	   *parsetrees;
@@ -75,6 +83,24 @@ run_statements(const char *command, MemoryContext command_context,
 	parsetrees = pg_parse_query(command);
 	use_implicit_block = list_length(parsetrees) > 1;
 	InitializeQueryCompletion(&last);
+
+	*hooked = hooks != NULL && cron_statements_are_transactional(parsetrees);
+	if (*hooked)
+	{
+		bool		succeeded = false;
+
+		if (!hooks->before(hooks->arg, &succeeded, message, size))
+		{
+			CommitTransactionCommand();
+			MemoryContextSwitchTo(oldcontext);
+			return succeeded;
+		}
+		if (parsetrees == NIL)
+		{
+			strlcpy(message, "empty query", size);
+			hooks->at_commit(hooks->arg, message);
+		}
+	}
 
 	foreach(lc, parsetrees)
 	{
@@ -128,6 +154,13 @@ run_statements(const char *command, MemoryContext command_context,
 
 		if (lnext(parsetrees, lc) == NULL)
 		{
+			if (*hooked)
+			{
+				/* the outcome commits with the command's effects */
+				format_completion(&last, message, size);
+				CommandCounterIncrement();
+				hooks->at_commit(hooks->arg, message);
+			}
 			if (use_implicit_block)
 				EndImplicitTransactionBlock();
 			CommitTransactionCommand();
@@ -164,6 +197,7 @@ run_statements(const char *command, MemoryContext command_context,
 
 	MemoryContextSwitchTo(oldcontext);
 	format_completion(&last, message, size);
+	return true;
 }
 
 /*
@@ -171,15 +205,18 @@ run_statements(const char *command, MemoryContext command_context,
  * it outside any transaction, in a long-lived memory context.
  * Returns true on success; message receives the completion text or the
  * error message, cut on a character boundary to message_size.  The error
- * is also written to the server log, whole.
+ * is also written to the server log, whole.  hooks may be NULL; *hooked
+ * says whether they were used (the command ran in one transaction).
  */
 bool
 cron_execute_command(const char *command, int timeout_ms, char *message,
-					 Size message_size)
+					 Size message_size, const CronCommandHooks *hooks,
+					 bool *hooked)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	MemoryContext command_context;
 	volatile bool ok = true;
+	volatile bool hooked_local = false;
 
 	/* the parse trees must survive the commits of transaction statements */
 	command_context = AllocSetContextCreate(TopMemoryContext,
@@ -191,7 +228,8 @@ cron_execute_command(const char *command, int timeout_ms, char *message,
 
 	PG_TRY();
 	{
-		run_statements(command, command_context, message, message_size);
+		ok = run_statements(command, command_context, message, message_size,
+							hooks, (bool *) &hooked_local);
 	}
 	PG_CATCH();
 	{
@@ -214,5 +252,7 @@ cron_execute_command(const char *command, int timeout_ms, char *message,
 	MemoryContextSwitchTo(oldcontext);
 	MemoryContextDelete(command_context);
 	pgstat_report_activity(STATE_IDLE, NULL);
+	if (hooked)
+		*hooked = hooked_local;
 	return ok;
 }

@@ -28,12 +28,14 @@
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "exec_command.h"
 #include "mailbox.h"
+#include "run_record.h"
 #include "text_clip.h"
 #include "shared.h"
 
@@ -56,6 +58,26 @@ capture_connect_error(ErrorData *edata)
 		prev_emit_log_hook(edata);
 }
 
+/*
+ * The run, as its command sees it: cron.job_id, cron.run_id,
+ * cron.scheduled_for (timestamptz text, in the session's TimeZone) and
+ * cron.attempt.  Session values: the reset after the run clears them.
+ */
+static void
+set_run_context(CronMailbox *mb)
+{
+	char		buf[64];
+
+	snprintf(buf, sizeof(buf), INT64_FORMAT, mb->jobid);
+	SetConfigOption("cron.job_id", buf, PGC_SUSET, PGC_S_SESSION);
+	snprintf(buf, sizeof(buf), INT64_FORMAT, mb->runid);
+	SetConfigOption("cron.run_id", buf, PGC_SUSET, PGC_S_SESSION);
+	SetConfigOption("cron.scheduled_for", timestamptz_to_str(mb->scheduled_for),
+					PGC_SUSET, PGC_S_SESSION);
+	snprintf(buf, sizeof(buf), "%d", mb->attempt);
+	SetConfigOption("cron.attempt", buf, PGC_SUSET, PGC_S_SESSION);
+}
+
 /* run the assigned request and report its outcome */
 static void
 serve_request(CronMailbox *mb)
@@ -76,26 +98,44 @@ serve_request(CronMailbox *mb)
 	QueryCancelPending = false;
 	pg_write_barrier();
 	pg_atomic_write_u32(&mb->state, MB_RUNNING);
-	cron_wake_scheduler();
+	cron_wake_scheduler_of(mb->catalog_db);
 
 	if (mb->log_statement)
 		ereport(LOG,
 				(errmsg("cron job " INT64_FORMAT " starting: %s",
 						mb->jobid, mb->command)));
 
+	set_run_context(mb);
+
 	/* one meant for this run before it started stops it at once */
 	pg_memory_barrier();
 	if (mb->cancel_runid == mb->runid)
 		mb->succeeded = false;
 	else
+	{
+		CronCommandHooks hooks;
+		bool		hooked = false;
+
+		/*
+		 * In the ledger's database, a command that runs in one transaction
+		 * records its success in that transaction: exactly-once effect.
+		 */
+		cron_run_record_hooks(mb, &hooks);
 		mb->succeeded = cron_execute_command(mb->command, mb->timeout_ms,
-											 mb->message, sizeof(mb->message));
+											 mb->message, sizeof(mb->message),
+											 MyDatabaseId == mb->catalog_db ? &hooks : NULL,
+											 &hooked);
+		mb->exactly_once = hooked;
+		/* the success committed with the command (a failure rolled back) */
+		if (hooked && mb->succeeded)
+			mb->recorded = true;
+	}
 	if (!mb->succeeded && mb->cancel_runid == mb->runid)
 		strlcpy(mb->message, CRON_CANCELLED_MESSAGE, sizeof(mb->message));
 	mb->end_time = GetCurrentTimestamp();
 	pg_write_barrier();
 	pg_atomic_write_u32(&mb->state, MB_DONE);
-	cron_wake_scheduler();
+	cron_wake_scheduler_of(mb->catalog_db);
 }
 
 /*
@@ -148,7 +188,8 @@ reset_session(void)
 {
 	char		message[256];
 
-	return cron_execute_command("DISCARD ALL", 0, message, sizeof(message));
+	return cron_execute_command("DISCARD ALL", 0, message, sizeof(message),
+								NULL, NULL);
 }
 
 void
@@ -257,7 +298,7 @@ cron_job_worker_main(Datum main_arg)
 		ResetLatch(MyLatch);
 	}
 
-	cron_wake_scheduler();
+	cron_wake_scheduler_of(mb->catalog_db);
 	dsm_detach(seg);
 	proc_exit(0);
 }

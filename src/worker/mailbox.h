@@ -72,6 +72,7 @@ typedef struct CronMailbox
 	char		database[NAMEDATALEN];
 	char		username[NAMEDATALEN];
 	Oid			roleid;			/* the role's OID, InvalidOid if unknown */
+	Oid			catalog_db;		/* the scheduler's database: whom to wake */
 	Size		command_capacity;	/* bytes available in command[] */
 
 	/* set by the worker once connected */
@@ -81,6 +82,8 @@ typedef struct CronMailbox
 	/* the current request, set by the scheduler */
 	int64		jobid;
 	int64		runid;
+	TimestampTz scheduled_for;	/* the slot */
+	int32		attempt;		/* 1, then 2... for retries */
 	int32		timeout_ms;		/* 0 = none */
 	bool		log_statement;
 	int64		cancel_runid;	/* cron.cancel_run asked to stop this run */
@@ -89,6 +92,8 @@ typedef struct CronMailbox
 	TimestampTz start_time;
 	TimestampTz end_time;
 	bool		succeeded;
+	bool		exactly_once;	/* ran in one transaction with its outcome */
+	bool		recorded;		/* the outcome is in the ledger already */
 	char		message[CRON_MESSAGE_MAX];
 
 	/* the current command, NUL-terminated */

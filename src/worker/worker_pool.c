@@ -130,6 +130,7 @@ cron_pool_collect_reports(void)
 				r = new_report(w, CRON_REPORT_FINISHED);
 				r->succeeded = mb->succeeded;
 				r->retryable = !mb->succeeded;
+				r->recorded = mb->recorded;
 				r->start_time = mb->start_time;
 				r->end_time = mb->end_time;
 				r->message = report_message(mb);
@@ -145,6 +146,7 @@ cron_pool_collect_reports(void)
 			{
 				r = new_report(w, CRON_REPORT_LOST);
 				r->started = state == MB_RUNNING;
+				r->exactly_once = mb->exactly_once;
 				if (r->started)
 				{
 					r->start_time = mb->start_time;
@@ -176,11 +178,15 @@ fill_request(CronMailbox *mb, CronRun *run)
 {
 	mb->jobid = run->jobid;
 	mb->runid = run->runid;
+	mb->scheduled_for = run->scheduled_for;
+	mb->attempt = run->attempt;
 	mb->timeout_ms = run->timeout_ms;
 	mb->log_statement = cronext_log_statement;
 	mb->start_time = 0;
 	mb->end_time = 0;
 	mb->succeeded = false;
+	mb->exactly_once = false;
+	mb->recorded = false;
 	mb->message[0] = '\0';
 	memcpy(mb->command, run->command, strlen(run->command) + 1);
 }
@@ -208,6 +214,7 @@ start_worker(CronRun *run)
 	strlcpy(mb->database, run->database, sizeof(mb->database));
 	strlcpy(mb->username, run->username, sizeof(mb->username));
 	mb->roleid = run->roleid;
+	mb->catalog_db = MyDatabaseId;
 	mb->command_capacity = capacity;
 	fill_request(mb, run);
 	pg_atomic_init_u32(&mb->state, MB_ASSIGNED);

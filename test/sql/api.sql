@@ -84,7 +84,8 @@ SELECT cron.schedule('regress-opts', '0 9 1 1 *', 'CALL send_report()',
                      max_retries => 3, retry_delay => '30 seconds',
                      timeout => '5 minutes') AS opts \gset
 SELECT * FROM pg_temp.job(:opts);
--- re-scheduling by name without options keeps the options
+-- re-scheduling by name declares the job again: the options not given take
+-- their defaults (nothing is kept from the earlier declaration)
 SELECT cron.schedule('regress-opts', '0 10 1 1 *', 'CALL send_report(2)') = :opts AS same_id;
 SELECT * FROM pg_temp.job(:opts);
 -- options given on an update replace the old ones; timezone => '' resets to
@@ -117,7 +118,8 @@ SELECT cron.schedule_in_database('regress-other', '0 13 1 1 *', 'ANALYZE',
 SELECT jobname, schedule, command, database, active FROM cron.job WHERE jobid = :other;
 -- cron.schedule(name, ...) of that name moves the job back to the current
 -- database, as in pg_cron 1.6 (database = the cron database); an inactive job
--- stays inactive (pg_cron 1.6 does not touch active on this path)
+-- stays inactive (pg_cron 1.6 does not touch active on this path); a NOTICE
+-- says the database changed
 SELECT cron.schedule('regress-other', '0 14 1 1 *', 'ANALYZE') = :other AS same_id;
 SELECT jobname, schedule, database = current_database() AS here, active
 FROM cron.job WHERE jobid = :other;

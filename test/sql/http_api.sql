@@ -51,7 +51,8 @@ FROM cron.job WHERE jobid = :cleanup;
 -- the command never shows a header
 SELECT count(*) AS commands_with_secret FROM cron.job WHERE command LIKE '%s3cr3t%';
 
--- same name, same role: an update, same jobid; method etc. take their defaults
+-- same name, same role: an update, same jobid; every option not given takes
+-- its default (max_retries, timezone too: nothing is kept)
 SELECT cron.schedule_http('cleanup', '0 4 * * *',
 		'https://app.example.com/internal/cleanup-v2') = :cleanup AS same_jobid;
 SELECT command, http_method, http_headers, http_body, timeout, max_retries, timezone

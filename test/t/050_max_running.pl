@@ -112,15 +112,16 @@ is(wait_log_count($node, qr/WARNING:.*cron\.max_running_jobs/, $log_off), 1,
 $node->safe_psql('postgres', q{DELETE FROM cron.job});
 
 # ---------------------------------------------------------------------
-# phase 2: max_worker_processes exhausted instead (scheduler + logical
-# replication launcher + 2 job workers)
+# phase 2: max_worker_processes exhausted instead (cronext's launcher and
+# scheduler + logical replication launcher + 2 job workers)
 $node->append_conf('postgresql.conf', qq{
 cron.max_running_jobs = 32
-max_worker_processes = 4
+max_worker_processes = 5
 max_parallel_workers = 0
 });
 $node->restart;
-is(q1($node, q{SELECT count(*) FROM pg_stat_activity WHERE backend_type IN ('cronext scheduler', 'logical replication launcher')}), '2', 'max_worker_processes = 4: 2 slots used by the scheduler and the launcher');
+ok(wait_for($node, q{SELECT count(*) = 3 FROM pg_stat_activity WHERE backend_type IN ('cronext launcher', 'cronext scheduler', 'logical replication launcher')}, 30),
+	'max_worker_processes = 5: 3 slots used by the two launchers and the scheduler');
 
 $log_off = -s $node->logfile;
 $slot = batch(2);

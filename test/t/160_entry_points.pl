@@ -120,7 +120,12 @@ sub outcomes
 # ---------------------------------------------------------------------
 my @funcs = map { [ split /\|/, $_, -1 ] } qcol($node, q{
 	SELECT p.oid::regprocedure::text, p.proname, p.proretset,
-		   coalesce(array_to_string(p.proargnames, ','), ''),
+		   coalesce((SELECT string_agg(n, ',' ORDER BY o)
+					 FROM unnest(p.proargnames,
+								 coalesce(p.proargmodes::text[],
+										  array_fill('i'::text, ARRAY[coalesce(cardinality(p.proargnames), 0)])))
+						  WITH ORDINALITY u(n, m, o)
+					 WHERE m IN ('i', 'b', 'v')), ''),
 		   coalesce((SELECT string_agg(format_type(t, NULL), ',' ORDER BY o)
 					 FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, o)), '')
 	FROM pg_proc p
@@ -184,6 +189,8 @@ my %base = (
 	run_at => q{now() + interval '1 hour'}, role_name => 'current_user', value => '1', name => q{'x'},
 	url => q{'http://127.0.0.1:9/x'}, method => q{'GET'}, headers => q{'{}'}, body => 'NULL',
 	expect_status => 'NULL', twin => q{'cron.schedule(text,text,text)'},
+	activate => 'false', source => q{'ep-src'}, jobs => q{'[]'}, job => q{'{}'},
+	field => q{'x'}, json_type => q{'string'},
 );
 my %http_only = map { $_ => 1 } qw(url method headers body expect_status);
 

@@ -1043,7 +1043,9 @@ CREATE VIEW s2.uv AS SELECT jobid FROM s2.base;
 		AND c.relnamespace = 'cron'::regnamespace};
 	my $eh_locks = q1($node, $eh_locks_sql);
 	is($eh_locks, q1($node, q{SELECT string_agg(relname || ':AccessShareLock', ' ' ORDER BY relname) FROM pg_class
-		WHERE relnamespace = 'cron'::regnamespace AND relkind IN ('r', 'i')}),
+		WHERE oid IN ('cron.job'::regclass, 'cron.job_run_details'::regclass)
+		   OR oid IN (SELECT indexrelid FROM pg_index
+					  WHERE indrelid IN ('cron.job'::regclass, 'cron.job_run_details'::regclass))}),
 		'7: eve holds ACCESS SHARE on cron.job, cron.job_run_details and all their indexes');
 
 	my $ea = session('eve');

@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * home_db.c
+ *	  Whether the catalog the scheduler reads was made in its own database:
+ *	  a copy of a database (CREATE DATABASE ... TEMPLATE, a file copy) runs
+ *	  none of the jobs it copied until cron.adopt_copied_jobs() says so, and
+ *	  a renamed database carries its jobs' database column along.
+ *
+ * cron._home_database holds the OID and name of the database the catalog
+ * belongs to (written by CREATE EXTENSION).  The scheduler compares them
+ * with its own when it first finds the catalog, in the pass transaction.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "home_db.h"
+
+/*
+ * Look at cron._home_database: CRON_HOME_OURS, CRON_HOME_RENAMED (after
+ * the jobs and the row followed the new name), or CRON_HOME_COPY (with
+ * the original's name in *original, in the caller's context).
+ */
+CronHome
+cron_home_check(char **original)
+{
+	bool		isnull;
+	Oid			datoid;
+	char	   *datname;
+	char	   *here = get_database_name(MyDatabaseId);
+	Datum		args[2];
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	uint64		moved;
+
+	if (SPI_execute("SELECT datoid, datname::pg_catalog.text FROM cron._home_database",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cronext: could not read cron._home_database");
+	if (SPI_processed == 0)
+		return CRON_HOME_OURS;	/* emptied by hand: nothing to compare */
+	datoid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 1, &isnull));
+	datname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+	if (datoid != MyDatabaseId)
+	{
+		*original = datname;
+		return CRON_HOME_COPY;
+	}
+	if (strcmp(datname, here) == 0)
+		return CRON_HOME_OURS;
+
+	/* renamed: the jobs that named this database by its old name follow */
+	args[0] = CStringGetTextDatum(here);
+	args[1] = CStringGetTextDatum(datname);
+	if (SPI_execute_with_args("UPDATE cron.job SET database = $1 "
+							  "WHERE database OPERATOR(pg_catalog.=) $2",
+							  2, types, args, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "cronext: could not update cron.job after a rename");
+	moved = SPI_processed;
+	if (SPI_execute_with_args("UPDATE cron._home_database SET datname = $1::pg_catalog.name",
+							  1, types, args, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "cronext: could not update cron._home_database");
+	ereport(LOG,
+			(errmsg("database \"%s\" was renamed \"%s\": " UINT64_FORMAT " cronext job%s now name the new name",
+					datname, here, moved, moved == 1 ? "" : "s")));
+	return CRON_HOME_RENAMED;
+}

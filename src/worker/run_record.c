@@ -1,0 +1,150 @@
+/*-------------------------------------------------------------------------
+ *
+ * run_record.c
+ *	  Exactly-once effect for SQL jobs: the job worker writes its run's
+ *	  'succeeded' in the command's own transaction.
+ *
+ * In the database that holds the ledger, a command whose statements all
+ * run in one transaction (common/delivery.c) is run in one, and just
+ * before its commit the worker marks the run's ledger row succeeded.  The
+ * two commit together or not at all: after a crash at any instant the row
+ * says succeeded and the effects are there, or neither; then the scheduler
+ * runs the slot again (runs.c).  Before the first statement the worker
+ * reads the row: a run already ended (a worker that committed and died
+ * before it could report) is not run a second time.
+ *
+ * The ledger is written as the bootstrap superuser (the command runs as the
+ * job's owner, who may not write it), with a fully qualified statement, in
+ * a security-restricted operation so that nothing the command left behind
+ * (a temporary function, a changed search_path) runs with those rights.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "mailbox.h"
+#include "run_record.h"
+#include "text_clip.h"
+
+/* run an SPI statement as the bootstrap superuser, restricted */
+static int
+as_owner_of_ledger(const char *sql, int nargs, Oid *types, Datum *values,
+				   bool read_only)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			ret;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "cronext: SPI_connect failed");
+		ret = SPI_execute_with_args(sql, nargs, types, values, NULL, read_only, 1);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+	return ret;
+}
+
+static void
+done_with_spi(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+}
+
+/*
+ * Before the first statement: is the run still to be done?  A run whose
+ * row has ended (or is gone) is not run; its outcome is reported as the
+ * row says.
+ */
+static bool
+before_command(void *arg, bool *succeeded, char *message, Size size)
+{
+	CronMailbox *mb = arg;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	bool		run = false;
+
+	values[0] = Int64GetDatum(mb->runid);
+	if (as_owner_of_ledger("SELECT status, return_message FROM cron.job_run_details "
+						   "WHERE runid OPERATOR(pg_catalog.=) $1",
+						   1, types, values, true) != SPI_OK_SELECT)
+		elog(ERROR, "cronext: could not read run " INT64_FORMAT, mb->runid);
+	if (SPI_processed == 0)
+	{
+		*succeeded = false;
+		strlcpy(message, "the run's row in cron.job_run_details is gone; the command was not run", size);
+	}
+	else
+	{
+		char	   *status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char	   *said = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+		run = strcmp(status, "starting") == 0 || strcmp(status, "running") == 0;
+		if (!run)
+		{
+			/* ended already: by an earlier attempt that committed */
+			*succeeded = strcmp(status, "succeeded") == 0;
+			cron_text_copy(message, said ? said : status, size);
+			mb->recorded = true;
+		}
+	}
+	done_with_spi();
+	if (run)
+		mb->exactly_once = true;	/* seen by the scheduler if we die now */
+	return run;
+}
+
+/* after the last statement, before the commit: the run succeeded */
+static void
+at_commit(void *arg, const char *message)
+{
+	CronMailbox *mb = arg;
+	Oid			types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(mb->runid);
+	values[1] = CStringGetTextDatum(message);
+	values[2] = TimestampTzGetDatum(mb->start_time);
+	if (as_owner_of_ledger("UPDATE cron.job_run_details SET status = 'succeeded', "
+						   "return_message = $2, start_time = COALESCE(start_time, $3), "
+						   "end_time = pg_catalog.clock_timestamp(), "
+						   "job_pid = COALESCE(job_pid, pg_catalog.pg_backend_pid()) "
+						   "WHERE runid OPERATOR(pg_catalog.=) $1 "
+						   "AND status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])",
+						   3, types, values, false) != SPI_OK_UPDATE)
+		elog(ERROR, "cronext: could not record run " INT64_FORMAT, mb->runid);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("run " INT64_FORMAT " ended before its command could commit; its effects were rolled back",
+						mb->runid)));
+	done_with_spi();
+}
+
+/* the hooks of a run, for cron_execute_command */
+void
+cron_run_record_hooks(CronMailbox *mb, CronCommandHooks *hooks)
+{
+	hooks->before = before_command;
+	hooks->at_commit = at_commit;
+	hooks->arg = mb;
+}
