@@ -1038,13 +1038,20 @@ BEGIN
 	v_new.overlap := COALESCE(p_overlap, 'queue');
 	v_new.max_retries := COALESCE(p_max_retries, 0);
 	v_new.retry_delay := COALESCE(p_retry_delay, '1 minute'::interval);
-	v_new.timeout := p_timeout;
+	/* as the guard trigger will store them, so that "unchanged" is seen */
+	v_new.timeout := CASE WHEN p_timeout OPERATOR(pg_catalog.=) '0'::interval THEN NULL
+						  WHEN p_timeout OPERATOR(pg_catalog.>) '0'::interval
+						   AND p_timeout OPERATOR(pg_catalog.<) '1 millisecond'::interval
+						  THEN '1 millisecond'::interval
+						  ELSE p_timeout END;
 	v_new.kind := p_kind;
-	v_new.http_method := p_method;
+	v_new.http_method := pg_catalog.upper(p_method);
 	v_new.http_url := p_url;
-	v_new.http_headers := p_headers;
+	v_new.http_headers := CASE WHEN p_kind OPERATOR(pg_catalog.=) 'http'
+							   THEN COALESCE(p_headers, '{}'::jsonb) END;
 	v_new.http_body := NULLIF(p_body, '');
-	v_new.http_expect_status := p_expect_status;
+	v_new.http_expect_status := CASE WHEN pg_catalog.cardinality(p_expect_status) OPERATOR(pg_catalog.=) 0
+									 THEN NULL ELSE p_expect_status END;
 
 	LOOP
 		/* the default collation, so that the (username, jobname) index serves */
@@ -1509,7 +1516,9 @@ BEGIN
 
 	FOR v_job IN SELECT e FROM pg_catalog.jsonb_array_elements(jobs) e LOOP
 		v_name := v_job OPERATOR(pg_catalog.->>) 'job_name';
-		SELECT j.ctid, j.source INTO v_before FROM cron.job j
+		SELECT j.ctid, j.source, j.schedule,
+			   (NOT j.active AND j.schedule OPERATOR(pg_catalog.~~) '@at %') AS done_once
+		INTO v_before FROM cron.job j
 		WHERE j.jobname OPERATOR(pg_catalog.=) (v_name COLLATE pg_catalog."default")
 		  AND j.username OPERATOR(pg_catalog.=) ((CURRENT_USER)::text COLLATE pg_catalog."default");
 		v_found := FOUND;
@@ -1528,7 +1537,10 @@ BEGIN
 					database => COALESCE(cron._declared(v_job, v_name, 'database', 'string'),
 										 (pg_catalog.current_database())::text),
 					username => NULL,
-					active => COALESCE(cron._declared(v_job, v_name, 'active', 'boolean')::boolean, true),
+					active => COALESCE(cron._declared(v_job, v_name, 'active', 'boolean')::boolean,
+									   /* a one-off job that ran stays done */
+									   NOT (v_found AND v_before.done_once
+											AND v_before.schedule OPERATOR(pg_catalog.=) cron._declared(v_job, v_name, 'schedule', 'string'))),
 					timezone => cron._declared(v_job, v_name, 'timezone', 'string'),
 					catchup => cron._declared(v_job, v_name, 'catchup', 'string'),
 					catchup_window => cron._declared(v_job, v_name, 'catchup_window', 'interval')::interval,
@@ -1872,6 +1884,7 @@ AS $function$
 DECLARE
 	v_home record;
 	v_jobs bigint;
+	v_srr text;
 BEGIN
 	PERFORM cron._require(activate, 'activate');
 	IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
@@ -1892,11 +1905,19 @@ BEGIN
 			pg_catalog.current_database()
 			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
+	/*
+	 * Past the guard trigger (as a restore): the jobs stay whose they are,
+	 * whether or not their owners may still log in here; the scheduler,
+	 * started at commit, reads them all.
+	 */
+	v_srr := pg_catalog.current_setting('session_replication_role');
+	PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
 	IF NOT activate THEN
 		UPDATE cron.job SET active = false WHERE active;
 	END IF;
 	UPDATE cron.job SET database = pg_catalog.current_database()
 	WHERE database OPERATOR(pg_catalog.=) v_home.datname::text;
+	PERFORM pg_catalog.set_config('session_replication_role', v_srr, true);
 	UPDATE cron._home_database
 	SET datoid = (SELECT d.oid FROM pg_catalog.pg_database d
 				  WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()),
@@ -2239,10 +2260,15 @@ $takeover$;
  * grant (EXECUTE on cron.schedule_http).
  */
 DO $creator$
+DECLARE
+	v_owner record;
 BEGIN
-	IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
-			WHERE r.oid OPERATOR(pg_catalog.=) '@extowner@'::pg_catalog.regrole) THEN
-		GRANT USAGE ON SCHEMA cron TO @extowner@;
+	SELECT r.rolname, r.rolsuper INTO v_owner
+	FROM pg_catalog.pg_extension e
+	JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e.extowner
+	WHERE e.extname OPERATOR(pg_catalog.=) 'cronext';
+	IF NOT v_owner.rolsuper THEN
+		EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA cron TO %I', v_owner.rolname);
 	END IF;
 END
 $creator$;

@@ -25,7 +25,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
@@ -36,6 +38,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/syscache.h"
 
 #include "cronext.h"
 #include "db_events.h"
@@ -53,18 +56,25 @@ db_events_xact(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
 	{
+		/* no catalog access here: the transaction has committed */
 		if (start_at_commit && !cron_db_request_start(MyDatabaseId))
 			ereport(WARNING,
-					(errmsg("cronext cannot run a scheduler for database \"%s\": cron.max_databases (%d) databases have one",
-							get_database_name(MyDatabaseId), cronext_max_databases),
+					(errmsg("cronext cannot run a scheduler for this database (OID %u): cron.max_databases (%d) databases have one",
+							MyDatabaseId, cronext_max_databases),
 					 errhint("Raise cron.max_databases and restart the server.")));
 		if (wake_at_commit)
 			cron_wake_scheduler();
 		if (rescan_at_commit)
 			cron_db_request_rescan();
 	}
+	/*
+	 * A prepared transaction commits in another session, which does not
+	 * know: the launcher finds its effect at its next look, or at the next
+	 * server start.
+	 */
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
-		event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
 	{
 		start_at_commit = false;
 		wake_at_commit = false;
@@ -132,17 +142,38 @@ drops_cronext(DropStmt *stmt)
 	return false;
 }
 
-/* the database a statement needs nobody connected to, or InvalidOid */
+/*
+ * The database a statement needs nobody connected to, or InvalidOid: only
+ * when the statement can go ahead as far as privileges go (a role that may
+ * not drop, rename or copy the database must not be able to make its
+ * scheduler leave by trying), and outside a transaction block where it
+ * must be (PostgreSQL refuses it there).
+ */
 static Oid
 database_to_hold(Node *stmt)
 {
 	const char *name = NULL;
+	Oid			dboid;
+	bool		owner_needed = true;
 
 	if (IsA(stmt, DropdbStmt))
 		name = ((DropdbStmt *) stmt)->dbname;
 	else if (IsA(stmt, RenameStmt) &&
 			 ((RenameStmt *) stmt)->renameType == OBJECT_DATABASE)
 		name = ((RenameStmt *) stmt)->subname;
+	else if (IsA(stmt, AlterDatabaseStmt))
+	{
+		ListCell   *lc;
+
+		/* only ALTER DATABASE ... SET TABLESPACE needs it free */
+		foreach(lc, ((AlterDatabaseStmt *) stmt)->options)
+		{
+			DefElem    *opt = lfirst(lc);
+
+			if (strcmp(opt->defname, "tablespace") == 0)
+				name = ((AlterDatabaseStmt *) stmt)->dbname;
+		}
+	}
 	else if (IsA(stmt, CreatedbStmt))
 	{
 		ListCell   *lc;
@@ -155,8 +186,32 @@ database_to_hold(Node *stmt)
 			if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
 				name = defGetString(opt);
 		}
+		/* a database marked as a template may be copied by anyone allowed to create */
+		owner_needed = false;
 	}
-	return name ? get_database_oid(name, true) : InvalidOid;
+	if (name == NULL || IsTransactionBlock())
+		return InvalidOid;
+	dboid = get_database_oid(name, true);
+	if (!OidIsValid(dboid) || superuser())
+		return dboid;
+	if (IsA(stmt, CreatedbStmt) || IsA(stmt, RenameStmt))
+	{
+		if (!have_createdb_privilege())
+			return InvalidOid;
+	}
+	if (IsA(stmt, CreatedbStmt))
+	{
+		HeapTuple	tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+
+		if (HeapTupleIsValid(tup))
+		{
+			owner_needed = !((Form_pg_database) GETSTRUCT(tup))->datistemplate;
+			ReleaseSysCache(tup);
+		}
+	}
+	if (owner_needed && !pg_database_ownercheck(dboid, GetUserId()))
+		return InvalidOid;
+	return dboid;
 }
 
 static void
@@ -184,7 +239,10 @@ db_events_utility(PlannedStmt *pstmt, const char *queryString,
 	if (IsA(stmt, CreateExtensionStmt) &&
 		strcmp(((CreateExtensionStmt *) stmt)->extname, "cronext") == 0)
 	{
-		check_creator();
+		/* IF NOT EXISTS of an installed extension is a no-op for anyone */
+		if (!(((CreateExtensionStmt *) stmt)->if_not_exists &&
+			  OidIsValid(get_extension_oid("cronext", true))))
+			check_creator();
 		start_at_commit = true;
 	}
 	else if (IsA(stmt, AlterExtensionStmt) &&

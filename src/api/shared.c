@@ -46,6 +46,7 @@ typedef struct CronDbShared
 	/* the launcher's view (launcher.c) */
 	CronDbState state;
 	bool		start_now;		/* a commit asked for its scheduler */
+	uint64		start_gen;		/* counts those requests */
 	int			held_by;		/* statements that need nobody connected */
 	TimestampTz held_since;
 
@@ -337,6 +338,7 @@ cron_db_request_start(Oid dboid)
 	{
 		db->state = CRON_DB_WANTED;
 		db->start_now = true;
+		db->start_gen++;
 	}
 	wake_launcher_locked();
 	unlock_shared();
@@ -411,19 +413,40 @@ cron_scheduler_must_leave(void)
 	return leave;
 }
 
-/* the scheduler says what it found, before it exits or while it runs */
+/*
+ * The scheduler says what it found, before it exits or while it runs.  A
+ * start request (CREATE EXTENSION committing) that came after gen, read
+ * before the scheduler looked at its catalog, wins over "absent" or "a
+ * copy": the launcher then starts a scheduler again, which looks again.
+ */
 void
-cron_scheduler_set_state(CronDbState state)
+cron_scheduler_set_state(CronDbState state, uint64 gen)
 {
 	CronDbShared *db = this_db();
 
 	if (db == NULL)
 		return;
 	lock_shared();
-	db->state = state;
+	if (state == CRON_DB_WANTED || db->start_gen == gen)
+		db->state = state;
 	/* a probe that found cronext no longer counts as one: more may start */
 	wake_launcher_locked();
 	unlock_shared();
+}
+
+/* the count of start requests so far, for cron_scheduler_set_state */
+uint64
+cron_scheduler_start_gen(void)
+{
+	CronDbShared *db = this_db();
+	uint64		gen;
+
+	if (db == NULL)
+		return 0;
+	lock_shared();
+	gen = db->start_gen;
+	unlock_shared();
+	return gen;
 }
 
 /*

@@ -73,7 +73,8 @@ extern bool cron_scheduler_attach(void);
 extern void cron_scheduler_detach(void);
 extern void cron_scheduler_identity(int *procno, pid_t *pid);
 extern bool cron_scheduler_must_leave(void);
-extern void cron_scheduler_set_state(CronDbState state);
+extern void cron_scheduler_set_state(CronDbState state, uint64 gen);
+extern uint64 cron_scheduler_start_gen(void);
 
 /* the launcher and the databases */
 extern void cron_launcher_attach(bool running);

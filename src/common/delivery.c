@@ -12,7 +12,11 @@
  * (VACUUM, CREATE INDEX CONCURRENTLY, CREATE DATABASE...) or one that may
  * commit by itself (transaction control, CALL of a procedure, DO), keeps
  * at-most-once.  The job worker asks this of the statements it is about to
- * run; cron.job_status asks it of the command text (cron._delivery).
+ * run; cron.job_status asks it of the command text (cron._delivery).  When
+ * in doubt (a statement that may or may not commit by itself depending on
+ * what it names), at-most-once; and the worker runs an exactly-once
+ * command inside a transaction block, so that a statement misjudged here
+ * fails rather than commits alone.
  *
  *-------------------------------------------------------------------------
  */
@@ -49,27 +53,24 @@ statement_is_transactional(Node *stmt)
 		case T_DiscardStmt:
 			return false;
 		case T_VacuumStmt:
-			/* ANALYZE runs in a transaction; VACUUM does not */
-			return !((VacuumStmt *) stmt)->is_vacuumcmd;
+			/* VACUUM; ANALYZE of several tables commits per table */
+			return false;
 		case T_ClusterStmt:
-			/* CLUSTER of every table cannot run in a transaction block */
-			return ((ClusterStmt *) stmt)->relation != NULL;
+		case T_ReindexStmt:
+			/* of a partitioned table, or CONCURRENTLY: not in a block */
+			return false;
 		case T_IndexStmt:
 			return !((IndexStmt *) stmt)->concurrent;
-		case T_ReindexStmt:
+		case T_AlterTableStmt:
 			{
-				ReindexStmt *r = (ReindexStmt *) stmt;
 				ListCell   *lc;
 
-				if (r->kind == REINDEX_OBJECT_DATABASE ||
-					r->kind == REINDEX_OBJECT_SYSTEM ||
-					r->kind == REINDEX_OBJECT_SCHEMA)
-					return false;
-				foreach(lc, r->params)
+				foreach(lc, ((AlterTableStmt *) stmt)->cmds)
 				{
-					DefElem    *opt = lfirst(lc);
+					AlterTableCmd *cmd = lfirst(lc);
 
-					if (strcmp(opt->defname, "concurrently") == 0)
+					if (cmd->subtype == AT_DetachPartition &&
+						((PartitionCmd *) cmd->def)->concurrent)
 						return false;
 				}
 				return true;

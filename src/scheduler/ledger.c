@@ -109,7 +109,8 @@ static const char *const claim_nocmd_sql =
 static const char *const mark_running_sql =
 "UPDATE cron.job_run_details SET status = 'running', job_pid = $2, "
 "start_time = $3 WHERE runid OPERATOR(pg_catalog.=) $1 "
-"AND status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
+/* a worker of exactly-once effect marks its run running itself */
+"AND status OPERATOR(pg_catalog.=) 'starting'";
 
 static const char *const finish_sql =
 "UPDATE cron.job_run_details SET status = $2, return_message = $3, "
@@ -676,14 +677,35 @@ cron_ledger_close_orphans(const int64 *keep, int nkeep)
  * aborts their transaction).  Returns how many there were.  Unprepared:
  * this runs once per scheduler start.
  */
+/*
+ * The job workers and the HTTP worker of this database's catalog (other
+ * databases' schedulers have their own): job workers say their catalog in
+ * their application_name (job_worker.c), the HTTP worker is connected to
+ * it.
+ */
+static char *
+this_catalogs_workers(void)
+{
+	return psprintf("FROM pg_catalog.pg_stat_get_activity(NULL) a "
+					"WHERE (a.backend_type OPERATOR(pg_catalog.=) 'cronext job' "
+					"AND a.application_name OPERATOR(pg_catalog.~~) '%% (catalog %u)') "
+					"OR (a.backend_type OPERATOR(pg_catalog.=) 'cronext http' "
+					"AND a.datid OPERATOR(pg_catalog.=) %u) "
+					/* and whoever runs an open run (an application_name changed) */
+					"OR (a.backend_type OPERATOR(pg_catalog.=) 'cronext job' "
+					"AND a.pid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT d.job_pid FROM cron.job_run_details d "
+					"WHERE d.status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running']) "
+					"AND d.job_pid IS NOT NULL)))",
+					MyDatabaseId, MyDatabaseId);
+}
+
 int
 cron_ledger_signal_orphan_workers(void)
 {
 	int			ret;
 
-	ret = SPI_execute("SELECT pg_catalog.pg_terminate_backend(a.pid) "
-					  "FROM pg_catalog.pg_stat_get_activity(NULL) a "
-					  "WHERE a.backend_type OPERATOR(pg_catalog.=) ANY (ARRAY['cronext job', 'cronext http'])",
+	ret = SPI_execute(psprintf("SELECT pg_catalog.pg_terminate_backend(a.pid) %s",
+							   this_catalogs_workers()),
 					  false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "cronext: stopping job workers failed: %s",
@@ -700,9 +722,8 @@ cron_ledger_count_orphan_workers(void)
 
 	/* a fresh snapshot of the activity table each time */
 	pgstat_clear_snapshot();
-	ret = SPI_execute("SELECT pg_catalog.count(*)::pg_catalog.int4 "
-					  "FROM pg_catalog.pg_stat_get_activity(NULL) a "
-					  "WHERE a.backend_type OPERATOR(pg_catalog.=) ANY (ARRAY['cronext job', 'cronext http'])",
+	ret = SPI_execute(psprintf("SELECT pg_catalog.count(*)::pg_catalog.int4 %s",
+							   this_catalogs_workers()),
 					  false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "cronext: counting job workers failed: %s",

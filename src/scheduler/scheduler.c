@@ -85,6 +85,7 @@ static bool extension_ready = false;
 static bool ever_ready = false;	/* this process found cronext here once */
 /* no cronext here, or a copy's: exit after this pass, saying which */
 static CronDbState leave_as = CRON_DB_WANTED;
+static uint64 pass_gen = 0;
 static char *my_dbname;
 static bool first_load = true;
 static bool reload_pending = true;
@@ -455,6 +456,8 @@ scheduler_iteration(void)
 	if (changed_all)
 		reload_pending = true;
 
+	/* start requests before this look at the catalog (see set_state) */
+	pass_gen = cron_scheduler_start_gen();
 	begin_iteration_xact();
 	catalog = catalog_state();
 	if (catalog != CATALOG_READY)
@@ -465,7 +468,7 @@ scheduler_iteration(void)
 		if (catalog == CATALOG_ABSENT || catalog == CATALOG_PG_CRON)
 			leave_as = CRON_DB_ABSENT;
 		else
-			cron_scheduler_set_state(CRON_DB_WANTED);	/* it waits here */
+			cron_scheduler_set_state(CRON_DB_WANTED, 0);	/* it waits here */
 		return;
 	}
 	cron_ledger_prepare();
@@ -498,7 +501,7 @@ scheduler_iteration(void)
 		reload_pending = true;
 		if (!ever_ready)
 		{
-			cron_scheduler_set_state(CRON_DB_WANTED);
+			cron_scheduler_set_state(CRON_DB_WANTED, 0);
 			ereport(LOG,
 					(errmsg("cronext scheduler started in database \"%s\"",
 							my_dbname)));
@@ -654,7 +657,7 @@ cron_scheduler_main(Datum main_arg)
 
 		if (leave_as != CRON_DB_WANTED)
 		{
-			cron_scheduler_set_state(leave_as);
+			cron_scheduler_set_state(leave_as, pass_gen);
 			if (ever_ready && leave_as == CRON_DB_ABSENT)
 				ereport(LOG,
 						(errmsg("cronext is no longer installed in database \"%s\": its scheduler stops",

@@ -88,13 +88,28 @@ run_statements(const char *command, MemoryContext command_context,
 	if (*hooked)
 	{
 		bool		succeeded = false;
+		bool		run;
 
-		if (!hooks->before(hooks->arg, &succeeded, message, size))
+		/*
+		 * before() in a transaction of its own, committed before the
+		 * command's starts: the command's first statement may be SET
+		 * TRANSACTION, and its snapshot comes after the row was marked.
+		 */
+		run = hooks->before(hooks->arg, &succeeded, message, size);
+		CommitTransactionCommand();
+		if (!run)
 		{
-			CommitTransactionCommand();
 			MemoryContextSwitchTo(oldcontext);
 			return succeeded;
 		}
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+
+		/*
+		 * One transaction block, even for one statement: a statement that
+		 * cannot run in one fails here rather than committing by itself.
+		 */
+		use_implicit_block = true;
 		if (parsetrees == NIL)
 		{
 			strlcpy(message, "empty query", size);

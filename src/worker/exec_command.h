@@ -9,13 +9,14 @@
 #define CRONEXT_EXEC_COMMAND_H
 
 /*
- * What a caller does inside the command's own transaction, when every
+ * What a caller does around the command's own transaction, when every
  * statement of the command can run in one (exactly-once effect, see
- * common/delivery.c): before, just before the first statement (false: do
- * not run the command; *succeeded and message say what to report); and
- * at_commit, after the last statement succeeded, just before the commit,
- * with the completion text.  An error in either fails the command, whose
- * effects are rolled back with it.
+ * common/delivery.c): before, in a transaction of its own committed just
+ * before the command's (false: do not run the command; *succeeded and
+ * message say what to report); and at_commit, in the command's
+ * transaction after its last statement succeeded, just before the commit,
+ * with the completion text.  An error in at_commit fails the command,
+ * whose effects are rolled back with it.
  */
 typedef struct CronCommandHooks
 {

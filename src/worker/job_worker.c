@@ -84,7 +84,9 @@ serve_request(CronMailbox *mb)
 {
 	char		appname[64];
 
-	snprintf(appname, sizeof(appname), "cronext job " INT64_FORMAT, mb->jobid);
+	/* the catalog too: a new scheduler of that database finds its workers */
+	snprintf(appname, sizeof(appname), "cronext job " INT64_FORMAT " (catalog %u)",
+			 mb->jobid, mb->catalog_db);
 	pgstat_report_appname(appname);
 
 	mb->start_time = GetCurrentTimestamp();
@@ -127,7 +129,7 @@ serve_request(CronMailbox *mb)
 											 &hooked);
 		mb->exactly_once = hooked;
 		/* the success committed with the command (a failure rolled back) */
-		if (hooked && mb->succeeded)
+		if (hooked && mb->succeeded && !mb->record_skipped)
 			mb->recorded = true;
 	}
 	if (!mb->succeeded && mb->cancel_runid == mb->runid)
@@ -219,6 +221,12 @@ cron_job_worker_main(Datum main_arg)
 	BackgroundWorkerInitializeConnection(mb->database, mb->username, 0);
 	emit_log_hook = prev_emit_log_hook;
 	connecting_mailbox = NULL;
+	{
+		char		appname[64];
+
+		snprintf(appname, sizeof(appname), "cronext job (catalog %u)", mb->catalog_db);
+		pgstat_report_appname(appname);
+	}
 
 	/*
 	 * The name may have passed to another role since the scheduler checked

@@ -94,6 +94,7 @@ typedef struct CronMailbox
 	bool		succeeded;
 	bool		exactly_once;	/* ran in one transaction with its outcome */
 	bool		recorded;		/* the outcome is in the ledger already */
+	bool		record_skipped; /* read-only: the outcome was not written */
 	char		message[CRON_MESSAGE_MAX];
 
 	/* the current command, NUL-terminated */

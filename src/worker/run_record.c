@@ -9,9 +9,10 @@
  * before its commit the worker marks the run's ledger row succeeded.  The
  * two commit together or not at all: after a crash at any instant the row
  * says succeeded and the effects are there, or neither; then the scheduler
- * runs the slot again (runs.c).  Before the first statement the worker
- * reads the row: a run already ended (a worker that committed and died
- * before it could report) is not run a second time.
+ * runs the slot again (runs.c, run_resume.c).  Just before, in a short
+ * transaction of its own, the worker marks the row running: a run already
+ * ended (a worker that committed and died before it could report) is not
+ * run a second time, and the scheduler leaves the row alone meanwhile.
  *
  * The ledger is written as the bootstrap superuser (the command runs as the
  * job's owner, who may not write it), with a fully qualified statement, in
@@ -71,19 +72,38 @@ done_with_spi(void)
 }
 
 /*
- * Before the first statement: is the run still to be done?  A run whose
- * row has ended (or is gone) is not run; its outcome is reported as the
- * row says.
+ * In a transaction of its own, just before the command's: is the run still
+ * to be done?  If so it is marked running by this worker (so that the
+ * scheduler, which marks only 'starting' rows, does not write the row while
+ * the command runs); a run whose row has ended (or is gone) is not run, and
+ * its outcome is reported as the row says.
  */
 static bool
 before_command(void *arg, bool *succeeded, char *message, Size size)
 {
 	CronMailbox *mb = arg;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
-	bool		run = false;
+	Oid			types[2] = {INT8OID, TIMESTAMPTZOID};
+	Datum		values[2];
+	bool		run;
 
 	values[0] = Int64GetDatum(mb->runid);
+	values[1] = TimestampTzGetDatum(mb->start_time);
+	if (as_owner_of_ledger("UPDATE cron.job_run_details SET status = 'running', "
+						   "job_pid = pg_catalog.pg_backend_pid(), "
+						   "start_time = COALESCE(start_time, $2) "
+						   "WHERE runid OPERATOR(pg_catalog.=) $1 "
+						   "AND status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])",
+						   2, types, values, false) != SPI_OK_UPDATE)
+		elog(ERROR, "cronext: could not mark run " INT64_FORMAT " running", mb->runid);
+	run = SPI_processed == 1;
+	done_with_spi();
+	if (run)
+	{
+		mb->exactly_once = true;	/* seen by the scheduler if we die now */
+		return true;
+	}
+
+	/* ended already, by an earlier attempt that committed, or gone */
 	if (as_owner_of_ledger("SELECT status, return_message FROM cron.job_run_details "
 						   "WHERE runid OPERATOR(pg_catalog.=) $1",
 						   1, types, values, true) != SPI_OK_SELECT)
@@ -98,22 +118,20 @@ before_command(void *arg, bool *succeeded, char *message, Size size)
 		char	   *status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		char	   *said = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 
-		run = strcmp(status, "starting") == 0 || strcmp(status, "running") == 0;
-		if (!run)
-		{
-			/* ended already: by an earlier attempt that committed */
-			*succeeded = strcmp(status, "succeeded") == 0;
-			cron_text_copy(message, said ? said : status, size);
-			mb->recorded = true;
-		}
+		*succeeded = strcmp(status, "succeeded") == 0;
+		cron_text_copy(message, said ? said : status, size);
+		mb->recorded = true;
 	}
 	done_with_spi();
-	if (run)
-		mb->exactly_once = true;	/* seen by the scheduler if we die now */
-	return run;
+	return false;
 }
 
-/* after the last statement, before the commit: the run succeeded */
+/*
+ * After the last statement, before the commit: the run succeeded.  A
+ * read-only transaction (SET TRANSACTION READ ONLY, a role's
+ * default_transaction_read_only) cannot write it, and has no effect to
+ * protect: the scheduler records it then, as for any run.
+ */
 static void
 at_commit(void *arg, const char *message)
 {
@@ -121,13 +139,17 @@ at_commit(void *arg, const char *message)
 	Oid			types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[3];
 
+	if (XactReadOnly)
+	{
+		mb->record_skipped = true;
+		return;
+	}
 	values[0] = Int64GetDatum(mb->runid);
 	values[1] = CStringGetTextDatum(message);
 	values[2] = TimestampTzGetDatum(mb->start_time);
 	if (as_owner_of_ledger("UPDATE cron.job_run_details SET status = 'succeeded', "
 						   "return_message = $2, start_time = COALESCE(start_time, $3), "
-						   "end_time = pg_catalog.clock_timestamp(), "
-						   "job_pid = COALESCE(job_pid, pg_catalog.pg_backend_pid()) "
+						   "end_time = pg_catalog.clock_timestamp() "
 						   "WHERE runid OPERATOR(pg_catalog.=) $1 "
 						   "AND status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])",
 						   3, types, values, false) != SPI_OK_UPDATE)

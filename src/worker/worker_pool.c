@@ -187,6 +187,7 @@ fill_request(CronMailbox *mb, CronRun *run)
 	mb->succeeded = false;
 	mb->exactly_once = false;
 	mb->recorded = false;
+	mb->record_skipped = false;
 	mb->message[0] = '\0';
 	memcpy(mb->command, run->command, strlen(run->command) + 1);
 }

@@ -4,6 +4,8 @@
 -- default; nothing sticky).
 --
 SET client_min_messages = notice;
+-- the errors without the CONTEXT of the function's lines
+\set SHOW_CONTEXT never
 
 CREATE FUNCTION pg_temp.jobs(src text)
 RETURNS TABLE (jobname text, schedule text, command text, database_is_here boolean,

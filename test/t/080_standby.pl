@@ -22,6 +22,13 @@ SELECT cron.schedule('tick', '1 seconds', 'INSERT INTO eff DEFAULT VALUES');
 });
 my $jobid = q1($primary, q{SELECT jobid FROM cron.job WHERE jobname = 'tick'});
 
+# an application database with its own catalog, beside postgres
+$primary->safe_psql('postgres', 'CREATE DATABASE app');
+$primary->safe_psql('app', q{
+CREATE EXTENSION cronext;
+CREATE TABLE eff (at timestamptz DEFAULT clock_timestamp());
+SELECT cron.schedule('app-tick', '1 seconds', 'INSERT INTO eff DEFAULT VALUES');
+});
 $primary->backup('bk');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($primary, 'bk', has_streaming => 1);
@@ -70,6 +77,15 @@ diag("last slot of the old primary: $last_primary_slot; promoted at $promoted");
 ok(wait_for($standby, q{
 	SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'cronext scheduler')}, 15),
 	'the scheduler starts after promotion');
+ok(wait_for($standby, q{
+	SELECT count(*) = 2 FROM pg_stat_activity WHERE backend_type = 'cronext scheduler'}, 15),
+	'the application database\'s scheduler starts too');
+my $app_last = q1($standby, q{SELECT coalesce(max(scheduled_for), '-infinity') FROM cron.job_run_details}, 'app');
+ok(wait_for($standby, qq{SELECT count(*) >= 2 FROM cron.job_run_details
+	WHERE status = 'succeeded' AND scheduled_for > '$app_last'}, 20, 'app'),
+	'and runs its job after promotion');
+is(q1($standby, q{SELECT count(*) - count(DISTINCT scheduled_for) FROM cron.job_run_details}, 'app'), '0',
+	'no slot of the application database twice');
 ok(wait_for($standby, qq{
 	SELECT count(*) >= 4 FROM cron.job_run_details
 	WHERE jobid = $jobid AND status = 'succeeded' AND scheduled_for > '$last_primary_slot'}, 20),
