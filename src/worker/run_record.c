@@ -29,6 +29,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -86,6 +87,16 @@ before_command(void *arg, bool *succeeded, char *message, Size size)
 	Datum		values[2];
 	bool		run;
 
+	/*
+	 * This short transaction is ours, whatever the role's defaults: read
+	 * committed (the scheduler may have just marked the row) and writable.
+	 */
+	(void) set_config_option("transaction_isolation", "read committed",
+							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
+	(void) set_config_option("transaction_read_only", "off",
+							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
 	values[0] = Int64GetDatum(mb->runid);
 	values[1] = TimestampTzGetDatum(mb->start_time);
 	if (as_owner_of_ledger("UPDATE cron.job_run_details SET status = 'running', "

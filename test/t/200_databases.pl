@@ -100,6 +100,36 @@ $node->safe_psql('postgres', q{SELECT cron.unschedule('from-postgres')});
 # (the busy ones above tick every second; a database with one nightly job
 # is what idle means)
 
+# ---- one database's scheduler leaves the others' runs alone ---------------
+# (a starting scheduler stops the workers an earlier scheduler of its own
+# database left, not those of other databases; a role that may not drop or
+# rename a database cannot make its scheduler leave by trying)
+$node->safe_psql('app1', q{SET ROLE app1;
+SELECT cron.schedule('slow', '1 seconds', 'SELECT pg_sleep(4)')});
+ok(wait_for($node, q{SELECT count(*) = 1 FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+	WHERE j.jobname = 'slow' AND d.status = 'running'}, 30, 'app1'), 'app1: a slow run is running');
+my $app1_sched = q1($node, q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'cronext scheduler' AND datname = 'app1'});
+$node->safe_psql('postgres', 'CREATE DATABASE app3');
+$node->safe_psql('app3', 'CREATE EXTENSION cronext');
+ok(wait_for($node, q{SELECT count(*) = 1 FROM pg_stat_activity
+	WHERE backend_type = 'cronext scheduler' AND datname = 'app3'}, 10), 'app3: its scheduler started');
+for (1 .. 5)
+{
+	$node->psql('app2', 'SET ROLE outsider; DROP DATABASE app1', on_error_stop => 0);
+	$node->psql('app2', 'SET ROLE outsider; ALTER DATABASE app1 RENAME TO nope', on_error_stop => 0);
+}
+ok(wait_for($node, q{SELECT count(*) > 0 FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+	WHERE j.jobname = 'slow' AND d.status IN ('succeeded', 'failed')}, 30, 'app1'), 'app1: the slow run ended');
+is(q1($node, q{SELECT string_agg(DISTINCT d.status, ',') FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+	WHERE j.jobname = 'slow' AND d.status IN ('succeeded', 'failed')}, 'app1'), 'succeeded',
+	'app1: its run was not cut short by app3\'s scheduler starting, nor by failed DROP/RENAME attempts');
+is(q1($node, q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'cronext scheduler' AND datname = 'app1'}),
+	$app1_sched, 'app1: its scheduler is the same process');
+$node->safe_psql('app1', q{SET ROLE app1; SELECT cron.unschedule('slow')});
+($ret, $out, $err) = $node->psql('app3', 'SET ROLE outsider; CREATE EXTENSION IF NOT EXISTS cronext');
+is($ret, 0, 'CREATE EXTENSION IF NOT EXISTS of an installed cronext is a no-op for anyone') or diag($err);
+$node->safe_psql('postgres', 'DROP DATABASE app3');
+
 # ---- DROP EXTENSION stops it, CREATE starts it again ----------------------
 my $t0 = time();
 $node->safe_psql('app2', 'DROP EXTENSION cronext CASCADE');

@@ -68,6 +68,38 @@ sub running_worker
 	return undef;
 }
 
+# the isolation level is the command's: a role's REPEATABLE READ default,
+# SET TRANSACTION at the start, a read-only transaction
+$node->safe_psql('postgres', q{
+CREATE ROLE rr LOGIN;
+ALTER ROLE rr SET default_transaction_isolation = 'repeatable read';
+CREATE ROLE ro LOGIN;
+ALTER ROLE ro SET default_transaction_read_only = on;
+GRANT USAGE ON SCHEMA cron TO ro;
+GRANT USAGE ON SCHEMA cron TO rr;
+CREATE TABLE iso (what text, level text);
+GRANT INSERT ON iso TO rr;
+});
+$node->safe_psql('postgres', q{
+SET ROLE rr;
+SELECT cron.schedule('iso-rr', '1 seconds', $$SELECT pg_sleep(0.2); INSERT INTO iso VALUES ('rr', current_setting('transaction_isolation'))$$);
+SELECT cron.schedule('iso-ser', '1 seconds', $$SET TRANSACTION ISOLATION LEVEL SERIALIZABLE; INSERT INTO iso VALUES ('ser', current_setting('transaction_isolation'))$$);
+SELECT cron.schedule('iso-ro', '1 seconds', $$SET TRANSACTION READ ONLY; SELECT count(*) FROM pg_class$$);
+SET ROLE ro;
+SELECT cron.schedule('iso-ro-role', '1 seconds', $$SELECT count(*) FROM pg_class$$);
+});
+ok(wait_for($node, q{SELECT count(*) >= 9 FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+	WHERE j.jobname LIKE 'iso-%' AND d.status = 'succeeded'}, 30), 'the jobs with their own isolation levels run');
+ok(wait_for($node, q{SELECT count(*) >= 2 FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+	WHERE j.jobname = 'iso-ro-role' AND d.status = 'succeeded'}, 30), 'so does a read-only role\'s');
+is(q1($node, q{SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+	WHERE j.jobname LIKE 'iso-%' AND d.status = 'failed'}), '0', 'and none fails')
+  or diag(q1($node, q{SELECT string_agg(DISTINCT d.return_message, E'\n') FROM cron.job_run_details d
+	JOIN cron.job j USING (jobid) WHERE j.jobname LIKE 'iso-%' AND d.status = 'failed'}));
+is(q1($node, q{SELECT string_agg(DISTINCT what || ' ' || level, ', ' ORDER BY what || ' ' || level) FROM iso}),
+	'rr repeatable read, ser serializable', 'each ran at its isolation level');
+$node->safe_psql('postgres', q{SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname LIKE 'iso-%'});
+
 srand(20261130);
 my %done;
 for my $round (1 .. 8)
