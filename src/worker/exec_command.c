@@ -80,6 +80,8 @@ run_statements(const char *command, MemoryContext command_context,
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	xact_started = true;
+	/* the trees must outlive this transaction (StartTransactionCommand switched) */
+	MemoryContextSwitchTo(command_context);
 	parsetrees = pg_parse_query(command);
 	use_implicit_block = list_length(parsetrees) > 1;
 	InitializeQueryCompletion(&last);

@@ -67,11 +67,16 @@ like($err, qr/ERROR:  permission denied to create extension "cronext"\n.*cron.cr
 for my $db ('app1', 'app2')
 {
 	my $t0 = time();
+	# app1 schedules one by one, app2 declares its jobs as a deploy would
+	my $declare = $db eq 'app1'
+	  ? q{SELECT cron.schedule('tick', '1 seconds', 'INSERT INTO ticks (slot) VALUES (current_setting(''cron.scheduled_for''))')}
+	  : q{SELECT action FROM cron.apply_jobs('app', '[{"job_name": "tick", "schedule": "1 seconds",
+		  "command": "INSERT INTO ticks (slot) VALUES (current_setting(''cron.scheduled_for''))"}]')};
 	$node->safe_psql($db, qq{
 SET ROLE $db;
 CREATE EXTENSION cronext;
 CREATE TABLE ticks (db text DEFAULT current_database(), slot text, at timestamptz DEFAULT clock_timestamp());
-SELECT cron.schedule('tick', '1 seconds', 'INSERT INTO ticks (slot) VALUES (current_setting(''cron.scheduled_for''))');
+$declare;
 });
 	ok(wait_for($node, qq{SELECT count(*) = 1 FROM pg_stat_activity
 		WHERE backend_type = 'cronext scheduler' AND datname = '$db'}, 10),
