@@ -102,7 +102,7 @@ $node->safe_psql('postgres', q{SELECT cron.unschedule(jobid) FROM cron.job WHERE
 
 srand(20261130);
 my %done;
-for my $round (1 .. 8)
+for my $round (1 .. 6)
 {
 	usleep(int(500_000 + rand(1_500_000)));
 	my $what = ('worker9', 'terminate', 'postmaster9', 'immediate')[ ($round - 1) % 4 ];
