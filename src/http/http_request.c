@@ -16,6 +16,8 @@
  */
 #include "postgres.h"
 
+#include <time.h>
+
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -178,7 +180,8 @@ safe_across_origins(const char *line)
 	static const char *const safe[] = {
 		"accept", "accept-language", "accept-encoding", "content-type",
 		"content-language", "cache-control", "user-agent", "idempotency-key",
-		"expect"
+		"expect", "x-cron-job", "x-cron-run-id", "x-cron-scheduled-for",
+		"x-cron-attempt"
 	};
 	size_t		n = strcspn(line, ":;");
 
@@ -220,6 +223,76 @@ url_origin(const char *url, MemoryContext cxt, char **scheme_out)
 	return origin;
 }
 
+/* an instant as RFC 3339 in UTC: 2026-11-30T09:00:00Z (fractions when any) */
+static char *
+rfc3339(TimestampTz t)
+{
+	int64		us = t % USECS_PER_SEC;
+	time_t		secs;
+	struct tm	tm;
+	char		buf[64];
+
+	if (us < 0)
+		us += USECS_PER_SEC;
+	secs = (time_t) ((t - us) / USECS_PER_SEC +
+					 ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY));
+	gmtime_r(&secs, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (us != 0)
+		return psprintf("%s.%06dZ", buf, (int) us);
+	return psprintf("%sZ", buf);
+}
+
+/*
+ * A job name as a header value: printable ASCII as it is, every other byte
+ * (control characters, which could end the header; UTF-8) and '%' as %XX.
+ */
+static char *
+header_safe(const char *s)
+{
+	StringInfoData out;
+
+	initStringInfo(&out);
+	for (const unsigned char *c = (const unsigned char *) s; *c; c++)
+	{
+		if (*c >= 0x20 && *c < 0x7f && *c != '%')
+			appendStringInfoChar(&out, (char) *c);
+		else
+			appendStringInfo(&out, "%%%02X", *c);
+	}
+	return out.data;
+}
+
+/*
+ * The URL as the server log may show it: scheme, host, port and path, no
+ * user, no query and no fragment (where tokens tend to be).
+ */
+char *
+cron_http_loggable_url(const char *url, MemoryContext cxt)
+{
+	CURLU	   *h = curl_url();
+	char	   *path = NULL;
+	char	   *origin;
+	char	   *scheme;
+	char	   *result;
+
+	origin = url_origin(url, cxt, &scheme);
+	if (origin == NULL)
+	{
+		if (h)
+			curl_url_cleanup(h);
+		return MemoryContextStrdup(cxt, "(an invalid URL)");
+	}
+	if (h != NULL &&
+		curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK)
+		(void) curl_url_get(h, CURLUPART_PATH, &path, 0);
+	result = MemoryContextStrdup(cxt, psprintf("%s%s", origin, path ? path : ""));
+	curl_free(path);
+	if (h)
+		curl_url_cleanup(h);
+	return result;
+}
+
 /*
  * Once per request, before its first attempt: the headers cronext adds,
  * and the origin that secret headers are kept to.
@@ -230,8 +303,10 @@ cron_http_request_prepare(HttpRequest *req)
 	CronHttpEntry *entry = req->entry;
 	bool		has_key = false;
 	bool		has_expect = false;
+	bool		has_content_type = false;
 	char		line[128];
 	char	   *scheme;
+	char	   *slot;
 
 	for (struct curl_slist *l = req->headers; l; l = l->next)
 	{
@@ -241,14 +316,34 @@ cron_http_request_prepare(HttpRequest *req)
 		if (pg_strncasecmp(l->data, "expect", 6) == 0 &&
 			(l->data[6] == ':' || l->data[6] == ';'))
 			has_expect = true;
+		if (pg_strncasecmp(l->data, "content-type", 12) == 0 &&
+			(l->data[12] == ':' || l->data[12] == ';'))
+			has_content_type = true;
 	}
-	/* every attempt of a slot carries the same key, so receivers can dedupe */
+	/*
+	 * The run, for the receiver: which job, which run, which slot, which
+	 * attempt.  Every attempt of a slot carries the same Idempotency-Key,
+	 * readable by a person (the job's id and the slot), so receivers can
+	 * dedupe.
+	 */
+	slot = rfc3339(entry->scheduled_for);
+	req->headers = curl_slist_append(req->headers,
+									 psprintf("X-Cron-Job: %s", header_safe(req->jobname)));
+	snprintf(line, sizeof(line), "X-Cron-Run-Id: " INT64_FORMAT, entry->runid);
+	req->headers = curl_slist_append(req->headers, line);
+	snprintf(line, sizeof(line), "X-Cron-Scheduled-For: %s", slot);
+	req->headers = curl_slist_append(req->headers, line);
+	snprintf(line, sizeof(line), "X-Cron-Attempt: %d", entry->attempt);
+	req->headers = curl_slist_append(req->headers, line);
 	if (!has_key)
 	{
-		snprintf(line, sizeof(line), "Idempotency-Key: cronext-" INT64_FORMAT "-" INT64_FORMAT,
-				 entry->jobid, (int64) entry->scheduled_for);
+		snprintf(line, sizeof(line), "Idempotency-Key: cronext-job-" INT64_FORMAT "-at-%s",
+				 entry->jobid, slot);
 		req->headers = curl_slist_append(req->headers, line);
 	}
+	/* no body, no Content-Type (libcurl would send a form's for a POST) */
+	if ((req->body == NULL || req->body[0] == '\0') && !has_content_type)
+		req->headers = curl_slist_append(req->headers, "Content-Type:");
 	/* no 100-continue round trip before a body */
 	if (!has_expect)
 		req->headers = curl_slist_append(req->headers, "Expect:");

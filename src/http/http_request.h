@@ -25,6 +25,7 @@ typedef struct HttpRequest
 	CURL	   *easy;
 	struct curl_slist *headers;
 	char	   *method;
+	char	   *jobname;		/* the job's name (its id if it has none) */
 	char	   *url;			/* the current URL (changes on redirects) */
 	char	   *origin;			/* scheme://host:port of url */
 	char	   *body;			/* NULL: none */
@@ -40,5 +41,6 @@ typedef struct HttpRequest
 extern void cron_http_request_prepare(HttpRequest *req);
 extern void cron_http_request_configure(HttpRequest *req);
 extern bool cron_http_request_finish(HttpRequest *req, CURLcode rc);
+extern char *cron_http_loggable_url(const char *url, MemoryContext cxt);
 
 #endif							/* CRONEXT_HTTP_REQUEST_H */

@@ -98,7 +98,7 @@ static const char *const job_sql =
 "THEN pg_catalog.format('role \"%s\" is not the role that scheduled the job: that role was dropped', j.username) "
 "WHEN NOT cron._http_allowed(r.rolname) "
 "THEN pg_catalog.format('role \"%s\" may no longer schedule HTTP jobs (EXECUTE on cron.schedule_http was revoked)', j.username) "
-"END "
+"END, COALESCE(j.jobname, j.jobid::pg_catalog.text) "
 "FROM cron.job j LEFT JOIN pg_catalog.pg_roles r "
 "ON r.rolname OPERATOR(pg_catalog.=) j.username "
 "WHERE j.jobid OPERATOR(pg_catalog.=) ANY ($1) "
@@ -230,6 +230,12 @@ complete(HttpRequest *req, CURLcode rc)
 		entry->retryable = false;
 		entry->has_body = false;
 	}
+	/* in the server log like a SQL job's error: one line, no secret */
+	if (!entry->succeeded)
+		ereport(LOG,
+				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " (attempt %d, %s %s) failed: %s",
+						entry->jobid, entry->runid, entry->attempt, req->method,
+						cron_http_loggable_url(req->url, req->cxt), entry->message)));
 	free_request(req);
 	report(entry);
 }
@@ -285,6 +291,7 @@ request_from_row(int entryno, HeapTuple tuple, TupleDesc desc)
 	req->method = SPI_getvalue(tuple, desc, 2);
 	req->url = SPI_getvalue(tuple, desc, 3);
 	req->body = SPI_getvalue(tuple, desc, 4);
+	req->jobname = SPI_getvalue(tuple, desc, 9);
 
 	d = SPI_getbinval(tuple, desc, 5, &isnull);
 	if (!isnull)

@@ -136,6 +136,7 @@ for my $m (@methods)
 }
 push @sql,
   "SELECT 'ok204', cron.schedule_http('ok204', '$far', '$base/nocontent')",
+  "SELECT 'post-nobody', cron.schedule_http('post-nobody', '$far', '$base/echo/post-nobody', method => 'POST')",
   "SELECT 'ok201', cron.schedule_http('ok201', '$far', '$base/status/201', method => 'POST', body => 'x')",
   "SELECT 'echo', cron.schedule_http('echo', '$far', '$base/echo/plain', method => 'POST', body => 'hello, ledger')",
   "SELECT 's503', cron.schedule_http('s503', '$far', '$base/status/503')",
@@ -246,6 +247,26 @@ for my $m (@methods)
 	}
 }
 is(scalar(keys %keys_seen), scalar(@methods), 'six slots: six different Idempotency-Keys');
+
+# the run, for the receiver: X-Cron-* headers and a readable Idempotency-Key
+for my $m (@methods)
+{
+	my ($r) = requests("/echo/$m");
+	next unless $r;
+	my ($rid, $jid) = ($run{"m-$m"}, $id{"m-$m"});
+	my $slot = q1($node, qq{SELECT to_char(scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+		|| CASE WHEN date_part('microseconds', scheduled_for)::int % 1000000 = 0 THEN ''
+				ELSE '.' || lpad((date_part('microseconds', scheduled_for)::int % 1000000)::text, 6, '0') END
+		|| 'Z' FROM cron.job_run_details WHERE runid = $rid});
+	is(join(' | ', map { (header_values($r, $_))[0] // 'none' }
+			qw(X-Cron-Job X-Cron-Run-Id X-Cron-Scheduled-For X-Cron-Attempt Idempotency-Key)),
+		"m-$m | $rid | $slot | 1 | cronext-job-$jid-at-$slot",
+		"$m: X-Cron-Job, X-Cron-Run-Id, X-Cron-Scheduled-For (RFC 3339, UTC), X-Cron-Attempt and the Idempotency-Key");
+}
+{
+	my ($r) = requests('/echo/post-nobody');
+	ok($r && !header_values($r, 'Content-Type'), 'a POST without a body carries no Content-Type');
+}
 {
 	my ($r) = requests('/echo/m-none');    # nothing: a sanity check of the prefix matching
 	ok(!defined $r, 'request log prefix matching is exact');
@@ -512,6 +533,8 @@ like($pglog, qr/DEBUG:/, 'the server log is at debug level');
 my @leaked = grep { my $line = $_; grep { index($line, $_) >= 0 } values %secret } split /\n/, $pglog;
 is(scalar(@leaked), 0, 'no secret header value in the server log');
 diag("leaked: $_") for @leaked[ 0 .. ($#leaked > 9 ? 9 : $#leaked) ];
+like($pglog, qr/LOG:  cron job $id{s503} run $run{s503} \(attempt 1, GET http:\/\/127\.0\.0\.1:\d+\/status\/503\) failed: /,
+	'an HTTP failure is in the server log, one line, as a SQL failure is');
 my @passwd = grep { /root:x:0:0/ } split /\n/, $pglog;
 is(scalar(@passwd), 0, 'no content of /etc/passwd in the server log');
 diag("found: $_") for @passwd[ 0 .. ($#passwd > 9 ? 9 : $#passwd) ];
