@@ -236,6 +236,23 @@ cron_wake_scheduler_of(Oid dboid)
 	cron_wake_proc(procno);
 }
 
+/* the pid of the scheduler of a database (0: none runs) */
+pid_t
+cron_scheduler_pid_of(Oid dboid)
+{
+	pid_t		pid = 0;
+	CronDbShared *db;
+
+	if (cron_shared == NULL)
+		return 0;
+	lock_shared();
+	db = find_db(dboid);
+	if (db)
+		pid = db->scheduler_pid;
+	unlock_shared();
+	return pid;
+}
+
 /* set the latch of this database's scheduler, if it is running */
 void
 cron_wake_scheduler(void)

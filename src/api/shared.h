@@ -69,6 +69,7 @@ extern void cron_shared_request(void);
 extern void cron_wake_proc(int procno);
 extern void cron_wake_scheduler(void);
 extern void cron_wake_scheduler_of(Oid dboid);
+extern pid_t cron_scheduler_pid_of(Oid dboid);
 extern bool cron_scheduler_attach(void);
 extern void cron_scheduler_detach(void);
 extern void cron_scheduler_identity(int *procno, pid_t *pid);

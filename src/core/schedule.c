@@ -228,6 +228,13 @@ parse_value(const FieldSpec *spec, const char *s, size_t len, size_t *pos,
 
 		while (end < len && is_alpha(s[end]))
 			end++;
+		/* the L (last) of other cron dialects: cronext spells it '$' */
+		if (end - start == 1 && (s[start] == 'L' || s[start] == 'l'))
+			return set_error(error, spec->field, s + start, 1,
+							 spec->field == CRON_FIELD_DOM ?
+							 "Write '$' for the last day of the month, e.g. '0 0 $ * *'." :
+							 "'$' (the last day of the month) is the only \"last\" cronext knows, in the day of month field.",
+							 "'L' is not part of cronext's schedules.");
 		if (spec->names == NULL)
 			return set_error(error, spec->field, s + start, end - start,
 							 "Names are allowed only for months (jan-dec) and days of the week (sun-sat).",

@@ -167,6 +167,7 @@ extern char *cron_run_problem(const CronRun *run);
 
 /* worker_pool.c */
 extern bool cron_pool_launch(CronRun *run);
+extern void cron_pool_release_idle(void);
 extern List *cron_pool_collect_reports(void);
 extern TimestampTz cron_pool_start_time(const CronRun *run);
 extern void cron_pool_cancel(const CronRun *run);

@@ -116,6 +116,8 @@ static TimestampTz notify_warned_at = 0;
 static void
 scheduler_detach_shared(int code, Datum arg)
 {
+	/* its idle job workers leave with it (their mailboxes are still mapped) */
+	cron_pool_release_idle();
 	cron_scheduler_detach();
 }
 

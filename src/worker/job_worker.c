@@ -39,6 +39,9 @@
 #include "text_clip.h"
 #include "shared.h"
 
+/* how often a worker waiting for its scheduler looks whether it is there */
+#define SCHEDULER_CHECK_MS	1000
+
 static CronMailbox *connecting_mailbox = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
@@ -300,8 +303,20 @@ cron_job_worker_main(Datum main_arg)
 			}
 		}
 
+		/*
+		 * Waiting for the scheduler (to take an outcome, to hand a run):
+		 * look now and then whether it is still there.  A worker whose
+		 * scheduler left has nobody to serve, and must not keep its
+		 * database busy (DROP DATABASE waits for every session).
+		 */
+		if (timeout < 0)
+		{
+			if (cron_scheduler_pid_of(mb->catalog_db) != mb->scheduler_pid)
+				break;
+			timeout = SCHEDULER_CHECK_MS;
+		}
 		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (timeout >= 0 ? WL_TIMEOUT : 0),
+						 WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | WL_TIMEOUT,
 						 timeout, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}

@@ -73,6 +73,7 @@ typedef struct CronMailbox
 	char		username[NAMEDATALEN];
 	Oid			roleid;			/* the role's OID, InvalidOid if unknown */
 	Oid			catalog_db;		/* the scheduler's database: whom to wake */
+	pid_t		scheduler_pid;	/* the scheduler that started the worker */
 	Size		command_capacity;	/* bytes available in command[] */
 
 	/* set by the worker once connected */

@@ -216,6 +216,7 @@ start_worker(CronRun *run)
 	strlcpy(mb->username, run->username, sizeof(mb->username));
 	mb->roleid = run->roleid;
 	mb->catalog_db = MyDatabaseId;
+	mb->scheduler_pid = MyProcPid;
 	mb->command_capacity = capacity;
 	fill_request(mb, run);
 	pg_atomic_init_u32(&mb->state, MB_ASSIGNED);
@@ -315,6 +316,28 @@ retire_idle_worker(void)
 		}
 	}
 	return false;
+}
+
+/*
+ * The scheduler is leaving (a statement holds its database, the extension
+ * was dropped, it is shutting down): its idle workers leave now rather
+ * than after their idle time, so that nothing of cronext keeps the
+ * database busy.  A worker still running a command leaves when it sees
+ * its scheduler gone (job_worker.c).
+ */
+void
+cron_pool_release_idle(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, workers)
+	{
+		CronWorker *w = lfirst(lc);
+		uint32		expected = MB_IDLE;
+
+		if (pg_atomic_compare_exchange_u32(&w->mb->state, &expected, MB_EXITING))
+			wake_worker(w);
+	}
 }
 
 /* hand a run to a job worker; false if none can take it now */

@@ -104,6 +104,7 @@ SELECT s AS schedule, try_schedule(s) AS result FROM (VALUES
     ('mon * * * *'), ('* jan * * *'), ('* * * foo *'), ('* * * * monday'),
     ('* * * * 1-sunday'), ('$ * * * *'), ('* * * $ *'), ('* * $-5 * *'),
     ('* * $/2 * *'), ('* * 1-$ * *'), (E'0 0 * * \u00e9'),
+    ('0 0 L * *'), ('0 0 * * 5L'), ('0 0 * * L'),
     ('0 0 30 2 *'), ('0 0 31 4,6,9,11 *'), ('0 0 30,31 feb *'),
     ('@weekly2'), ('@every 5m'), ('@'), ('@ daily'),
     ('0 seconds'), ('60 seconds'), ('5 minutes'), ('5 secs'), ('-5 seconds'),
@@ -146,6 +147,10 @@ SELECT * FROM cron.next_runs('* * * * *', 'UTC', 'infinity');
 SELECT * FROM cron.next_runs('* * * * *', 'UTC', '-infinity');
 SELECT * FROM cron.next_runs('* * * * *', 'UTC', '10000-01-01');
 SELECT * FROM slots('0 0 1 1 *', 2, '9999-06-01');
+
+-- the L (last) of other cron dialects points to '$'
+SELECT cron.check_schedule('0 0 L * *');
+SELECT cron.check_schedule('0 0 * * 5L');
 
 DROP FUNCTION slots(text, integer, timestamptz);
 DROP FUNCTION try_schedule(text, text);
