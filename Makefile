@@ -10,6 +10,7 @@ OBJS = \
 	src/api/lock_guard.o \
 	src/api/settings.o \
 	src/api/shared.o \
+	src/api/shared_queues.o \
 	src/api/sql_api.o \
 	src/common/delivery.o \
 	src/common/schedule_pg.o \

@@ -1,10 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * home_db.c
- *	  Whether the catalog the scheduler reads was made in its own database:
- *	  a copy of a database (CREATE DATABASE ... TEMPLATE, a file copy) runs
- *	  none of the jobs it copied until cron.adopt_copied_jobs() says so, and
- *	  a renamed database carries its jobs' database column along.
+ *	  The catalog the scheduler reads, as a whole: which version of cronext
+ *	  (or pg_cron) is installed in its database, and whether the catalog was
+ *	  made there: a copy of a database (CREATE DATABASE ... TEMPLATE, a file
+ *	  copy) runs none of the jobs it copied until cron.adopt_copied_jobs()
+ *	  says so, and a renamed database carries its jobs' database column
+ *	  along.
  *
  * cron._home_database holds the OID and name of the database the catalog
  * belongs to (written by CREATE EXTENSION).  The scheduler compares them
@@ -14,11 +16,19 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+
+#include "cronext.h"
 
 #include "home_db.h"
 
@@ -80,4 +90,61 @@ cron_home_check(char **original)
 			(errmsg("database \"%s\" was renamed \"%s\": " UINT64_FORMAT " cronext job%s now name the new name",
 					datname, here, moved, moved == 1 ? "" : "s")));
 	return CRON_HOME_RENAMED;
+}
+
+/*
+ * The installed version of an extension in this database, palloc'd, or
+ * NULL if it is not installed.  An index scan, cheap enough for every pass.
+ */
+static char *
+extension_version(const char *name)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	char	   *version = NULL;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum(name));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tuple, Anum_pg_extension_extversion,
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			version = text_to_cstring(DatumGetTextPP(d));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/*
+ * What the scheduler finds in its database (in a transaction): cronext's
+ * catalog at the version this library needs, at an older or an unknown
+ * version, pg_cron's catalog without cronext, or nothing.  *version is the
+ * installed cronext version, or pg_cron's for CATALOG_PG_CRON.
+ */
+CronCatalogState
+cron_home_catalog_state(char **version)
+{
+	char	   *v = extension_version("cronext");
+
+	*version = v;
+	if (v == NULL)
+	{
+		*version = extension_version("pg_cron");
+		return *version ? CATALOG_PG_CRON : CATALOG_ABSENT;
+	}
+	if (strcmp(v, CRONEXT_CATALOG_VERSION) == 0)
+		return CATALOG_READY;
+	/* the versions an ALTER EXTENSION cronext UPDATE brings here */
+	if (strcmp(v, "1.0") == 0 || strcmp(v, "1.1") == 0)
+		return CATALOG_OLD;
+	return CATALOG_UNKNOWN;
 }

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * home_db.h
- *	  Copies and renames of the scheduler's database (home_db.c).
+ *	  The catalog the scheduler reads: its version, copies and renames of
+ *	  its database (home_db.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -16,5 +17,17 @@ typedef enum CronHome
 } CronHome;
 
 extern CronHome cron_home_check(char **original);
+
+/* what the scheduler finds installed in its database */
+typedef enum CronCatalogState
+{
+	CATALOG_ABSENT,				/* neither cronext nor pg_cron */
+	CATALOG_PG_CRON,			/* pg_cron, not yet taken over */
+	CATALOG_OLD,				/* cronext, a version to update from */
+	CATALOG_UNKNOWN,			/* cronext, a version this library does not know */
+	CATALOG_READY				/* cronext, CRONEXT_CATALOG_VERSION */
+} CronCatalogState;
+
+extern CronCatalogState cron_home_catalog_state(char **version);
 
 #endif							/* CRONEXT_HOME_DB_H */

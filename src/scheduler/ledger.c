@@ -733,38 +733,6 @@ cron_ledger_count_orphan_workers(void)
 }
 
 /*
- * The installed version of an extension in this database, palloc'd, or
- * NULL if it is not installed.  An index scan, cheap enough for every pass.
- */
-static char *
-extension_version(const char *name)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	char	   *version = NULL;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum(name));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tuple = systable_getnext(scan);
-	if (HeapTupleIsValid(tuple))
-	{
-		bool		isnull;
-		Datum		d = heap_getattr(tuple, Anum_pg_extension_extversion,
-									 RelationGetDescr(rel), &isnull);
-
-		if (!isnull)
-			version = text_to_cstring(DatumGetTextPP(d));
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return version;
-}
-
-/*
  * The runs of exactly-once effect a restart cut short, put back to
  * 'starting' for their next attempt (in this transaction): a list of
  * CronResumedRun in cxt.
@@ -793,29 +761,4 @@ cron_ledger_resume_orphans(int max_interruptions, MemoryContext cxt)
 		rows = lappend(rows, r);
 	}
 	return rows;
-}
-
-/*
- * What the scheduler finds in its database (in a transaction): cronext's
- * catalog at the version this library needs, at an older or an unknown
- * version, pg_cron's catalog without cronext, or nothing.  *version is the
- * installed cronext version, or pg_cron's for CATALOG_PG_CRON.
- */
-CronCatalogState
-cron_ledger_catalog_state(char **version)
-{
-	char	   *v = extension_version("cronext");
-
-	*version = v;
-	if (v == NULL)
-	{
-		*version = extension_version("pg_cron");
-		return *version ? CATALOG_PG_CRON : CATALOG_ABSENT;
-	}
-	if (strcmp(v, CRONEXT_CATALOG_VERSION) == 0)
-		return CATALOG_READY;
-	/* the versions an ALTER EXTENSION cronext UPDATE brings here */
-	if (strcmp(v, "1.0") == 0 || strcmp(v, "1.1") == 0)
-		return CATALOG_OLD;
-	return CATALOG_UNKNOWN;
 }

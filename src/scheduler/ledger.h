@@ -97,17 +97,6 @@ typedef struct CronResumedRun
 
 extern List *cron_ledger_resume_orphans(int max_interruptions, MemoryContext cxt);
 
-/* what the scheduler finds installed in its database */
-typedef enum CronCatalogState
-{
-	CATALOG_ABSENT,				/* neither cronext nor pg_cron */
-	CATALOG_PG_CRON,			/* pg_cron, not yet taken over */
-	CATALOG_OLD,				/* cronext, a version to update from */
-	CATALOG_UNKNOWN,			/* cronext, a version this library does not know */
-	CATALOG_READY				/* cronext, CRONEXT_CATALOG_VERSION */
-} CronCatalogState;
-
-extern CronCatalogState cron_ledger_catalog_state(char **version);
 extern int	cron_ledger_signal_orphan_workers(void);
 extern int	cron_ledger_count_orphan_workers(void);
 

@@ -155,7 +155,7 @@ catalog_state(void)
 {
 	static bool warned[CATALOG_READY + 1];
 	char	   *version;
-	CronCatalogState state = cron_ledger_catalog_state(&version);
+	CronCatalogState state = cron_home_catalog_state(&version);
 
 	if (state == CATALOG_READY || state == CATALOG_ABSENT || warned[state])
 		return state;
