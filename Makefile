@@ -6,12 +6,14 @@ MODULE_big = cronext
 OBJS = \
 	src/api/cronext.o \
 	src/api/db_events.o \
+	src/api/error_context.o \
 	src/api/job_changed.o \
 	src/api/lock_guard.o \
 	src/api/settings.o \
 	src/api/shared.o \
 	src/api/shared_queues.o \
 	src/api/sql_api.o \
+	src/api/watch_api.o \
 	src/common/delivery.o \
 	src/common/schedule_pg.o \
 	src/common/text_clip.o \
@@ -23,6 +25,7 @@ OBJS = \
 	src/http/http_request.o \
 	src/http/http_worker.o \
 	src/launcher/launcher.o \
+	src/scheduler/alerts.o \
 	src/scheduler/decide.o \
 	src/scheduler/fair_share.o \
 	src/scheduler/home_db.o \
@@ -48,7 +51,7 @@ EXTENSION = cronext
 DATA = $(wildcard $(srcdir)/sql/cronext--*.sql) cronext--1.0.control
 PGFILEDESC = "cronext - scheduled SQL and HTTP jobs inside PostgreSQL"
 
-REGRESS = schedule_syntax next_runs timezones api security ledger http_api one_off pg_cron_api declare
+REGRESS = schedule_syntax next_runs timezones api security ledger http_api one_off pg_cron_api declare watch
 REGRESS_OPTS = --inputdir=$(srcdir)/test --outputdir=test \
 	--temp-instance=./tmp_regress --temp-config=$(srcdir)/test/regress.conf
 

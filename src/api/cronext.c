@@ -23,6 +23,8 @@
 
 #include "cronext.h"
 #include "db_events.h"
+#include "error_context.h"
+#include "http_check.h"
 #include "lock_guard.h"
 #include "schedule_pg.h"
 #include "shared.h"
@@ -63,6 +65,27 @@ check_cron_timezone(char **newval, void **extra, GucSource source)
 		GUC_check_errdetail("\"%s\" is not a time zone PostgreSQL accepts.",
 							*newval ? *newval : "");
 		GUC_check_errhint("Use a name from pg_timezone_names, e.g. 'America/New_York' or 'GMT'.");
+		return false;
+	}
+	return true;
+}
+
+/* cron.default_alert_url: empty (no alerts), or a URL an HTTP job could call */
+static bool
+check_default_alert_url(char **newval, void **extra, GucSource source)
+{
+	const char *hint;
+	bool		show_url;
+	const char *problem;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	problem = cron_http_url_problem(*newval, &hint, &show_url);
+	if (problem)
+	{
+		GUC_check_errdetail("%s", problem);
+		if (hint)
+			GUC_check_errhint("%s", hint);
 		return false;
 	}
 	return true;
@@ -294,6 +317,15 @@ _PG_init(void)
 							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
 
+	DefineCustomStringVariable("cron.default_alert_url",
+							   "Where the alerts of jobs without their own alert_url are sent.",
+							   "Empty: only jobs with an alert_url send alerts.",
+							   &cronext_default_alert_url,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   check_default_alert_url, NULL, NULL);
+
 	/*
 	 * A SQL job's run, as its command sees it: set by the job worker for
 	 * each run, empty elsewhere.  Superuser-settable only, so that a
@@ -325,5 +357,6 @@ _PG_init(void)
 	cron_shared_request();
 	cron_lock_guard_install();
 	cron_db_events_install();
+	cron_error_context_install();
 	register_launcher();
 }

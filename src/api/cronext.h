@@ -29,6 +29,7 @@ extern int	cronext_max_command_bytes;
 extern int	cronext_log_min_messages;	/* an elevel, for the scheduler */
 extern int	cronext_max_databases;
 extern char *cronext_creator_role;
+extern char *cronext_default_alert_url;
 extern char *cronext_run_job_id;
 extern char *cronext_run_run_id;
 extern char *cronext_run_scheduled_for;
@@ -39,7 +40,7 @@ extern char *cronext_run_attempt;
  * default_version.  The scheduler runs no job while the installed catalog
  * is another version (see scheduler.c).
  */
-#define CRONEXT_CATALOG_VERSION "1.2"
+#define CRONEXT_CATALOG_VERSION "1.3"
 
 extern void cron_apply_log_min_messages(void);
 

@@ -36,6 +36,7 @@ int			cronext_max_command_bytes = 1024 * 1024;
 int			cronext_log_min_messages = WARNING;
 int			cronext_max_databases = 100;
 char	   *cronext_creator_role = NULL;
+char	   *cronext_default_alert_url = NULL;
 
 /* the run in progress, for its command (job workers only) */
 char	   *cronext_run_job_id = NULL;

@@ -253,6 +253,7 @@ cron_scheduler_detach(void)
 		return;
 	cron_shared_lock();
 	db->scheduler_procno = -1;
+	memset(&db->metrics, 0, sizeof(db->metrics));
 	db->scheduler_pid = 0;
 	/* the launcher decides whether to start it again */
 	wake_launcher_locked();
@@ -407,6 +408,50 @@ cron_scheduler_set_state(CronDbState state, uint64 gen)
 	/* a probe that found cronext no longer counts as one: more may start */
 	wake_launcher_locked();
 	cron_shared_unlock();
+}
+
+/* the scheduler's counts, for cron.scheduler_metrics */
+void
+cron_scheduler_publish_metrics(const CronSchedulerMetrics *m)
+{
+	CronDbShared *db = cron_this_db();
+
+	if (db == NULL)
+		return;
+	cron_shared_lock();
+	db->metrics = *m;
+	cron_shared_unlock();
+}
+
+/* room cron_metrics_snapshot needs: one entry per database slot */
+int
+cron_max_databases_slots(void)
+{
+	return cron_shared ? cron_shared->ndbs : 0;
+}
+
+/* the metrics of every running scheduler; returns how many (at most max) */
+int
+cron_metrics_snapshot(CronDbMetrics *out, int max)
+{
+	int			n = 0;
+
+	if (cron_shared == NULL)
+		return 0;
+	cron_shared_lock();
+	for (int i = 0; i < cron_shared->ndbs && n < max; i++)
+	{
+		CronDbShared *db = &cron_shared->dbs[i];
+
+		if (db->dboid == InvalidOid || db->scheduler_procno < 0)
+			continue;
+		out[n].dboid = db->dboid;
+		out[n].pid = db->scheduler_pid;
+		out[n].m = db->metrics;
+		n++;
+	}
+	cron_shared_unlock();
+	return n;
 }
 
 /* the count of start requests so far, for cron_scheduler_set_state */

@@ -51,6 +51,26 @@ typedef enum CronDbState
 	CRON_DB_GONE				/* (launcher) the database was dropped */
 } CronDbState;
 
+/* what a scheduler publishes once a pass (cron.scheduler_metrics) */
+typedef struct CronSchedulerMetrics
+{
+	int64		jobs_loaded;
+	int			runs_running;	/* handed to a worker or the HTTP queue */
+	int			runs_waiting;	/* claimed, waiting for a place or a retry */
+	int			workers_busy;	/* job workers running a run */
+	int			workers_max;	/* cron.max_running_jobs */
+	int			http_in_flight; /* HTTP queue entries in use (runs and alerts) */
+	int			http_max;		/* cron.http_max_connections */
+} CronSchedulerMetrics;
+
+/* one running scheduler's metrics */
+typedef struct CronDbMetrics
+{
+	Oid			dboid;
+	pid_t		pid;
+	CronSchedulerMetrics m;
+} CronDbMetrics;
+
 /* the launcher's copy of one database's entry */
 typedef struct CronDbView
 {
@@ -75,6 +95,9 @@ extern void cron_scheduler_detach(void);
 extern void cron_scheduler_identity(int *procno, pid_t *pid);
 extern bool cron_scheduler_must_leave(void);
 extern void cron_scheduler_set_state(CronDbState state, uint64 gen);
+extern void cron_scheduler_publish_metrics(const CronSchedulerMetrics *m);
+extern int	cron_metrics_snapshot(CronDbMetrics *out, int max);
+extern int	cron_max_databases_slots(void);
 extern uint64 cron_scheduler_start_gen(void);
 
 /* the launcher and the databases */

@@ -41,6 +41,9 @@ typedef struct CronDbShared
 	bool		changed_overflow;	/* too many, or TRUNCATE: re-read all */
 	int64		changed_jobs[CRON_MAX_CHANGED_JOBS];
 
+	/* the scheduler's counts at its last pass */
+	CronSchedulerMetrics metrics;
+
 	/* manual requests processed: run_job callers sleep on it */
 	ConditionVariable requests_cv;
 

@@ -20,6 +20,8 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "http_check.h"
+
 /* longest URL accepted; longer ones are almost surely mistakes */
 #define CRON_URL_MAX	8192
 
@@ -36,10 +38,14 @@ url_error(const char *url, const char *detail, const char *hint)
 			 hint ? errhint("%s", hint) : 0));
 }
 
-Datum
-cron_check_http_url(PG_FUNCTION_ARGS)
+/*
+ * What is wrong with url, or NULL if nothing; *hint and *show_url go with
+ * the problem (a URL with credentials is not shown).  Also the check of
+ * cron.default_alert_url.
+ */
+const char *
+cron_http_url_problem(const char *url, const char **hint, bool *show_url)
 {
-	char	   *url = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	CURLU	   *h;
 	CURLUcode	rc;
 	char	   *scheme = NULL;
@@ -47,15 +53,12 @@ cron_check_http_url(PG_FUNCTION_ARGS)
 	char	   *user = NULL;
 	char	   *password = NULL;
 	const char *problem = NULL;
-	const char *hint = NULL;
-	bool		show_url = true;
 
+	*hint = NULL;
+	*show_url = true;
 	if (strlen(url) > CRON_URL_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("url is too long"),
-				 errdetail("The url has %zu bytes; at most %d are allowed.",
-						   strlen(url), CRON_URL_MAX)));
+		return psprintf("The url has %zu bytes; at most %d are allowed.",
+						strlen(url), CRON_URL_MAX);
 
 	h = curl_url();
 	if (h == NULL)
@@ -67,7 +70,7 @@ cron_check_http_url(PG_FUNCTION_ARGS)
 	if (rc != CURLUE_OK)
 	{
 		problem = psprintf("The url cannot be parsed: %s.", curl_url_strerror(rc));
-		hint = "Write an absolute URL such as https://app.example.com/path.";
+		*hint = "Write an absolute URL such as https://app.example.com/path.";
 	}
 	else if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 			 (pg_strcasecmp(scheme, "http") != 0 &&
@@ -85,8 +88,8 @@ cron_check_http_url(PG_FUNCTION_ARGS)
 			 curl_url_get(h, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK)
 	{
 		problem = "The url contains credentials, which would be shown in cron.job and the ledger.";
-		hint = "Send credentials in a header, e.g. headers => '{\"Authorization\": \"Bearer ...\"}'.";
-		show_url = false;
+		*hint = "Send credentials in a header, e.g. headers => '{\"Authorization\": \"Bearer ...\"}'.";
+		*show_url = false;
 	}
 
 	curl_free(scheme);
@@ -94,6 +97,16 @@ cron_check_http_url(PG_FUNCTION_ARGS)
 	curl_free(user);
 	curl_free(password);
 	curl_url_cleanup(h);
+	return problem;
+}
+
+Datum
+cron_check_http_url(PG_FUNCTION_ARGS)
+{
+	char	   *url = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	const char *hint;
+	bool		show_url;
+	const char *problem = cron_http_url_problem(url, &hint, &show_url);
 
 	if (problem)
 		url_error(show_url ? url : NULL, problem, hint);

@@ -41,6 +41,7 @@ static CronHttpQueue *queue;	/* NULL until the worker has published it */
 static BackgroundWorkerHandle *worker_handle;	/* NULL: no worker started */
 static TimestampTz next_start_at;
 static bool start_failed_warned = false;
+static uint64 queue_gen = 1;	/* counts queues: a forgotten one's entries are gone */
 
 /* the start of the run in each entry was reported (in TopMemoryContext) */
 static bool *start_reported = NULL;
@@ -124,8 +125,32 @@ attach_queue(void)
  * needed).  Returns the entry number, or -1 if every entry is busy or the
  * worker is not ready: the run waits and is posted again later.
  */
+static int	post_entry(int64 alertid, int64 runid, int64 jobid,
+					   TimestampTz scheduled_for, int attempt);
+
 int
 cron_http_post(int64 runid, int64 jobid, TimestampTz scheduled_for, int attempt)
+{
+	return post_entry(0, runid, jobid, scheduled_for, attempt);
+}
+
+/* post an alert of job jobid (scheduler/alerts.c), as a run is posted */
+int
+cron_http_post_alert(int64 alertid, int64 jobid, int attempt)
+{
+	return post_entry(alertid, 0, jobid, 0, attempt);
+}
+
+/* which queue the entries posted now belong to (see cron_http_forget_worker) */
+uint64
+cron_http_queue_gen(void)
+{
+	return queue_gen;
+}
+
+static int
+post_entry(int64 alertid, int64 runid, int64 jobid, TimestampTz scheduled_for,
+		   int attempt)
 {
 	if (queue == NULL)
 	{
@@ -145,6 +170,7 @@ cron_http_post(int64 runid, int64 jobid, TimestampTz scheduled_for, int attempt)
 
 		if (pg_atomic_read_u32(&entry->state) != HE_FREE)
 			continue;
+		entry->alertid = alertid;
 		entry->runid = runid;
 		entry->jobid = jobid;
 		entry->scheduled_for = scheduled_for;
@@ -244,6 +270,7 @@ cron_http_forget_worker(void)
 	queue_seg = NULL;
 	queue = NULL;
 	worker_handle = NULL;
+	queue_gen++;
 	cron_http_queue_publish(0, 0);
 }
 

@@ -15,6 +15,8 @@
 
 extern int	cron_http_post(int64 runid, int64 jobid, TimestampTz scheduled_for,
 					  int attempt);
+extern int	cron_http_post_alert(int64 alertid, int64 jobid, int attempt);
+extern uint64 cron_http_queue_gen(void);
 extern CronHttpEntry *cron_dispatch_entry(int entryno);
 extern void cron_http_release(int entryno);
 extern void cron_http_wake_worker(void);

@@ -15,6 +15,10 @@
  * in the ledger (or retries) and frees the entry.  Each entry is independent:
  * no request waits for another.
  *
+ * An entry may instead carry an alert (alertid, scheduler/alerts.c): the
+ * worker reads the alert's URL and JSON from cron.job_alerts and POSTs it;
+ * its outcome comes back the same way, and no run is involved.
+ *
  * An entry's state machine (who moves it):
  *	 HE_FREE	  scheduler: unused; next HE_ASSIGNED (scheduler)
  *	 HE_ASSIGNED  scheduler: a run is ready; next HE_RUNNING (worker), or
@@ -46,6 +50,7 @@ typedef struct CronHttpEntry
 	pg_atomic_uint32 state;		/* CronHttpEntryState */
 
 	/* the request, set by the scheduler */
+	int64		alertid;		/* an alert (cron.job_alerts), not a run: 0 */
 	int64		runid;
 	int64		jobid;
 	TimestampTz scheduled_for;	/* with jobid, the Idempotency-Key */

@@ -18,8 +18,11 @@
 
 #include <time.h>
 
+#include "common/hmac.h"
+#include "common/sha2.h"
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "http_request.h"
@@ -294,6 +297,53 @@ cron_http_loggable_url(const char *url, MemoryContext cxt)
 }
 
 /*
+ * X-Cron-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">
+ * under the job's secret (an empty body for a request without one).  The
+ * time is in the signed text, so a receiver that refuses old signatures
+ * refuses replays; redirects of this attempt keep it.
+ */
+static char *
+signature_header(HttpRequest *req)
+{
+	/*
+	 * With OpenSSL, an HMAC context is remembered by the current resource
+	 * owner; requests start outside any transaction, so it gets one of its
+	 * own (it holds nothing once the context is freed).
+	 */
+	static ResourceOwner sign_owner = NULL;
+	ResourceOwner save_owner = CurrentResourceOwner;
+	pg_hmac_ctx *ctx;
+	uint8		mac[PG_SHA256_DIGEST_LENGTH];
+	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+	char		prefix[32];
+	const char *body = req->body ? req->body : "";
+	long		t = (long) time(NULL);
+	bool		ok;
+
+	if (sign_owner == NULL)
+		sign_owner = ResourceOwnerCreate(NULL, "cronext request signing");
+	CurrentResourceOwner = sign_owner;
+	ctx = pg_hmac_create(PG_SHA256);
+	if (ctx == NULL)
+	{
+		CurrentResourceOwner = save_owner;
+		elog(ERROR, "out of memory");
+	}
+	snprintf(prefix, sizeof(prefix), "%ld.", t);
+	ok = pg_hmac_init(ctx, (const uint8 *) req->secret, strlen(req->secret)) == 0 &&
+		pg_hmac_update(ctx, (const uint8 *) prefix, strlen(prefix)) == 0 &&
+		pg_hmac_update(ctx, (const uint8 *) body, strlen(body)) == 0 &&
+		pg_hmac_final(ctx, mac, sizeof(mac)) == 0;
+	pg_hmac_free(ctx);
+	CurrentResourceOwner = save_owner;
+	if (!ok)
+		elog(ERROR, "cronext: could not compute a request signature");
+	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	return psprintf("X-Cron-Signature: t=%ld,v1=%s", t, hex);
+}
+
+/*
  * Once per request, before its first attempt: the headers cronext adds,
  * and the origin that secret headers are kept to.
  */
@@ -320,6 +370,24 @@ cron_http_request_prepare(HttpRequest *req)
 			(l->data[12] == ':' || l->data[12] == ';'))
 			has_content_type = true;
 	}
+	req->headers = curl_slist_append(req->headers,
+									 psprintf("X-Cron-Job: %s", header_safe(req->jobname)));
+	if (req->secret)
+		req->headers = curl_slist_append(req->headers, signature_header(req));
+	if (req->alert)
+	{
+		/* an alert: which job, which event; the same key on every attempt */
+		req->headers = curl_slist_append(req->headers,
+										 psprintf("X-Cron-Event: %s", req->event));
+		snprintf(line, sizeof(line), "Idempotency-Key: cronext-alert-" INT64_FORMAT,
+				 entry->alertid);
+		req->headers = curl_slist_append(req->headers, line);
+		if (!has_expect)
+			req->headers = curl_slist_append(req->headers, "Expect:");
+		req->origin = url_origin(req->url, req->cxt, &scheme);
+		return;
+	}
+
 	/*
 	 * The run, for the receiver: which job, which run, which slot, which
 	 * attempt.  Every attempt of a slot carries the same Idempotency-Key,
@@ -327,8 +395,6 @@ cron_http_request_prepare(HttpRequest *req)
 	 * dedupe.
 	 */
 	slot = rfc3339(entry->scheduled_for);
-	req->headers = curl_slist_append(req->headers,
-									 psprintf("X-Cron-Job: %s", header_safe(req->jobname)));
 	snprintf(line, sizeof(line), "X-Cron-Run-Id: " INT64_FORMAT, entry->runid);
 	req->headers = curl_slist_append(req->headers, line);
 	snprintf(line, sizeof(line), "X-Cron-Scheduled-For: %s", slot);

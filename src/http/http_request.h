@@ -26,6 +26,9 @@ typedef struct HttpRequest
 	struct curl_slist *headers;
 	char	   *method;
 	char	   *jobname;		/* the job's name (its id if it has none) */
+	char	   *secret;			/* the job's signing secret; NULL: none */
+	bool		alert;			/* an alert (entry->alertid), not a run */
+	char	   *event;			/* an alert's event: failed, overdue, recovered */
 	char	   *url;			/* the current URL (changes on redirects) */
 	char	   *origin;			/* scheme://host:port of url */
 	char	   *body;			/* NULL: none */

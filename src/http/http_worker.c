@@ -98,11 +98,27 @@ static const char *const job_sql =
 "THEN pg_catalog.format('role \"%s\" is not the role that scheduled the job: that role was dropped', j.username) "
 "WHEN NOT cron._http_allowed(r.rolname) "
 "THEN pg_catalog.format('role \"%s\" may no longer schedule HTTP jobs (EXECUTE on cron.schedule_http was revoked)', j.username) "
-"END, COALESCE(j.jobname, j.jobid::pg_catalog.text) "
+"END, COALESCE(j.jobname, j.jobid::pg_catalog.text), "
+"(SELECT s.secret FROM cron._job_secret s WHERE s.jobid OPERATOR(pg_catalog.=) j.jobid) "
 "FROM cron.job j LEFT JOIN pg_catalog.pg_roles r "
 "ON r.rolname OPERATOR(pg_catalog.=) j.username "
 "WHERE j.jobid OPERATOR(pg_catalog.=) ANY ($1) "
 "AND j.kind OPERATOR(pg_catalog.=) 'http'";
+
+/*
+ * Alerts (scheduler/alerts.c): the URL and JSON were fixed when the alert
+ * was written; the job's signing secret is the one it has now.
+ */
+static const char *const alert_sql =
+"SELECT a.alertid, a.url, a.payload::pg_catalog.text, a.event, "
+"COALESCE(j.jobname, a.jobid::pg_catalog.text), "
+"(SELECT s.secret FROM cron._job_secret s WHERE s.jobid OPERATOR(pg_catalog.=) a.jobid) "
+"FROM cron.job_alerts a LEFT JOIN cron.job j ON j.jobid OPERATOR(pg_catalog.=) a.jobid "
+"WHERE a.alertid OPERATOR(pg_catalog.=) ANY ($1) "
+"AND a.status OPERATOR(pg_catalog.=) 'pending'";
+
+/* an alert's request gives up after this long */
+#define ALERT_TIMEOUT_MS	10000
 
 /* publish an entry's outcome to the scheduler */
 static void
@@ -206,6 +222,8 @@ free_request(HttpRequest *req)
 	}
 	if (req->headers)
 		curl_slist_free_all(req->headers);
+	if (req->secret)
+		explicit_bzero(req->secret, strlen(req->secret));
 	inflight[req->entryno] = NULL;
 	MemoryContextDelete(req->cxt);
 }
@@ -231,7 +249,12 @@ complete(HttpRequest *req, CURLcode rc)
 		entry->has_body = false;
 	}
 	/* in the server log like a SQL job's error: one line, no secret */
-	if (!entry->succeeded)
+	if (!entry->succeeded && req->alert)
+		ereport(LOG,
+				(errmsg("cron job " INT64_FORMAT " alert " INT64_FORMAT " (attempt %d, POST %s) failed: %s",
+						entry->jobid, entry->alertid, entry->attempt,
+						cron_http_loggable_url(req->url, req->cxt), entry->message)));
+	else if (!entry->succeeded)
 		ereport(LOG,
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " (attempt %d, %s %s) failed: %s",
 						entry->jobid, entry->runid, entry->attempt, req->method,
@@ -266,7 +289,7 @@ add_request(HttpRequest *req)
 	pg_write_barrier();
 	pg_atomic_write_u32(&entry->state, HE_RUNNING);
 	cron_wake_scheduler();
-	if (cronext_log_statement)
+	if (cronext_log_statement && !req->alert)
 		ereport(LOG,
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT ": %s %s",
 						entry->jobid, entry->runid, req->method, req->url)));
@@ -292,6 +315,7 @@ request_from_row(int entryno, HeapTuple tuple, TupleDesc desc)
 	req->url = SPI_getvalue(tuple, desc, 3);
 	req->body = SPI_getvalue(tuple, desc, 4);
 	req->jobname = SPI_getvalue(tuple, desc, 9);
+	req->secret = SPI_getvalue(tuple, desc, 10);
 
 	d = SPI_getbinval(tuple, desc, 5, &isnull);
 	if (!isnull)
@@ -331,12 +355,39 @@ request_from_row(int entryno, HeapTuple tuple, TupleDesc desc)
 	return req;
 }
 
+/* build an alert's request from a row of alert_sql */
+static HttpRequest *
+request_from_alert_row(int entryno, HeapTuple tuple, TupleDesc desc)
+{
+	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "cronext http alert",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	HttpRequest *req = palloc0(sizeof(HttpRequest));
+
+	req->entryno = entryno;
+	req->entry = cron_http_entry(queue, entryno);
+	req->body_capacity = queue->body_capacity;
+	req->cxt = cxt;
+	req->alert = true;
+	req->method = pstrdup("POST");
+	req->url = SPI_getvalue(tuple, desc, 2);
+	req->body = SPI_getvalue(tuple, desc, 3);
+	req->event = SPI_getvalue(tuple, desc, 4);
+	req->jobname = SPI_getvalue(tuple, desc, 5);
+	req->secret = SPI_getvalue(tuple, desc, 6);
+	req->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	req->timeout_ms = Min(ALERT_TIMEOUT_MS, cronext_http_max_timeout * 1000);
+	MemoryContextSwitchTo(old);
+	return req;
+}
+
 /* what start_posted reads, as a step of cron_with_lock_timeout */
 typedef struct ReadStep
 {
 	int			n;
 	const int  *entries;			/* the posted entries */
-	Datum		ids;			/* their jobids, an int8[] */
+	Datum		ids;			/* the jobids of the runs' entries, an int8[] */
+	Datum		alert_ids;		/* the alertids of the alerts' entries, an int8[] */
 	HttpRequest **reqs;			/* out: a request per entry, or NULL */
 	char	  **problems;		/* out: why an entry cannot run, or NULL */
 	MemoryContext cxt;			/* where the problems are kept */
@@ -365,13 +416,30 @@ read_step(void *arg)
 
 		for (int i = 0; i < rs->n; i++)
 		{
-			if (cron_http_entry(queue, rs->entries[i])->jobid != jobid)
+			if (cron_http_entry(queue, rs->entries[i])->alertid != 0 ||
+				cron_http_entry(queue, rs->entries[i])->jobid != jobid)
 				continue;
 			if (problem)
 				rs->problems[i] = MemoryContextStrdup(rs->cxt, problem);
 			else
 				rs->reqs[i] = request_from_row(rs->entries[i], tuple, desc);
 		}
+	}
+
+	values[0] = rs->alert_ids;
+	ret = SPI_execute_with_args(alert_sql, 1, argtypes, values, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "cronext: reading alerts failed: %s", SPI_result_code_string(ret));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		alertid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+
+		for (int i = 0; i < rs->n; i++)
+			if (cron_http_entry(queue, rs->entries[i])->alertid == alertid)
+				rs->reqs[i] = request_from_alert_row(rs->entries[i], tuple, desc);
 	}
 	SPI_finish();
 	PopActiveSnapshot();
@@ -388,6 +456,9 @@ start_posted(void)
 	MemoryContext cxt = CurrentMemoryContext;
 	int			entries[1000];
 	Datum	   *ids;
+	Datum	   *alert_ids;
+	int			nids = 0;
+	int			nalerts = 0;
 	int			n = 0;
 	HttpRequest **reqs;
 	char	  **problems;
@@ -413,13 +484,23 @@ start_posted(void)
 	reqs = palloc0(sizeof(HttpRequest *) * n);
 	problems = palloc0(sizeof(char *) * n);
 	ids = palloc(sizeof(Datum) * n);
+	alert_ids = palloc(sizeof(Datum) * n);
 	for (int i = 0; i < n; i++)
-		ids[i] = Int64GetDatum(cron_http_entry(queue, entries[i])->jobid);
+	{
+		CronHttpEntry *entry = cron_http_entry(queue, entries[i]);
+
+		if (entry->alertid != 0)
+			alert_ids[nalerts++] = Int64GetDatum(entry->alertid);
+		else
+			ids[nids++] = Int64GetDatum(entry->jobid);
+	}
 
 	rs.n = n;
 	rs.entries = entries;
-	rs.ids = PointerGetDatum(construct_array(ids, n, INT8OID, 8, true,
+	rs.ids = PointerGetDatum(construct_array(ids, nids, INT8OID, 8, true,
 											 TYPALIGN_DOUBLE));
+	rs.alert_ids = PointerGetDatum(construct_array(alert_ids, nalerts, INT8OID, 8, true,
+												   TYPALIGN_DOUBLE));
 	rs.reqs = reqs;
 	rs.problems = problems;
 	rs.cxt = cxt;
@@ -464,6 +545,8 @@ start_posted(void)
 		}
 		else if (problems[i])
 			report_not_started(entry, problems[i]);
+		else if (reqs[i] == NULL && entry->alertid != 0)
+			report_not_started(entry, "the alert was sent or given up meanwhile");
 		else if (reqs[i] == NULL)
 			report_not_started(entry, "the job was deleted or is no longer an HTTP job");
 		else

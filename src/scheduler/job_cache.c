@@ -167,6 +167,7 @@ apply_row(CronJob *job, const CronJobRow *row)
 	job->retry_delay = seconds_to_usecs(row->retry_delay);
 	job->changed_at = row->changed_at;
 	job->http = row->http;
+	job->watched = row->watched;
 
 	/*
 	 * cron.job's guard trigger validates every write, so this fails only if

@@ -37,6 +37,7 @@ typedef struct CronJob
 	int64		retry_delay;	/* microseconds */
 	TimestampTz changed_at;
 	bool		http;			/* an HTTP job: runs go to the HTTP worker */
+	bool		watched;		/* has a dead-man check: its outcomes wake alerts.c */
 
 	/* scheduling state, kept across reloads */
 	bool		seen;			/* present in the latest reload */

@@ -58,12 +58,13 @@ cron_run_status_name(CronRunStatus status)
  */
 #define JOB_COLUMNS \
 	"SELECT j.jobid, j.schedule, j.roleid, j.database, j.username, " \
-	"j.timezone, j.active, j.catchup, " \
+	"j.timezone, j.active AND j.paused_at IS NULL, j.catchup, " \
 	"pg_catalog.date_part('epoch', j.catchup_window), j.overlap, " \
 	"j.max_retries, pg_catalog.date_part('epoch', j.retry_delay), " \
 	"COALESCE(pg_catalog.date_part('epoch', j.timeout), 0), " \
-	"GREATEST(j.created_at, j.updated_at), " \
-	"j.kind OPERATOR(pg_catalog.=) 'http', NULL::pg_catalog.text"
+	"GREATEST(j.created_at, j.updated_at, j.paused_at), " \
+	"j.kind OPERATOR(pg_catalog.=) 'http', NULL::pg_catalog.text, " \
+	"j.expect_success_within IS NOT NULL"
 
 static const char *const load_jobs_sql =
 JOB_COLUMNS ", NULL::pg_catalog.timestamptz FROM cron.job j";
@@ -108,14 +109,14 @@ static const char *const claim_nocmd_sql =
 
 static const char *const mark_running_sql =
 "UPDATE cron.job_run_details SET status = 'running', job_pid = $2, "
-"start_time = $3 WHERE runid OPERATOR(pg_catalog.=) $1 "
+"start_time = $3, next_attempt_at = NULL WHERE runid OPERATOR(pg_catalog.=) $1 "
 /* a worker of exactly-once effect marks its run running itself */
 "AND status OPERATOR(pg_catalog.=) 'starting'";
 
 static const char *const finish_sql =
 "UPDATE cron.job_run_details SET status = $2, return_message = $3, "
 "start_time = COALESCE(start_time, $4), end_time = $5, "
-"http_status = $6, response_body = $7 "
+"http_status = $6, response_body = $7, next_attempt_at = NULL "
 "WHERE runid OPERATOR(pg_catalog.=) $1 "
 "AND status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
 
@@ -138,9 +139,21 @@ static const char *const deactivate_sql =
 "AND EXISTS (SELECT 1 FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) d.jobid "
 "AND j.schedule OPERATOR(pg_catalog.=) d.schedule AND j.active)";
 
+/*
+ * The attempt that failed is kept in cron.job_run_attempts; the row then
+ * waits for the next one (next_attempt_at: when, NULL if at once).
+ */
 static const char *const retrying_sql =
+"WITH a AS (INSERT INTO cron.job_run_attempts (runid, attempt, jobid, "
+"scheduled_for, status, http_status, return_message, start_time, end_time, "
+"username, roleid) "
+"SELECT d.runid, d.attempt, d.jobid, d.scheduled_for, 'failed', $5, $3, $6, $7, "
+"d.username, d.roleid FROM cron.job_run_details d "
+"WHERE d.runid OPERATOR(pg_catalog.=) $1 "
+"AND d.status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running']) "
+"ON CONFLICT (runid, attempt) DO NOTHING) "
 "UPDATE cron.job_run_details SET status = 'starting', attempt = $2, "
-"return_message = $3 WHERE runid OPERATOR(pg_catalog.=) $1 "
+"return_message = $3, next_attempt_at = $4 WHERE runid OPERATOR(pg_catalog.=) $1 "
 "AND status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])";
 
 /*
@@ -343,7 +356,8 @@ cron_ledger_prepare(void)
 	Oid			deactivate_types[] = {INT8ARRAYOID, TEXTARRAYOID};
 	Oid			forget_types[] = {INT8OID, INT8OID};
 	Oid			some_types[] = {INT8ARRAYOID};
-	Oid			retrying_types[] = {INT8OID, INT4OID, TEXTOID};
+	Oid			retrying_types[] = {INT8OID, INT4OID, TEXTOID, TIMESTAMPTZOID,
+		INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	Oid			prune_types[] = {TIMESTAMPTZOID, INT4OID};
 	Oid			notify_types[] = {INT8ARRAYOID};
 
@@ -446,7 +460,8 @@ rows_to_jobs(int ret, MemoryContext cxt)
 		row->timeout = DatumGetFloat8(SPI_getbinval(tuple, desc, 13, &isnull));
 		row->changed_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 14, &isnull));
 		row->http = DatumGetBool(SPI_getbinval(tuple, desc, 15, &isnull));
-		row->last_slot = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 17, &isnull));
+		row->watched = DatumGetBool(SPI_getbinval(tuple, desc, 17, &isnull));
+		row->last_slot = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 18, &isnull));
 		row->has_last_slot = !isnull;
 
 		old = MemoryContextSwitchTo(cxt);
@@ -613,16 +628,31 @@ cron_ledger_prune(TimestampTz before, int batch)
 	return deleted;
 }
 
-/* a failed attempt will be retried: the row waits again, attempt counted */
+/*
+ * A failed attempt will be retried: the attempt is kept, the row waits
+ * again until next_at (0: at once), attempt counted.  The attempt's HTTP
+ * status, start and end are 0 when unknown.
+ */
 void
-cron_ledger_retrying(int64 runid, int next_attempt, const char *message)
+cron_ledger_retrying(int64 runid, int next_attempt, const char *message,
+					 TimestampTz next_at, int http_status,
+					 TimestampTz start_time, TimestampTz end_time)
 {
-	Datum		values[3];
+	Datum		values[7];
+	char		nulls[7] = "       ";
 
 	values[0] = Int64GetDatum(runid);
 	values[1] = Int32GetDatum(next_attempt);
 	values[2] = CStringGetTextDatum(message ? message : "");
-	run_plan(retrying_plan, values, NULL, SPI_OK_UPDATE, "recording a retry");
+	values[3] = TimestampTzGetDatum(next_at);
+	values[4] = Int32GetDatum(http_status);
+	values[5] = TimestampTzGetDatum(start_time);
+	values[6] = TimestampTzGetDatum(end_time);
+	nulls[3] = next_at ? ' ' : 'n';
+	nulls[4] = http_status ? ' ' : 'n';
+	nulls[5] = start_time ? ' ' : 'n';
+	nulls[6] = end_time ? ' ' : 'n';
+	run_plan(retrying_plan, values, nulls, SPI_OK_UPDATE, "recording a retry");
 }
 
 /*

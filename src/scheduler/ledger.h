@@ -30,6 +30,7 @@ typedef struct CronJobRow
 	double		timeout;		/* seconds, 0 = none */
 	TimestampTz changed_at;		/* created or last changed */
 	bool		http;			/* kind 'http' */
+	bool		watched;		/* has expect_success_within (the dead-man check) */
 	bool		has_last_slot;
 	TimestampTz last_slot;		/* newest non-manual slot in the ledger */
 } CronJobRow;
@@ -80,7 +81,9 @@ extern void cron_ledger_finish_http(int64 runid, bool succeeded, const char *mes
 							   TimestampTz start_time, TimestampTz end_time,
 							   int http_status, const char *body);
 extern int	cron_ledger_deactivate_jobs(int64 *jobids, char **schedules, int n);
-extern void cron_ledger_retrying(int64 runid, int next_attempt, const char *message);
+extern void cron_ledger_retrying(int64 runid, int next_attempt, const char *message,
+								 TimestampTz next_at, int http_status,
+								 TimestampTz start_time, TimestampTz end_time);
 extern void cron_ledger_notify_failed(const int64 *runids, int n);
 extern void cron_ledger_forget_history(int64 jobid, int64 keep_runid);
 extern uint64 cron_ledger_prune(TimestampTz before, int batch);

@@ -156,7 +156,7 @@ extern void cron_run_transition(CronRun *run, CronRunState to,
 								const CronRunEvent *ev);
 extern void cron_finish_run(CronRun *run, bool succeeded, const char *message,
 					   TimestampTz start_time, TimestampTz end_time);
-extern bool cron_retry_run(CronRun *run, const char *message, int min_delay_ms);
+extern bool cron_retry_run(CronRun *run, const CronReport *r);
 
 extern int	cron_run_sql_cap(const CronRun *run);
 extern int	cron_run_http_cap(const CronRun *run);

@@ -24,6 +24,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "alerts.h"
 #include "cronext.h"
 #include "http_dispatch.h"
 #include "ledger.h"
@@ -431,7 +432,9 @@ cron_run_transition(CronRun *run, CronRunState to, const CronRunEvent *ev)
 			break;
 		case CRON_RS_WAITING:
 			if (ev)				/* after an attempt: a retry */
-				cron_ledger_retrying(run->runid, run->attempt, ev->message);
+				cron_ledger_retrying(run->runid, run->attempt, ev->message,
+									 run->not_before, ev->http_status,
+									 ev->start_time, ev->end_time);
 			break;
 		case CRON_RS_ENDED:
 			if (ev)
@@ -442,6 +445,7 @@ cron_run_transition(CronRun *run, CronRunState to, const CronRunEvent *ev)
 				ids_push(&finished, run->runid);
 				if (!ev->succeeded)
 					ids_push(&failed, run->runid);
+				cron_alerts_note_outcome(job && job->watched, !ev->succeeded);
 				if (!cronext_log_run)
 					cron_ledger_forget_history(run->jobid, run->runid);
 			}
@@ -493,8 +497,10 @@ cron_finish_run(CronRun *run, bool succeeded, const char *message,
  * min_delay_ms (an HTTP server's Retry-After), before the job's next slot.
  */
 bool
-cron_retry_run(CronRun *run, const char *message, int min_delay_ms)
+cron_retry_run(CronRun *run, const CronReport *r)
 {
+	const char *message = r->message;
+	int			min_delay_ms = r->retry_after_ms;
 	CronJob    *job = cron_job_cache_lookup(run->jobid);
 	CronRetryPolicy retry;
 	TimestampTz at;
@@ -520,6 +526,9 @@ cron_retry_run(CronRun *run, const char *message, int min_delay_ms)
 		CronRunEvent ev = {0};
 
 		ev.message = message;
+		ev.http_status = r->http_status;
+		ev.start_time = r->start_time;
+		ev.end_time = r->end_time;
 		cron_run_transition(run, CRON_RS_WAITING, &ev);
 	}
 	return true;
@@ -534,8 +543,9 @@ cron_retry_run(CronRun *run, const char *message, int min_delay_ms)
  * the job's retries are run again; after those the run fails.
  */
 static bool
-rerun_interrupted(CronRun *run, const char *why)
+rerun_interrupted(CronRun *run, const CronReport *r)
 {
+	const char *why = r->message;
 	CronRunEvent ev = {0};
 
 	if (run->cancelled || run->hard_stopped ||
@@ -543,6 +553,8 @@ rerun_interrupted(CronRun *run, const char *why)
 		return false;
 	ev.message = psprintf("attempt %d was interrupted (%s); it left no effect, so the slot runs again",
 						  run->attempt, why);
+	ev.start_time = r->start_time;
+	ev.end_time = r->end_time;
 	run->attempt++;
 	run->not_before = 0;
 	if (run->worker)
@@ -587,7 +599,7 @@ cron_runs_apply_reports(List *reports)
 			case CRON_REPORT_FINISHED:
 				/* an outcome already in the ledger is final (recorded) */
 				if (r->succeeded || !r->retryable || r->recorded ||
-					!cron_retry_run(run, r->message, r->retry_after_ms))
+					!cron_retry_run(run, r))
 					finish_run_with_response(run, r->succeeded, r->message,
 											 r->start_time, r->end_time,
 											 r->http_status, r->body);
@@ -598,7 +610,7 @@ cron_runs_apply_reports(List *reports)
 									psprintf("timed out after %d ms; the command went on after its cancel, so the scheduler terminated its worker",
 											 run->timeout_ms),
 									r->start_time, r->end_time);
-				else if (!(r->exactly_once && rerun_interrupted(run, r->message)))
+				else if (!(r->exactly_once && rerun_interrupted(run, r)))
 					cron_finish_run(run, false, r->message, r->start_time,
 									r->end_time);
 				break;

@@ -50,6 +50,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "alerts.h"
 #include "cronext.h"
 #include "decide.h"
 #include "home_db.h"
@@ -195,6 +196,8 @@ sleep_ms(void)
 	if (job)
 		cron_wake_at(&wake, job->next_slot);
 	cron_runs_add_wakes(&wake);
+	if (!first_load)
+		cron_alerts_add_wakes(&wake);
 	if (reload_pending)
 		cron_wake_in(&wake, RELOAD_RETRY_MS);
 	if (cronext_history_retention > 0)
@@ -319,6 +322,51 @@ reload_jobs(const int64 *ids, int nids)
 }
 
 /*
+ * Run step(arg) in a transaction of its own after the pass.  Returns NULL
+ * when it committed, else its error (in the caller's memory context), the
+ * transaction rolled back: side work that fails never stops the loop.
+ */
+static ErrorData *
+in_own_xact(void (*step) (void *), void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ErrorData  *edata = NULL;
+
+	PG_TRY();
+	{
+		begin_iteration_xact();
+		step(arg);
+		end_iteration_xact();
+		MemoryContextSwitchTo(cxt);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		/* the abort leaves TopMemoryContext current: back to this pass's */
+		MemoryContextSwitchTo(cxt);
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+typedef struct NotifyStep
+{
+	const int64 *runids;
+	int			n;
+} NotifyStep;
+
+static void
+notify_step(void *arg)
+{
+	NotifyStep *ns = arg;
+
+	cron_ledger_notify_failed(ns->runids, ns->n);
+}
+
+/*
  * NOTIFY cron_job_failed for the runs that failed in this pass, in a
  * transaction of its own after their outcomes committed.  Any role can
  * fill the notification queue (a listener that never reads, in an open
@@ -328,43 +376,101 @@ reload_jobs(const int64 *ids, int nids)
 static void
 send_failure_notifications(void)
 {
-	const int64 *runids;
-	int			n = cron_runs_take_failed(&runids);
-	MemoryContext cxt = CurrentMemoryContext;
+	NotifyStep	ns;
+	ErrorData  *edata;
+	TimestampTz now;
 
-	if (n == 0)
+	ns.n = cron_runs_take_failed(&ns.runids);
+	if (ns.n == 0)
 		return;
-	PG_TRY();
+	edata = in_own_xact(notify_step, &ns);
+	if (edata == NULL)
+		return;
+	now = cron_now();
+	notify_dropped += ns.n;
+	if (now - notify_warned_at >= 60 * USECS_PER_SEC)
 	{
-		begin_iteration_xact();
-		cron_ledger_notify_failed(runids, n);
-		end_iteration_xact();
+		ereport(WARNING,
+				(errmsg("cronext dropped %d failure notification%s: %s",
+						notify_dropped, notify_dropped == 1 ? "" : "s",
+						edata->message),
+				 errdetail("The runs' outcomes are recorded in cron.job_run_details.")));
+		notify_warned_at = now;
+		notify_dropped = 0;
 	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-		TimestampTz now = cron_now();
+	FreeErrorData(edata);
+}
 
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		/* the abort leaves TopMemoryContext current: back to this pass's */
-		MemoryContextSwitchTo(cxt);
-		notify_dropped += n;
-		if (now - notify_warned_at >= 60 * USECS_PER_SEC)
-		{
-			ereport(WARNING,
-					(errmsg("cronext dropped %d failure notification%s: %s",
-							notify_dropped, notify_dropped == 1 ? "" : "s",
-							edata->message),
-					 errdetail("The runs' outcomes are recorded in cron.job_run_details.")));
-			notify_warned_at = now;
-			notify_dropped = 0;
-		}
-		FreeErrorData(edata);
+static void
+alerts_step(void *arg)
+{
+	cron_alerts_pass();
+}
+
+/*
+ * Alerts (alerts.c): record what the HTTP worker answered, run the
+ * dead-man check and choose what to send, in a transaction of its own
+ * after the pass; post them once it committed.  An error here is logged
+ * (a repeated one at most once a minute) and tried again later; it never
+ * holds up the jobs.
+ */
+static void
+run_alerts(void)
+{
+	static TimestampTz warned_at = 0;
+	ErrorData  *edata;
+	TimestampTz now;
+
+	if (!extension_ready || first_load || !cron_alerts_due(cron_now()))
+		return;
+	edata = in_own_xact(alerts_step, NULL);
+	if (edata == NULL)
+	{
+		cron_alerts_post_committed();
+		return;
 	}
-	PG_END_TRY();
+	cron_alerts_pass_failed();
+	now = cron_now();
+	if (now - warned_at >= 60 * USECS_PER_SEC)
+	{
+		ereport(WARNING,
+				(errmsg("cronext could not look for alerts to send: %s", edata->message),
+				 errdetail("It tries again in a few seconds; alerts wait in cron.job_alerts.")));
+		warned_at = now;
+	}
+	FreeErrorData(edata);
+}
+
+/*
+ * What this scheduler publishes for cron.scheduler_metrics, once a pass:
+ * counts it keeps anyway, so publishing costs one short lock.
+ */
+static void
+publish_metrics(void)
+{
+	CronSchedulerMetrics m = {0};
+	ListCell   *lc;
+
+	m.jobs_loaded = cron_job_cache_count();
+	foreach(lc, cron_runs)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (run->state == CRON_RS_HANDED || run->state == CRON_RS_RUNNING)
+		{
+			m.runs_running++;
+			if (run->http_entry >= 0)
+				m.http_in_flight++;
+			else
+				m.workers_busy++;
+		}
+		else
+			m.runs_waiting++;
+	}
+	m.http_in_flight += cron_alerts_in_flight();
+	m.workers_max = cronext_max_running_jobs;
+	m.http_max = cronext_http_max_connections;
+	cron_scheduler_publish_metrics(&m);
 }
 
 /*
@@ -526,6 +632,7 @@ scheduler_iteration(void)
 	{
 		if (reload_jobs(nchanged > 0 ? changed : NULL, nchanged))
 		{
+			cron_alerts_note_jobs_changed();
 			if (nchanged < 0)
 				loaded_job_relid = job_relid;
 			first_load = false;
@@ -572,6 +679,7 @@ scheduler_iteration(void)
 
 	cron_manual_publish_answers(answers, nanswers);
 	send_failure_notifications();
+	run_alerts();
 
 	/* the SQL runs that start now read their commands, then start */
 	starting = cron_runs_pick_sql_launches();
@@ -584,6 +692,7 @@ scheduler_iteration(void)
 	}
 	Assert(CurrentMemoryContext == loop_cxt);
 	cron_runs_launch_claimed(starting);
+	publish_metrics();
 }
 
 void

@@ -101,7 +101,7 @@ before_command(void *arg, bool *succeeded, char *message, Size size)
 	values[1] = TimestampTzGetDatum(mb->start_time);
 	if (as_owner_of_ledger("UPDATE cron.job_run_details SET status = 'running', "
 						   "job_pid = pg_catalog.pg_backend_pid(), "
-						   "start_time = COALESCE(start_time, $2) "
+						   "start_time = COALESCE(start_time, $2), next_attempt_at = NULL "
 						   "WHERE runid OPERATOR(pg_catalog.=) $1 "
 						   "AND status OPERATOR(pg_catalog.=) ANY (ARRAY['starting', 'running'])",
 						   2, types, values, false) != SPI_OK_UPDATE)

@@ -1,0 +1,392 @@
+/*-------------------------------------------------------------------------
+ *
+ * alerts.c
+ *	  The scheduler's side of alerts: the dead-man check, and sending the
+ *	  outbox cron.job_alerts through the HTTP worker.
+ *
+ * A failure alert is written by a trigger in the transaction that records
+ * the failure (cronext--1.3.sql, cron._alert_failed), so it cannot be lost.
+ * The dead-man check is one statement: for each job with
+ * expect_success_within, it writes an 'overdue' alert when that interval
+ * has passed since the job's last success (or its creation), and a
+ * 'recovered' one at the next success.  UNIQUE (jobid, event, slot) makes
+ * each fire once, across restarts too.
+ *
+ * The check runs when it can find something: at the earliest deadline it
+ * computed, after a run of a watched job ended, and after cron.job changed.
+ * Pending alerts are sent when one was written or its next attempt comes
+ * due.  Neither runs on a scheduler with nothing to watch, so idle costs
+ * stay zero.
+ *
+ * Sending: at most ALERT_MAX_IN_FLIGHT alerts are in the HTTP queue at
+ * once, so alerts never take the queue from HTTP jobs.  An alert is sent
+ * until the endpoint answers 2xx, at most ALERT_MAX_ATTEMPTS times, 10 s,
+ * 30 s, 90 s and 270 s apart (or after the server's Retry-After); an alert
+ * whose request was lost with the HTTP worker is sent again (its
+ * Idempotency-Key is the same).  Posting happens after the transaction
+ * that found the alert committed, so the HTTP worker reads a row that
+ * exists.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "alerts.h"
+#include "http_dispatch.h"
+#include "http_request.h"
+#include "schedule_pg.h"
+
+#define ALERT_MAX_IN_FLIGHT		4
+#define ALERT_MAX_ATTEMPTS		5
+/* no free queue entry, or the HTTP worker is starting: look again then */
+#define ALERT_POST_RETRY_MS		1000
+/* the pass failed (its error is in the log): try again then */
+#define ALERT_FAILED_RETRY_MS	10000
+
+/*
+ * The dead-man check.  good_at: the last success's end, or the job's
+ * creation; the previous dead-man alert says whether the job is overdue
+ * now.  Returns how many alerts it wrote and the next deadline.
+ */
+static const char *const check_sql =
+"WITH w AS (SELECT j.jobid, j.jobname, j.username, j.roleid, j.kind, "
+"j.expect_success_within AS within, cron._alert_url(j.alert_url) AS url, "
+"s.end_time AS last_success, GREATEST(j.created_at, s.end_time) AS good_at, "
+"a.event AS last_event, a.slot AS last_slot "
+"FROM cron.job j "
+"LEFT JOIN LATERAL (SELECT d.end_time FROM cron.job_run_details d "
+"WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid "
+"AND d.status OPERATOR(pg_catalog.=) 'succeeded' "
+"ORDER BY d.scheduled_for DESC LIMIT 1) s ON true "
+"LEFT JOIN LATERAL (SELECT a.event, a.slot FROM cron.job_alerts a "
+"WHERE a.jobid OPERATOR(pg_catalog.=) j.jobid "
+"AND a.event OPERATOR(pg_catalog.<>) 'failed' "
+"ORDER BY a.alertid DESC LIMIT 1) a ON true "
+"WHERE j.expect_success_within IS NOT NULL "
+"AND cron._alert_url(j.alert_url) IS NOT NULL), "
+"e AS (SELECT w.*, CASE "
+"WHEN w.last_event OPERATOR(pg_catalog.=) 'overdue' "
+"AND w.good_at OPERATOR(pg_catalog.>) w.last_slot THEN 'recovered' "
+"WHEN w.good_at OPERATOR(pg_catalog.+) w.within OPERATOR(pg_catalog.<=) pg_catalog.now() "
+"AND NOT (w.last_event IS NOT DISTINCT FROM 'overdue' "
+"AND w.last_slot IS NOT DISTINCT FROM w.good_at) THEN 'overdue' END AS ev FROM w), "
+"ins AS (INSERT INTO cron.job_alerts (jobid, event, slot, url, username, roleid, payload) "
+"SELECT e.jobid, e.ev, "
+"CASE WHEN e.ev OPERATOR(pg_catalog.=) 'recovered' THEN e.last_slot ELSE e.good_at END, "
+"e.url, e.username, e.roleid, pg_catalog.jsonb_build_object("
+"'event', e.ev, 'job_id', e.jobid, 'job_name', e.jobname, 'owner', e.username, "
+"'kind', e.kind, 'database', pg_catalog.current_database(), "
+"'expect_success_within_seconds', pg_catalog.date_part('epoch', e.within), "
+"'last_success', e.last_success, "
+"'overdue_since', CASE WHEN e.ev OPERATOR(pg_catalog.=) 'overdue' "
+"THEN e.good_at OPERATOR(pg_catalog.+) e.within END) "
+"FROM e WHERE e.ev IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1) "
+"SELECT (SELECT pg_catalog.count(*) FROM ins), "
+"(SELECT pg_catalog.min(e.good_at OPERATOR(pg_catalog.+) e.within) FROM e "
+"WHERE e.good_at OPERATOR(pg_catalog.+) e.within OPERATOR(pg_catalog.>) pg_catalog.now())";
+
+/* alerts due now, not in flight */
+static const char *const due_sql =
+"SELECT a.alertid, a.jobid, a.attempts FROM cron.job_alerts a "
+"WHERE a.status OPERATOR(pg_catalog.=) 'pending' "
+"AND a.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.now() "
+"AND a.alertid OPERATOR(pg_catalog.<>) ALL ($1) "
+"ORDER BY a.next_attempt_at, a.alertid LIMIT $2";
+
+/* when the next pending alert not in flight comes due */
+static const char *const next_sql =
+"SELECT pg_catalog.min(a.next_attempt_at) FROM cron.job_alerts a "
+"WHERE a.status OPERATOR(pg_catalog.=) 'pending' "
+"AND a.alertid OPERATOR(pg_catalog.<>) ALL ($1)";
+
+/* one attempt's outcome; the next attempt 10 s x 3^n later, or Retry-After */
+static const char *const outcome_sql =
+"UPDATE cron.job_alerts a SET attempts = a.attempts OPERATOR(pg_catalog.+) 1, "
+"status = CASE WHEN $2 THEN 'sent' "
+"WHEN a.attempts OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.>=) $7 THEN 'failed' "
+"ELSE 'pending' END, "
+"next_attempt_at = CASE WHEN $2 THEN a.next_attempt_at ELSE pg_catalog.now() OPERATOR(pg_catalog.+) "
+"pg_catalog.make_interval(secs => GREATEST(10 OPERATOR(pg_catalog.*) "
+"(3 OPERATOR(pg_catalog.^) a.attempts), $8)) END, "
+"sent_at = CASE WHEN $2 THEN $4 END, http_status = $5, return_message = $6 "
+"WHERE a.alertid OPERATOR(pg_catalog.=) $1 AND a.status OPERATOR(pg_catalog.=) 'pending' "
+"RETURNING a.status, a.url, a.jobid, a.event, a.attempts";
+
+typedef struct InFlight
+{
+	int64		alertid;
+	int			entry;
+	uint64		queue_gen;
+} InFlight;
+
+static InFlight inflight[ALERT_MAX_IN_FLIGHT];
+static int	ninflight = 0;
+
+static bool check_wanted = true;	/* at start: look once */
+static bool send_wanted = true;
+static TimestampTz next_check_at = 0;	/* 0: no deadline known */
+static TimestampTz next_send_at = 0;
+
+/* alerts found in the pass, posted after it commits */
+typedef struct ToPost
+{
+	int64		alertid;
+	int64		jobid;
+	int			attempt;
+} ToPost;
+
+static ToPost to_post[ALERT_MAX_IN_FLIGHT];
+static int	nto_post = 0;
+
+/* a run ended: a watched job's outcome may move its deadline; a failure wrote an alert */
+void
+cron_alerts_note_outcome(bool watched, bool failed)
+{
+	if (watched)
+		check_wanted = true;
+	if (failed)
+		send_wanted = true;
+}
+
+/* cron.job changed (a job's expect_success_within or alert_url, maybe) */
+void
+cron_alerts_note_jobs_changed(void)
+{
+	check_wanted = true;
+}
+
+static bool
+entry_done(const InFlight *f)
+{
+	if (f->queue_gen != cron_http_queue_gen())
+		return true;			/* the worker and its queue are gone */
+	return pg_atomic_read_u32(&cron_dispatch_entry(f->entry)->state) == HE_DONE;
+}
+
+/* is there anything for cron_alerts_pass to do now? */
+bool
+cron_alerts_due(TimestampTz now)
+{
+	if (check_wanted || send_wanted)
+		return true;
+	if (next_check_at != 0 && now >= next_check_at)
+		return true;
+	if (next_send_at != 0 && now >= next_send_at)
+		return true;
+	for (int i = 0; i < ninflight; i++)
+		if (entry_done(&inflight[i]))
+			return true;
+	return false;
+}
+
+void
+cron_alerts_add_wakes(CronWake *wake)
+{
+	/* something to do already (a failure recorded after this pass's look) */
+	if (check_wanted || send_wanted)
+		cron_wake_in(wake, 0);
+	if (next_check_at != 0)
+		cron_wake_at(wake, next_check_at);
+	if (next_send_at != 0)
+		cron_wake_at(wake, next_send_at);
+}
+
+static Datum
+inflight_ids(void)
+{
+	Datum		ids[ALERT_MAX_IN_FLIGHT + 1];
+	int			n = 0;
+
+	for (int i = 0; i < ninflight; i++)
+		ids[n++] = Int64GetDatum(inflight[i].alertid);
+	return PointerGetDatum(construct_array(ids, n, INT8OID, 8, true, TYPALIGN_DOUBLE));
+}
+
+/* record one finished request; say so in the log when the alert gave up */
+static void
+record_outcome(const InFlight *f)
+{
+	CronHttpEntry *entry = cron_dispatch_entry(f->entry);
+	Oid			types[8] = {INT8OID, BOOLOID, BOOLOID, TIMESTAMPTZOID, INT4OID,
+		TEXTOID, INT4OID, FLOAT8OID};
+	Datum		values[8];
+	char		nulls[8] = "        ";
+
+	pg_read_barrier();
+	values[0] = Int64GetDatum(f->alertid);
+	values[1] = BoolGetDatum(entry->succeeded);
+	values[2] = BoolGetDatum(entry->retryable);
+	values[3] = TimestampTzGetDatum(entry->end_time);
+	values[4] = Int32GetDatum(entry->http_status);
+	values[5] = CStringGetTextDatum(entry->message);
+	values[6] = Int32GetDatum(entry->retryable ? ALERT_MAX_ATTEMPTS : 1);
+	values[7] = Float8GetDatum(entry->retry_after_ms / 1000.0);
+	if (entry->end_time == 0)
+		nulls[3] = 'n';
+	if (entry->http_status == 0)
+		nulls[4] = 'n';
+	if (entry->message[0] == '\0')
+		nulls[5] = 'n';
+	if (SPI_execute_with_args(outcome_sql, 8, types, values, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "cronext: recording an alert's delivery failed");
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *status = SPI_getvalue(tuple, desc, 1);
+
+		if (strcmp(status, "failed") == 0)
+			ereport(WARNING,
+					(errmsg("cronext could not deliver the %s alert " INT64_FORMAT " of job %s to %s after %s attempt%s: %s",
+							SPI_getvalue(tuple, desc, 4), f->alertid,
+							SPI_getvalue(tuple, desc, 3),
+							cron_http_loggable_url(SPI_getvalue(tuple, desc, 2), CurrentMemoryContext),
+							SPI_getvalue(tuple, desc, 5),
+							strcmp(SPI_getvalue(tuple, desc, 5), "1") == 0 ? "" : "s",
+							entry->message),
+					 errdetail("The alert is kept in cron.job_alerts with status failed.")));
+		else if (strcmp(status, "pending") == 0)
+			send_wanted = true; /* its next attempt time is read below */
+	}
+	cron_http_release(f->entry);
+}
+
+/*
+ * One pass, in the caller's transaction (SPI connected): record what the
+ * HTTP worker answered, run the dead-man check, and choose the alerts to
+ * send.  They are posted by cron_alerts_post_committed once the
+ * transaction has committed.
+ */
+void
+cron_alerts_pass(void)
+{
+	TimestampTz now = cron_now();
+	int			kept = 0;
+	Oid			types[2] = {INT8ARRAYOID, INT4OID};
+	Datum		values[2];
+	bool		isnull;
+
+	/* finished requests */
+	for (int i = 0; i < ninflight; i++)
+	{
+		InFlight   *f = &inflight[i];
+
+		if (f->queue_gen != cron_http_queue_gen())
+			send_wanted = true; /* lost with the worker: sent again */
+		else if (pg_atomic_read_u32(&cron_dispatch_entry(f->entry)->state) == HE_DONE)
+			record_outcome(f);
+		else
+			inflight[kept++] = *f;
+	}
+	ninflight = kept;
+
+	if (check_wanted || (next_check_at != 0 && now >= next_check_at))
+	{
+		check_wanted = false;
+		if (SPI_execute(check_sql, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "cronext: the dead-man check failed");
+		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) > 0)
+			send_wanted = true;
+		next_check_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
+														  SPI_tuptable->tupdesc, 2, &isnull));
+		if (isnull)
+			next_check_at = 0;
+	}
+
+	if (send_wanted || (next_send_at != 0 && now >= next_send_at))
+	{
+		send_wanted = false;
+		nto_post = 0;
+		if (ninflight < ALERT_MAX_IN_FLIGHT)
+		{
+			values[0] = inflight_ids();
+			values[1] = Int32GetDatum(ALERT_MAX_IN_FLIGHT - ninflight);
+			if (SPI_execute_with_args(due_sql, 2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "cronext: reading the alerts to send failed");
+			for (uint64 r = 0; r < SPI_processed; r++)
+			{
+				HeapTuple	tuple = SPI_tuptable->vals[r];
+				TupleDesc	desc = SPI_tuptable->tupdesc;
+
+				to_post[nto_post].alertid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+				to_post[nto_post].jobid = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+				to_post[nto_post].attempt = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull)) + 1;
+				nto_post++;
+			}
+		}
+
+		/* the next one due, besides those about to be posted */
+		{
+			Datum		ids[2 * ALERT_MAX_IN_FLIGHT];
+			int			n = 0;
+
+			for (int i = 0; i < ninflight; i++)
+				ids[n++] = Int64GetDatum(inflight[i].alertid);
+			for (int i = 0; i < nto_post; i++)
+				ids[n++] = Int64GetDatum(to_post[i].alertid);
+			values[0] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, true, TYPALIGN_DOUBLE));
+			if (SPI_execute_with_args(next_sql, 1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "cronext: reading the next alert failed");
+			next_send_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
+															 SPI_tuptable->tupdesc, 1, &isnull));
+			if (isnull)
+				next_send_at = 0;
+		}
+	}
+}
+
+/* the pass committed: post the alerts it chose */
+void
+cron_alerts_post_committed(void)
+{
+	for (int i = 0; i < nto_post; i++)
+	{
+		int			entry;
+
+		if (ninflight >= ALERT_MAX_IN_FLIGHT)
+			break;
+		entry = cron_http_post_alert(to_post[i].alertid, to_post[i].jobid,
+									 to_post[i].attempt);
+		if (entry < 0)
+		{
+			/* no free entry, or the worker is starting: try again soon */
+			TimestampTz soon = cron_now() + ALERT_POST_RETRY_MS * 1000;
+
+			if (next_send_at == 0 || soon < next_send_at)
+				next_send_at = soon;
+			break;
+		}
+		inflight[ninflight].alertid = to_post[i].alertid;
+		inflight[ninflight].entry = entry;
+		inflight[ninflight].queue_gen = cron_http_queue_gen();
+		ninflight++;
+	}
+	nto_post = 0;
+}
+
+/* the pass rolled back: nothing it chose is posted; look again a little later */
+void
+cron_alerts_pass_failed(void)
+{
+	TimestampTz later = cron_now() + ALERT_FAILED_RETRY_MS * 1000;
+
+	nto_post = 0;
+	check_wanted = false;
+	send_wanted = false;
+	next_check_at = later;
+	next_send_at = later;
+}
+
+/* HTTP entries this scheduler's alerts hold (for cron.scheduler_metrics) */
+int
+cron_alerts_in_flight(void)
+{
+	return ninflight;
+}
