@@ -31,6 +31,7 @@ work="$(mktemp -d /tmp/cronext-demo.XXXXXX)"
 chown postgres "$work"
 cleanup() {
 	if [ -n "${web_pid:-}" ]; then kill "$web_pid" 2>/dev/null || true; fi
+	if [ -n "${hook_pid:-}" ]; then kill "$hook_pid" 2>/dev/null || true; fi
 	if [ -f "$work/data/postmaster.pid" ]; then
 		runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
 	fi
@@ -83,6 +84,33 @@ SELECT cron.schedule_http('call-app', '10 seconds', :'url',
 SELECT cron.schedule_at('one-off', now() + interval '12 seconds',
        'INSERT INTO ticks DEFAULT VALUES') AS one_off_jobid;
 SQL
+# the application's alert endpoint: checks each alert's signature, logs it
+hook_port=$(( port + 2 ))
+cat > "$work/hook.py" <<'PY'
+import hashlib, hmac, http.server, json, sys, time
+SECRET = b"demo-signing-secret-0123456789"
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        f = dict(p.split("=", 1) for p in self.headers.get("X-Cron-Signature", "").split(",") if "=" in p)
+        mac = hmac.new(SECRET, f.get("t", "").encode() + b"." + body, hashlib.sha256).hexdigest()
+        ok = hmac.compare_digest(mac, f.get("v1", "")) and abs(time.time() - int(f.get("t", 0))) < 300
+        alert = json.loads(body)
+        with open(sys.argv[2], "a") as log:
+            log.write("%s alert for job %s (slot %s): %s; signature %s\n" % (alert["event"], alert["job_name"],
+                      alert.get("scheduled_for"), alert.get("message"), "valid" if ok else "INVALID"))
+        self.send_response(204 if ok else 403)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Hook).serve_forever()
+PY
+python3 "$work/hook.py" "$hook_port" "$work/alerts.log" >/dev/null 2>&1 &
+hook_pid=$!
+psql -v ON_ERROR_STOP=1 -v hook="http://127.0.0.1:$hook_port/hooks/cron" <<'SQL'
+SELECT cron.set_alerts('always-fails', :'hook') AS alerting_jobid;
+SELECT cron.set_signing_secret('always-fails', 'demo-signing-secret-0123456789') AS signed_jobid;
+SQL
 psql -c "SELECT jobid, jobname, kind, schedule, timezone, command FROM cron.job ORDER BY jobid"
 psql -c "SELECT j.jobname, r AS next_slot
          FROM cron.job j, LATERAL cron.next_runs(j.schedule, j.timezone, now(), 2) r
@@ -105,6 +133,14 @@ else
 		         ORDER BY runid DESC LIMIT 8"
 	done
 	psql -c "SELECT count(*) AS rows_inserted_by_tick_and_one_off FROM ticks"
+	echo "== alerts the application received (signed, checked by the receiver)"
+	cat "$work/alerts.log" 2>/dev/null | head -5
+	psql -c "SELECT alertid, j.jobname, a.event, a.status, a.attempts, a.http_status
+	         FROM cron.job_alerts a JOIN cron.job j USING (jobid) ORDER BY alertid LIMIT 5"
+	echo "== metrics (what metrics/postgres_exporter.yml exports)"
+	psql -c "SELECT jobname, kind, succeeded_last_hour AS ok_1h, failed_last_hour AS failed_1h,
+	                failures_in_a_row, round(last_start_lag_seconds::numeric * 1000, 1) AS lag_ms
+	         FROM cron.job_metrics ORDER BY jobid"
 	echo "== cron.job_status: what runs next, what failed"
 	psql -c "SELECT jobid, jobname, active, next_run, last_status, consecutive_failures,
 	                left(last_message, 30) AS last_message

@@ -2431,7 +2431,7 @@ CREATE TABLE cron.job_alerts (
 	event text NOT NULL,
 	slot timestamptz NOT NULL,
 	runid bigint,
-	url text NOT NULL,
+	url text,					/* NULL: not known yet (cron.job was locked) */
 	payload jsonb NOT NULL,
 	status text NOT NULL DEFAULT 'pending'::text,
 	attempts integer NOT NULL DEFAULT 0,
@@ -2450,6 +2450,10 @@ CREATE TABLE cron.job_alerts (
 
 ALTER SEQUENCE cron.alertid_seq OWNED BY cron.job_alerts.alertid;
 
+/* the dead-man check's look for watched jobs */
+CREATE INDEX job_watched_idx ON cron.job (jobid)
+	WHERE expect_success_within IS NOT NULL;
+
 /* the scheduler's look for alerts to send */
 CREATE INDEX job_alerts_pending_idx ON cron.job_alerts (next_attempt_at)
 	WHERE status OPERATOR(pg_catalog.=) 'pending';
@@ -2466,7 +2470,10 @@ GRANT SELECT ON cron.job_alerts TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('cron.job_alerts', '');
 SELECT pg_catalog.pg_extension_config_dump('cron.alertid_seq', '');
 
-/* where a job's alerts go: its own alert_url, else cron.default_alert_url */
+/*
+ * Where a job's alerts go: its own alert_url, else cron.default_alert_url
+ * (a superuser-only setting: only cronext's processes call this).
+ */
 CREATE FUNCTION cron._alert_url(job_alert_url text)
 RETURNS text
 LANGUAGE sql STABLE
@@ -2475,38 +2482,56 @@ AS $function$
 	SELECT COALESCE(NULLIF(job_alert_url, ''),
 					NULLIF(pg_catalog.current_setting('cron.default_alert_url', true), ''))
 $function$;
+REVOKE EXECUTE ON FUNCTION cron._alert_url(text) FROM PUBLIC;
 
 /*
  * A run ended failed (after its last attempt): the alert is written in the
  * same transaction as the outcome, so none is lost to a crash.  Only the
  * scheduler writes outcomes (an UPDATE of a claimed row); restored or
- * taken-over history is inserted, and alerts nobody.
+ * taken-over history is inserted, and alerts nobody.  Recording an
+ * outcome never waits for cron.job: if it is locked (an administrator's
+ * LOCK TABLE), the alert is written without its URL and job fields, which
+ * the scheduler adds once it can read the job (scheduler/alerts.c), or
+ * drops if the job has no alert URL.
  */
 CREATE FUNCTION cron._alert_failed()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '10ms'
 AS $function$
+DECLARE
+	j record;
+	v_payload jsonb := pg_catalog.jsonb_build_object(
+		'event', 'failed',
+		'job_id', NEW.jobid,
+		'owner', NEW.username,
+		'database', pg_catalog.current_database(),
+		'run_id', NEW.runid,
+		'scheduled_for', NEW.scheduled_for,
+		'attempts', NEW.attempt,
+		'started_at', NEW.start_time,
+		'ended_at', NEW.end_time,
+		'http_status', NEW.http_status,
+		'message', pg_catalog.left(NEW.return_message, 2000));
 BEGIN
-	INSERT INTO cron.job_alerts (jobid, event, slot, runid, url, username, roleid, payload)
-	SELECT j.jobid, 'failed', NEW.scheduled_for, NEW.runid, u.url, j.username, j.roleid,
-		   pg_catalog.jsonb_build_object(
-			   'event', 'failed',
-			   'job_id', j.jobid,
-			   'job_name', j.jobname,
-			   'owner', j.username,
-			   'kind', j.kind,
-			   'database', pg_catalog.current_database(),
-			   'run_id', NEW.runid,
-			   'scheduled_for', NEW.scheduled_for,
-			   'attempts', NEW.attempt,
-			   'started_at', NEW.start_time,
-			   'ended_at', NEW.end_time,
-			   'http_status', NEW.http_status,
-			   'message', pg_catalog.left(NEW.return_message, 2000))
-	FROM cron.job j, LATERAL (SELECT cron._alert_url(j.alert_url) AS url) u
-	WHERE j.jobid OPERATOR(pg_catalog.=) NEW.jobid AND u.url IS NOT NULL
-	ON CONFLICT DO NOTHING;
+	BEGIN
+		SELECT c.jobname, c.kind, cron._alert_url(c.alert_url) AS url INTO j
+		FROM cron.job c WHERE c.jobid OPERATOR(pg_catalog.=) NEW.jobid;
+	EXCEPTION WHEN lock_not_available THEN
+		INSERT INTO cron.job_alerts (jobid, event, slot, runid, url, username, roleid, payload)
+		VALUES (NEW.jobid, 'failed', NEW.scheduled_for, NEW.runid, NULL, NEW.username,
+				NEW.roleid, v_payload)
+		ON CONFLICT DO NOTHING;
+		RETURN NULL;
+	END;
+	IF j.url IS NOT NULL THEN
+		INSERT INTO cron.job_alerts (jobid, event, slot, runid, url, username, roleid, payload)
+		VALUES (NEW.jobid, 'failed', NEW.scheduled_for, NEW.runid, j.url, NEW.username,
+				NEW.roleid,
+				v_payload OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('job_name', j.jobname, 'kind', j.kind))
+		ON CONFLICT DO NOTHING;
+	END IF;
 	RETURN NULL;
 END
 $function$;
@@ -2744,7 +2769,7 @@ COMMENT ON FUNCTION cron.schedule_http_at(text, timestamptz, text, text, jsonb, 
  */
 CREATE VIEW cron.job_metrics WITH (security_invoker = true) AS
 SELECT j.jobid,
-	   COALESCE(j.jobname, j.jobid::text) AS jobname,
+	   j.jobname,
 	   j.username,
 	   j.database,
 	   j.kind,
@@ -2764,9 +2789,10 @@ SELECT j.jobid,
 	   pg_catalog.date_part('epoch', l.start_time OPERATOR(pg_catalog.-) l.scheduled_for) AS last_start_lag_seconds,
 	   pg_catalog.date_part('epoch', l.end_time OPERATOR(pg_catalog.-) l.start_time) AS last_duration_seconds,
 	   l.status AS last_status,
+	   /* as the dead-man check judges it (scheduler/alerts.c) */
 	   j.expect_success_within IS NOT NULL
-		 AND COALESCE(s.end_time, j.created_at) OPERATOR(pg_catalog.+) j.expect_success_within
-			 OPERATOR(pg_catalog.<) pg_catalog.now() AS overdue
+		 AND GREATEST(j.created_at, s.end_time) OPERATOR(pg_catalog.+) j.expect_success_within
+			 OPERATOR(pg_catalog.<=) pg_catalog.now() AS overdue
 FROM cron.job j
 LEFT JOIN LATERAL (
 	SELECT d.scheduled_for, d.end_time FROM cron.job_run_details d
@@ -2777,15 +2803,14 @@ LEFT JOIN LATERAL (
 	WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid
 	  AND d.status OPERATOR(pg_catalog.<>) ALL (ARRAY['starting', 'running', 'skipped'])
 	ORDER BY d.scheduled_for DESC LIMIT 1) l ON true
-LEFT JOIN (
-	SELECT d.jobid,
-		   pg_catalog.count(*) FILTER (WHERE d.status OPERATOR(pg_catalog.=) 'succeeded') AS succeeded,
+LEFT JOIN LATERAL (
+	SELECT pg_catalog.count(*) FILTER (WHERE d.status OPERATOR(pg_catalog.=) 'succeeded') AS succeeded,
 		   pg_catalog.count(*) FILTER (WHERE d.status OPERATOR(pg_catalog.=) 'failed') AS failed,
 		   pg_catalog.count(*) FILTER (WHERE d.status OPERATOR(pg_catalog.=) 'skipped') AS skipped,
 		   pg_catalog.sum(GREATEST(d.attempt OPERATOR(pg_catalog.-) 1, 0)) AS retries
 	FROM cron.job_run_details d
-	WHERE d.scheduled_for OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '1 hour'::interval)
-	GROUP BY d.jobid) h ON h.jobid OPERATOR(pg_catalog.=) j.jobid;
+	WHERE d.jobid OPERATOR(pg_catalog.=) j.jobid
+	  AND d.scheduled_for OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '1 hour'::interval)) h ON true;
 
 GRANT SELECT ON cron.job_metrics TO PUBLIC;
 

@@ -112,7 +112,10 @@ static const char *const job_sql =
 static const char *const alert_sql =
 "SELECT a.alertid, a.url, a.payload::pg_catalog.text, a.event, "
 "COALESCE(j.jobname, a.jobid::pg_catalog.text), "
-"(SELECT s.secret FROM cron._job_secret s WHERE s.jobid OPERATOR(pg_catalog.=) a.jobid) "
+"(SELECT s.secret FROM cron._job_secret s WHERE s.jobid OPERATOR(pg_catalog.=) a.jobid), "
+/* the job's own alert_url is its owner's request: it needs the HTTP privilege still */
+"CASE WHEN a.url OPERATOR(pg_catalog.=) j.alert_url AND NOT cron._http_allowed(j.username::pg_catalog.name) "
+"THEN pg_catalog.format('role \"%s\" may no longer send alerts (EXECUTE on cron.schedule_http was revoked)', j.username) END "
 "FROM cron.job_alerts a LEFT JOIN cron.job j ON j.jobid OPERATOR(pg_catalog.=) a.jobid "
 "WHERE a.alertid OPERATOR(pg_catalog.=) ANY ($1) "
 "AND a.status OPERATOR(pg_catalog.=) 'pending'";
@@ -437,9 +440,17 @@ read_step(void *arg)
 		bool		isnull;
 		int64		alertid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 
+		char	   *problem = SPI_getvalue(tuple, desc, 7);
+
 		for (int i = 0; i < rs->n; i++)
-			if (cron_http_entry(queue, rs->entries[i])->alertid == alertid)
+		{
+			if (cron_http_entry(queue, rs->entries[i])->alertid != alertid)
+				continue;
+			if (problem)
+				rs->problems[i] = MemoryContextStrdup(rs->cxt, problem);
+			else
 				rs->reqs[i] = request_from_alert_row(rs->entries[i], tuple, desc);
+		}
 	}
 	SPI_finish();
 	PopActiveSnapshot();

@@ -92,10 +92,24 @@ static const char *const check_sql =
 "(SELECT pg_catalog.min(e.good_at OPERATOR(pg_catalog.+) e.within) FROM e "
 "WHERE e.good_at OPERATOR(pg_catalog.+) e.within OPERATOR(pg_catalog.>) pg_catalog.now())";
 
+/*
+ * Failure alerts written while cron.job was locked have no URL yet: add
+ * it and the job's fields, or drop the alert if the job has no alert URL.
+ */
+static const char *const resolve_sql =
+"WITH r AS (SELECT a.alertid, cron._alert_url(j.alert_url) AS url, j.jobname, j.kind "
+"FROM cron.job_alerts a LEFT JOIN cron.job j ON j.jobid OPERATOR(pg_catalog.=) a.jobid "
+"WHERE a.status OPERATOR(pg_catalog.=) 'pending' AND a.url IS NULL), "
+"d AS (DELETE FROM cron.job_alerts a USING r "
+"WHERE a.alertid OPERATOR(pg_catalog.=) r.alertid AND r.url IS NULL) "
+"UPDATE cron.job_alerts a SET url = r.url, payload = a.payload OPERATOR(pg_catalog.||) "
+"pg_catalog.jsonb_build_object('job_name', r.jobname, 'kind', r.kind) "
+"FROM r WHERE a.alertid OPERATOR(pg_catalog.=) r.alertid AND r.url IS NOT NULL";
+
 /* alerts due now, not in flight */
 static const char *const due_sql =
 "SELECT a.alertid, a.jobid, a.attempts FROM cron.job_alerts a "
-"WHERE a.status OPERATOR(pg_catalog.=) 'pending' "
+"WHERE a.status OPERATOR(pg_catalog.=) 'pending' AND a.url IS NOT NULL "
 "AND a.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.now() "
 "AND a.alertid OPERATOR(pg_catalog.<>) ALL ($1) "
 "ORDER BY a.next_attempt_at, a.alertid LIMIT $2";
@@ -103,7 +117,7 @@ static const char *const due_sql =
 /* when the next pending alert not in flight comes due */
 static const char *const next_sql =
 "SELECT pg_catalog.min(a.next_attempt_at) FROM cron.job_alerts a "
-"WHERE a.status OPERATOR(pg_catalog.=) 'pending' "
+"WHERE a.status OPERATOR(pg_catalog.=) 'pending' AND a.url IS NOT NULL "
 "AND a.alertid OPERATOR(pg_catalog.<>) ALL ($1)";
 
 /* one attempt's outcome; the next attempt 10 s x 3^n later, or Retry-After */
@@ -118,6 +132,13 @@ static const char *const outcome_sql =
 "sent_at = CASE WHEN $2 THEN $4 END, http_status = $5, return_message = $6 "
 "WHERE a.alertid OPERATOR(pg_catalog.=) $1 AND a.status OPERATOR(pg_catalog.=) 'pending' "
 "RETURNING a.status, a.url, a.jobid, a.event, a.attempts";
+
+/* delivered or given-up alerts older than cron.history_retention, one batch */
+static const char *const prune_sql =
+"DELETE FROM cron.job_alerts a WHERE a.alertid OPERATOR(pg_catalog.=) ANY (ARRAY("
+"SELECT o.alertid FROM cron.job_alerts o "
+"WHERE o.status OPERATOR(pg_catalog.<>) 'pending' "
+"AND o.created_at OPERATOR(pg_catalog.<) $1 ORDER BY o.alertid LIMIT $2))";
 
 typedef struct InFlight
 {
@@ -262,7 +283,8 @@ record_outcome(const InFlight *f)
  * One pass, in the caller's transaction (SPI connected): record what the
  * HTTP worker answered, run the dead-man check, and choose the alerts to
  * send.  They are posted by cron_alerts_post_committed once the
- * transaction has committed.
+ * transaction has committed.  It reads cron.job, so the caller bounds its
+ * lock waits (cron_with_lock_timeout).
  */
 void
 cron_alerts_pass(void)
@@ -304,6 +326,8 @@ cron_alerts_pass(void)
 	{
 		send_wanted = false;
 		nto_post = 0;
+		if (SPI_execute(resolve_sql, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "cronext: completing alerts failed");
 		if (ninflight < ALERT_MAX_IN_FLIGHT)
 		{
 			values[0] = inflight_ids();
@@ -382,6 +406,23 @@ cron_alerts_pass_failed(void)
 	send_wanted = false;
 	next_check_at = later;
 	next_send_at = later;
+}
+
+/*
+ * With the ledger's history (cron.history_retention), in the pass's
+ * transaction: one batch of old alerts that are done.  Returns how many.
+ */
+uint64
+cron_alerts_prune(TimestampTz before, int batch)
+{
+	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
+	Datum		values[2];
+
+	values[0] = TimestampTzGetDatum(before);
+	values[1] = Int32GetDatum(batch);
+	if (SPI_execute_with_args(prune_sql, 2, types, values, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "cronext: pruning alerts failed");
+	return SPI_processed;
 }
 
 /* HTTP entries this scheduler's alerts hold (for cron.scheduler_metrics) */

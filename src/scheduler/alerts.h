@@ -20,5 +20,6 @@ extern void cron_alerts_pass(void);
 extern void cron_alerts_post_committed(void);
 extern void cron_alerts_pass_failed(void);
 extern int	cron_alerts_in_flight(void);
+extern uint64 cron_alerts_prune(TimestampTz before, int batch);
 
 #endif							/* CRONEXT_ALERTS_H */

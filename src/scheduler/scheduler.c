@@ -221,6 +221,9 @@ prune_history(void)
 		return;
 	deleted = cron_ledger_prune(now - (int64) cronext_history_retention * USECS_PER_SEC,
 						   PRUNE_BATCH);
+	/* alerts that are done go with the history */
+	deleted = Max(deleted, cron_alerts_prune(now - (int64) cronext_history_retention * USECS_PER_SEC,
+											 PRUNE_BATCH));
 	next_prune_at = now + (deleted >= PRUNE_BATCH ? PRUNE_CATCHUP : PRUNE_INTERVAL);
 }
 
@@ -402,9 +405,19 @@ send_failure_notifications(void)
 }
 
 static void
-alerts_step(void *arg)
+alerts_locked_step(void *arg)
 {
 	cron_alerts_pass();
+}
+
+/* the pass, with bounded waits for a lock on cron.job */
+static void
+alerts_step(void *arg)
+{
+	ErrorData  *edata = NULL;
+
+	if (!cron_with_lock_timeout(alerts_locked_step, NULL, &edata))
+		ReThrowError(edata);
 }
 
 /*
@@ -431,7 +444,9 @@ run_alerts(void)
 	}
 	cron_alerts_pass_failed();
 	now = cron_now();
-	if (now - warned_at >= 60 * USECS_PER_SEC)
+	/* cron.job is locked: alerts wait, as every read of it does */
+	if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE &&
+		now - warned_at >= 60 * USECS_PER_SEC)
 	{
 		ereport(WARNING,
 				(errmsg("cronext could not look for alerts to send: %s", edata->message),

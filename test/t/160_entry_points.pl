@@ -178,6 +178,9 @@ my %name_garbage = (
 	runid => [ $other_run ],
 	role_name => [ q{'nobody_r'} ],
 	run_at => [ q{now() - interval '1 second'} ],
+	alert_url => [ q{'file:///etc/passwd'}, q{'http://u:p@127.0.0.1/'}, q{'http://' || repeat('a', 10000000)} ],
+	expect_success_within => [ q{'0.5 seconds'}, q{'367 days'} ],
+	secret => [ q{'short'}, q{repeat('s', 1025)} ],
 );
 # the other arguments' values: valid, and never due during the test
 my %base = (
@@ -191,6 +194,8 @@ my %base = (
 	expect_status => 'NULL', twin => q{'cron.schedule(text,text,text)'},
 	activate => 'false', source => q{'ep-src'}, jobs => q{'[]'}, job => q{'{}'},
 	field => q{'x'}, json_type => q{'string'},
+	alert_url => 'NULL', expect_success_within => q{'1 hour'},
+	secret => q{'ep-secret-0123456789'}, catch_up => 'false', job_alert_url => 'NULL',
 );
 my %http_only = map { $_ => 1 } qw(url method headers body expect_status);
 
@@ -277,6 +282,8 @@ my %res;
 	# resolved; _job_not_found reports the job it was given
 	my %null_ok = (
 		job_guard => qr/^42501 /, job_changed => qr/^42501 /, job_run_details_guard => qr/^42501 /,
+		_alert_failed => qr/^42501 /, _forget_attempts => qr/^42501 /, _forget_secrets => qr/^42501 /,
+		_alert_url => qr/^42501 permission denied for function _alert_url/,
 		schedule_http => qr/^42501 permission denied for function schedule_http/,
 		_require => qr/^(ok$|22004 |42804 could not determine polymorphic type)/,
 		_job_not_found => qr/^42704 job <NULL> does not exist/,

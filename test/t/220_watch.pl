@@ -202,5 +202,14 @@ is(q1($node, q{SELECT succeeded_last_hour || ' ' || failed_last_hour || ' ' || f
 is(q1($node, q{SELECT retries_last_hour FROM cron.job_metrics WHERE jobname = 'flaky'}), '2',
 	'and the retries');
 
+# the postgres_exporter queries file: every query runs and returns its columns
+my @queries = slurp_file("$FindBin::Bin/../../metrics/postgres_exporter.yml") =~ /^  query: "(.*)"$/mg;
+is(scalar(@queries), 3, 'the postgres_exporter file has its three queries');
+for my $q (@queries)
+{
+	my ($ret, $out, $err) = $node->psql('postgres', "SELECT count(*) > 0 FROM ($q) s");
+	is("$ret $out", '0 t', "exporter query runs and returns rows: " . substr($q, 0, 60)) or diag($err);
+}
+
 $node->stop;
 done_testing();
