@@ -9,7 +9,7 @@
 #   installcheck  pg_regress in a throwaway instance (make installcheck)
 #   harness-asan      test/harness: check_schedule under ASan+UBSan
 #   harness-valgrind  test/harness: check_schedule under valgrind
-#   harness-fuzz      test/harness: libFuzzer for FUZZ_SECONDS (default 60)
+#   harness-fuzz      test/harness: libFuzzer for FUZZ_SECONDS (default 30)
 #   tap           prove test/t/*.pl against real clusters
 # Every stage runs even if an earlier one failed (except those that need
 # the build, which are marked FAIL without running so a stale install can
@@ -19,7 +19,8 @@
 # build itself, runs as the `postgres` user in a scratch copy of the tree
 # (mktemp -d) that is removed on exit, with any server left in it stopped.
 #
-# Environment: FUZZ_SECONDS (default 60), KEEP_SCRATCH=1 to keep the copy.
+# Environment: FUZZ_SECONDS (default 30), TAP_JOBS (default 2: TAP tests run
+# in parallel), KEEP_SCRATCH=1 to keep the copy.
 
 set -uo pipefail
 
@@ -28,7 +29,11 @@ PG_CONFIG=/usr/bin/pg_config
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_PERL=/usr/lib/postgresql/15/lib/pgxs/src/test/perl
 PG_REGRESS=/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+# TAP tests run two at a time: each has its own cluster, ports and
+# loopback servers, and every wait is bounded from what it waits for, so
+# they pass on a busy machine (a second copy of the suite beside them, too)
+TAP_JOBS=${TAP_JOBS:-2}
 SCRATCH_PREFIX=/tmp/cronext-test.
 
 # what the stages use; .ci/run installs the same list
@@ -187,7 +192,7 @@ stage_tap() {
 		PATH="$PG_BIN:$PATH" \
 		TESTDIR="$WORK" \
 		PG_REGRESS="$PG_REGRESS" \
-		prove -v -I "$PG_PERL" -I "$WORK/test/t" "${tests[@]}")
+		prove -j "$TAP_JOBS" --timer -I "$PG_PERL" -I "$WORK/test/t" "${tests[@]}")
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
 		for f in "$WORK"/tmp_check/log/*; do
