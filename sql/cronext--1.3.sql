@@ -833,7 +833,8 @@ CREATE TRIGGER job_truncated AFTER TRUNCATE ON cron.job
  * Deleting history is allowed (pg_cron's way of pruning it), but never the
  * row of a run still in progress, whose outcome the scheduler has yet to
  * write, nor the newest row of an existing job, which is the proof of the
- * last slot it ran.  Such rows are silently kept, so that
+ * last slot it ran, nor its newest success, which the dead-man check
+ * counts from.  Such rows are silently kept, so that
  * "DELETE FROM cron.job_run_details WHERE ..." prunes what it safely can.
  */
 CREATE FUNCTION cron.job_run_details_guard()
@@ -848,6 +849,15 @@ BEGIN
 	IF OLD.scheduled_for OPERATOR(pg_catalog.>=)
 		(SELECT pg_catalog.max(d.scheduled_for) FROM cron.job_run_details d
 		 WHERE d.jobid OPERATOR(pg_catalog.=) OLD.jobid)
+	   AND cron._job_exists(OLD.jobid) THEN
+		RETURN NULL;
+	END IF;
+	/* nor its newest success: the dead-man check counts from it */
+	IF OLD.status OPERATOR(pg_catalog.=) 'succeeded'
+	   AND NOT EXISTS (SELECT 1 FROM cron.job_run_details d
+					   WHERE d.jobid OPERATOR(pg_catalog.=) OLD.jobid
+						 AND d.status OPERATOR(pg_catalog.=) 'succeeded'
+						 AND d.scheduled_for OPERATOR(pg_catalog.>) OLD.scheduled_for)
 	   AND cron._job_exists(OLD.jobid) THEN
 		RETURN NULL;
 	END IF;
@@ -900,11 +910,13 @@ GRANT SELECT ON cron.job_run_details TO PUBLIC;
  */
 CREATE FUNCTION cron._job_exists(job_id bigint)
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-	SELECT EXISTS (SELECT 1 FROM cron.job j
-				   WHERE j.jobid OPERATOR(pg_catalog.=) job_id)
+BEGIN
+	RETURN EXISTS (SELECT 1 FROM cron.job j
+				   WHERE j.jobid OPERATOR(pg_catalog.=) job_id);
+END
 $function$;
 
 CREATE TRIGGER job_run_details_guard BEFORE DELETE ON cron.job_run_details
@@ -1241,11 +1253,13 @@ $function$;
 /* cron.schedule(job_name, schedule, command): pg_cron's create or update */
 CREATE FUNCTION cron.schedule(job_name text, schedule text, command text)
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
-	SELECT cron._save_job($1, $2, $3, (pg_catalog.current_database())::text,
-						  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+BEGIN
+	RETURN cron._save_job($1, $2, $3, (pg_catalog.current_database())::text,
+						  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+END
 $function$;
 
 COMMENT ON FUNCTION cron.schedule(text, text, text)
@@ -1364,12 +1378,14 @@ REVOKE EXECUTE ON FUNCTION cron.schedule_http(text, text, text, text, jsonb, tex
  */
 CREATE FUNCTION cron._http_allowed(role_name name)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-	SELECT pg_catalog.has_function_privilege(role_name,
+BEGIN
+	RETURN pg_catalog.has_function_privilege(role_name,
 		'cron.schedule_http(text,text,text,text,jsonb,text,interval,integer[],text,text,interval,text,integer,interval,boolean)'::pg_catalog.regprocedure,
-		'EXECUTE')
+		'EXECUTE');
+END
 $function$;
 
 COMMENT ON FUNCTION cron.schedule_http(text, text, text, text, jsonb, text, interval, integer[], text, text, interval, text, integer, interval, boolean)
@@ -2417,6 +2433,9 @@ CREATE TRIGGER job_run_details_forget_attempts AFTER DELETE ON cron.job_run_deta
  * or by the scheduler's dead-man check (overdue, recovered), and is sent,
  * and tried again, until the endpoint answers 2xx or 5 attempts failed.
  * UNIQUE (jobid, event, slot) is what makes each alert fire once.
+ * The URL is the job's alert_url when it has one; NULL means
+ * cron.default_alert_url, read when the alert is sent (a superuser's
+ * setting, never copied where the job's owner could read it).
  *	 failed		slot: the failed run's slot
  *	 overdue	slot: the job's last success (or its creation); fired when
  *				expect_success_within passed after it without another
@@ -2431,7 +2450,8 @@ CREATE TABLE cron.job_alerts (
 	event text NOT NULL,
 	slot timestamptz NOT NULL,
 	runid bigint,
-	url text,					/* NULL: not known yet (cron.job was locked) */
+	url text,					/* the job's own alert_url; NULL: cron.default_alert_url */
+	resolved boolean NOT NULL DEFAULT true, /* false: written while cron.job was locked */
 	payload jsonb NOT NULL,
 	status text NOT NULL DEFAULT 'pending'::text,
 	attempts integer NOT NULL DEFAULT 0,
@@ -2476,11 +2496,13 @@ SELECT pg_catalog.pg_extension_config_dump('cron.alertid_seq', '');
  */
 CREATE FUNCTION cron._alert_url(job_alert_url text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-	SELECT COALESCE(NULLIF(job_alert_url, ''),
-					NULLIF(pg_catalog.current_setting('cron.default_alert_url', true), ''))
+BEGIN
+	RETURN COALESCE(NULLIF(job_alert_url, ''),
+					NULLIF(pg_catalog.current_setting('cron.default_alert_url', true), ''));
+END
 $function$;
 REVOKE EXECUTE ON FUNCTION cron._alert_url(text) FROM PUBLIC;
 
@@ -2516,19 +2538,35 @@ DECLARE
 		'message', pg_catalog.left(NEW.return_message, 2000));
 BEGIN
 	BEGIN
-		SELECT c.jobname, c.kind, cron._alert_url(c.alert_url) AS url INTO j
+		SELECT c.jobname, c.kind, c.alert_url AS own_url, cron._alert_url(c.alert_url) AS url INTO j
 		FROM cron.job c WHERE c.jobid OPERATOR(pg_catalog.=) NEW.jobid;
+		IF NOT FOUND THEN
+			RETURN NULL;
+		END IF;
 	EXCEPTION WHEN lock_not_available THEN
-		INSERT INTO cron.job_alerts (jobid, event, slot, runid, url, username, roleid, payload)
-		VALUES (NEW.jobid, 'failed', NEW.scheduled_for, NEW.runid, NULL, NEW.username,
+		j := NULL;
+	END;
+	/*
+	 * A job whose endpoint is down or slow keeps at most 10 failure alerts
+	 * waiting; later failures are in the ledger, not the outbox, so no job
+	 * floods the alerts of others.
+	 */
+	IF (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM cron.job_alerts a
+			WHERE a.jobid OPERATOR(pg_catalog.=) NEW.jobid
+			  AND a.event OPERATOR(pg_catalog.=) 'failed'
+			  AND a.status OPERATOR(pg_catalog.=) 'pending' LIMIT 10) p) OPERATOR(pg_catalog.>=) 10 THEN
+		RETURN NULL;
+	END IF;
+	IF j IS NULL THEN
+		/* cron.job is locked: the scheduler completes or drops it later */
+		INSERT INTO cron.job_alerts (jobid, event, slot, runid, url, resolved, username, roleid, payload)
+		VALUES (NEW.jobid, 'failed', NEW.scheduled_for, NEW.runid, NULL, false, NEW.username,
 				NEW.roleid, v_payload)
 		ON CONFLICT DO NOTHING;
-		RETURN NULL;
-	END;
-	IF j.url IS NOT NULL THEN
+	ELSIF j.url IS NOT NULL THEN
 		INSERT INTO cron.job_alerts (jobid, event, slot, runid, url, username, roleid, payload)
-		VALUES (NEW.jobid, 'failed', NEW.scheduled_for, NEW.runid, j.url, NEW.username,
-				NEW.roleid,
+		VALUES (NEW.jobid, 'failed', NEW.scheduled_for, NEW.runid, NULLIF(j.own_url, ''),
+				NEW.username, NEW.roleid,
 				v_payload OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('job_name', j.jobname, 'kind', j.kind))
 		ON CONFLICT DO NOTHING;
 	END IF;
@@ -2562,6 +2600,7 @@ SELECT pg_catalog.pg_extension_config_dump('cron._job_secret', '');
 CREATE FUNCTION cron._store_secret(job_id bigint, secret text)
 RETURNS boolean
 LANGUAGE C
+SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'cron_store_secret';
 
 /* an unscheduled job's secret goes with it */
@@ -2791,6 +2830,7 @@ SELECT j.jobid,
 	   l.status AS last_status,
 	   /* as the dead-man check judges it (scheduler/alerts.c) */
 	   j.expect_success_within IS NOT NULL
+		 AND j.schedule OPERATOR(pg_catalog.!~~) '@at %'
 		 AND GREATEST(j.created_at, s.end_time) OPERATOR(pg_catalog.+) j.expect_success_within
 			 OPERATOR(pg_catalog.<=) pg_catalog.now() AS overdue
 FROM cron.job j

@@ -13,7 +13,11 @@
  * nothing about the user's mistake.  So an emit_log_hook cuts the context
  * at the outermost frame that is a function of schema cron: what remains
  * are the frames of the user's own code that called the API, if any.
- * Only the schema's owner can create functions in schema cron.
+ * Only the schema's owner can create functions in schema cron.  An
+ * internal or system error (SQLSTATE classes XX and 58) keeps its whole
+ * context, for whoever debugs it; so do messages PostgreSQL does not send
+ * to the server log (emit_log_hook sees only those), such as NOTICEs
+ * below log_min_messages.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,30 +29,13 @@
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
-/* how PL/pgSQL names a frame of one of cronext's functions */
-#define CRON_FRAME	"PL/pgSQL function cron."
-
 /*
- * A frame of a SQL-language function names the function without its
- * schema: these are cronext's (cronext--1.3.sql, LANGUAGE sql).
+ * How PL/pgSQL names a frame of one of cronext's functions (all of them
+ * are PL/pgSQL or C, none LANGUAGE sql, whose frames carry no schema).
+ * With cron in the search_path, PL/pgSQL leaves the schema out and the
+ * frames stay: less tidy, never wrong.
  */
-static const char *const cron_sql_frames[] = {
-	"SQL function \"schedule\" ",
-	"SQL function \"_job_exists\" ",
-	"SQL function \"_http_allowed\" ",
-	"SQL function \"_alert_url\" ",
-};
-
-static bool
-is_cron_frame(const char *line)
-{
-	if (strncmp(line, CRON_FRAME, strlen(CRON_FRAME)) == 0)
-		return true;
-	for (int i = 0; i < lengthof(cron_sql_frames); i++)
-		if (strncmp(line, cron_sql_frames[i], strlen(cron_sql_frames[i])) == 0)
-			return true;
-	return false;
-}
+#define CRON_FRAME	"PL/pgSQL function cron."
 
 static void
 strip_cron_frames(ErrorData *edata)
@@ -57,15 +44,19 @@ strip_cron_frames(ErrorData *edata)
 	const char *last = NULL;
 	const char *p;
 
-	if (ctx == NULL ||
-		(strstr(ctx, CRON_FRAME) == NULL && strstr(ctx, "SQL function \"") == NULL))
+	if (ctx == NULL || strstr(ctx, CRON_FRAME) == NULL)
+		return;
+	/* an internal or system error keeps its context: it is for debugging */
+	if (edata->elevel >= ERROR &&
+		(ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INTERNAL_ERROR ||
+		 ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_SYSTEM_ERROR))
 		return;
 	/* the outermost (last) line that is a cronext frame */
 	for (p = ctx; p != NULL; p = strchr(p, '\n'))
 	{
 		if (*p == '\n')
 			p++;
-		if (is_cron_frame(p))
+		if (strncmp(p, CRON_FRAME, strlen(CRON_FRAME)) == 0)
 			last = p;
 	}
 	if (last == NULL)

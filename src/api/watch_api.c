@@ -41,7 +41,7 @@ static const char *const store_secret_sql =
 "u AS (INSERT INTO cron._job_secret (jobid, secret) "
 "SELECT $1, $2 WHERE $2 IS NOT NULL "
 "ON CONFLICT (jobid) DO UPDATE SET secret = EXCLUDED.secret "
-"WHERE cron._job_secret.secret IS DISTINCT FROM EXCLUDED.secret RETURNING 1) "
+"WHERE NOT (cron._job_secret.secret OPERATOR(pg_catalog.=) EXCLUDED.secret) RETURNING 1) "
 "SELECT (SELECT pg_catalog.count(*) FROM d) OPERATOR(pg_catalog.+) "
 "(SELECT pg_catalog.count(*) FROM u)";
 
@@ -56,6 +56,7 @@ cron_store_secret(PG_FUNCTION_ARGS)
 	Oid			save_userid;
 	int			save_sec;
 	bool		changed;
+	bool		own;
 	bool		isnull;
 
 	if (PG_ARGISNULL(0))
@@ -85,12 +86,24 @@ cron_store_secret(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "cronext: SPI_connect failed");
 
-	/* as the caller: row-level security says whether the job is theirs */
+	/*
+	 * As the caller: the job must be the caller's own (row-level security,
+	 * and the owner's OID for a role that bypasses it), or the caller a
+	 * superuser.  (The function's search_path is pinned: nothing the caller
+	 * creates runs below, as the bootstrap superuser.)
+	 */
 	values[0] = Int64GetDatum(jobid);
-	if (SPI_execute_with_args("SELECT 1 FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) $1",
+	if (SPI_execute_with_args("SELECT j.roleid FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) $1",
 							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "cronext: reading cron.job failed");
-	if (SPI_processed == 0)
+	own = SPI_processed == 1;
+	if (own && !superuser())
+	{
+		Datum		owner = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		own = !isnull && DatumGetObjectId(owner) == GetUserId();
+	}
+	if (!own)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("job " INT64_FORMAT " does not exist", jobid),

@@ -110,13 +110,20 @@ static const char *const job_sql =
  * was written; the job's signing secret is the one it has now.
  */
 static const char *const alert_sql =
-"SELECT a.alertid, a.url, a.payload::pg_catalog.text, a.event, "
+"SELECT a.alertid, COALESCE(a.url, d.url), a.payload::pg_catalog.text, a.event, "
 "COALESCE(j.jobname, a.jobid::pg_catalog.text), "
 "(SELECT s.secret FROM cron._job_secret s WHERE s.jobid OPERATOR(pg_catalog.=) a.jobid), "
-/* the job's own alert_url is its owner's request: it needs the HTTP privilege still */
-"CASE WHEN a.url OPERATOR(pg_catalog.=) j.alert_url AND NOT cron._http_allowed(j.username::pg_catalog.name) "
-"THEN pg_catalog.format('role \"%s\" may no longer send alerts (EXECUTE on cron.schedule_http was revoked)', j.username) END "
+"CASE WHEN j.jobid IS NULL THEN 'the job was unscheduled before its alert was sent' "
+"WHEN COALESCE(a.url, d.url) IS NULL "
+"THEN 'the job has no alert_url and cron.default_alert_url is empty' "
+/* the job's own alert_url is its owner's request: the owner needs the HTTP privilege still */
+"WHEN a.url IS NOT NULL AND (r.oid IS NULL OR j.roleid IS NULL "
+"OR r.oid OPERATOR(pg_catalog.<>) j.roleid OR NOT cron._http_allowed(r.rolname)) "
+"THEN pg_catalog.format('role \"%s\" may no longer send alerts (it is not the role that set alert_url, "
+"or EXECUTE on cron.schedule_http was revoked)', j.username) END "
 "FROM cron.job_alerts a LEFT JOIN cron.job j ON j.jobid OPERATOR(pg_catalog.=) a.jobid "
+"LEFT JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) j.username "
+"CROSS JOIN (SELECT NULLIF(pg_catalog.current_setting('cron.default_alert_url', true), '') AS url) d "
 "WHERE a.alertid OPERATOR(pg_catalog.=) ANY ($1) "
 "AND a.status OPERATOR(pg_catalog.=) 'pending'";
 
@@ -133,13 +140,22 @@ report(CronHttpEntry *entry)
 	cron_wake_scheduler();
 }
 
+static void report_unsent(CronHttpEntry *entry, const char *message, bool retryable);
+
 /* fail an entry that never sent its request */
 static void
 report_not_started(CronHttpEntry *entry, const char *message)
 {
+	report_unsent(entry, message, false);
+}
+
+/* ... or that may be sent later (retryable) */
+static void
+report_unsent(CronHttpEntry *entry, const char *message, bool retryable)
+{
 	entry->start_time = 0;
 	entry->succeeded = false;
-	entry->retryable = false;
+	entry->retryable = retryable;
 	entry->http_status = 0;
 	entry->has_body = false;
 	cron_text_copy(entry->message, message, sizeof(entry->message));
@@ -539,8 +555,13 @@ start_posted(void)
 		ereport(WARNING,
 				(errmsg("cronext HTTP worker could not read its jobs: %s", edata->message)));
 		for (int i = 0; i < n; i++)
-			report_not_started(cron_http_entry(queue, entries[i]),
-							   psprintf("could not read the job: %s", edata->message));
+		{
+			CronHttpEntry *entry = cron_http_entry(queue, entries[i]);
+
+			/* an alert is tried again (its read may fail for another's row) */
+			report_unsent(entry, psprintf("could not read the job: %s", edata->message),
+						  entry->alertid != 0);
+		}
 		return;
 	}
 

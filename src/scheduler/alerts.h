@@ -12,7 +12,7 @@
 
 #include "policy.h"
 
-extern void cron_alerts_note_outcome(bool watched, bool failed);
+extern void cron_alerts_note_outcome(bool watched, bool failed, bool alerting);
 extern void cron_alerts_note_jobs_changed(void);
 extern bool cron_alerts_due(TimestampTz now);
 extern void cron_alerts_add_wakes(CronWake *wake);

@@ -168,6 +168,7 @@ apply_row(CronJob *job, const CronJobRow *row)
 	job->changed_at = row->changed_at;
 	job->http = row->http;
 	job->watched = row->watched;
+	job->alerting = row->alerting;
 
 	/*
 	 * cron.job's guard trigger validates every write, so this fails only if

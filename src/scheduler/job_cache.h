@@ -38,6 +38,7 @@ typedef struct CronJob
 	TimestampTz changed_at;
 	bool		http;			/* an HTTP job: runs go to the HTTP worker */
 	bool		watched;		/* has a dead-man check: its outcomes wake alerts.c */
+	bool		alerting;		/* has its own alert_url: its failures are alerts */
 
 	/* scheduling state, kept across reloads */
 	bool		seen;			/* present in the latest reload */

@@ -64,7 +64,7 @@ cron_run_status_name(CronRunStatus status)
 	"COALESCE(pg_catalog.date_part('epoch', j.timeout), 0), " \
 	"GREATEST(j.created_at, j.updated_at, j.paused_at), " \
 	"j.kind OPERATOR(pg_catalog.=) 'http', NULL::pg_catalog.text, " \
-	"j.expect_success_within IS NOT NULL"
+	"j.expect_success_within IS NOT NULL, j.alert_url IS NOT NULL"
 
 static const char *const load_jobs_sql =
 JOB_COLUMNS ", NULL::pg_catalog.timestamptz FROM cron.job j";
@@ -171,15 +171,19 @@ static const char *const notify_failed_sql =
 /*
  * One batch of history older than the retention, never a run in progress
  * nor the newest row of an existing job (the proof of the last slot it
- * ran).
+ * ran) nor its newest success (the dead-man check's anchor).  The delete
+ * guard keeps the same rows; choosing none of them keeps batches moving.
  */
 static const char *const prune_sql =
 "DELETE FROM cron.job_run_details d WHERE d.runid OPERATOR(pg_catalog.=) ANY (ARRAY("
 "SELECT o.runid FROM cron.job_run_details o "
 "WHERE o.scheduled_for OPERATOR(pg_catalog.<) $1 "
 "AND o.status OPERATOR(pg_catalog.<>) ALL (ARRAY['starting', 'running']) "
-"AND (o.scheduled_for OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(n.scheduled_for) "
+"AND ((o.scheduled_for OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(n.scheduled_for) "
 "FROM cron.job_run_details n WHERE n.jobid OPERATOR(pg_catalog.=) o.jobid) "
+"AND (o.status OPERATOR(pg_catalog.<>) 'succeeded' OR EXISTS (SELECT 1 FROM cron.job_run_details n "
+"WHERE n.jobid OPERATOR(pg_catalog.=) o.jobid AND n.status OPERATOR(pg_catalog.=) 'succeeded' "
+"AND n.scheduled_for OPERATOR(pg_catalog.>) o.scheduled_for))) "
 "OR NOT EXISTS (SELECT 1 FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) o.jobid)) "
 "ORDER BY o.scheduled_for LIMIT $2))";
 
@@ -461,7 +465,8 @@ rows_to_jobs(int ret, MemoryContext cxt)
 		row->changed_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 14, &isnull));
 		row->http = DatumGetBool(SPI_getbinval(tuple, desc, 15, &isnull));
 		row->watched = DatumGetBool(SPI_getbinval(tuple, desc, 17, &isnull));
-		row->last_slot = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 18, &isnull));
+		row->alerting = DatumGetBool(SPI_getbinval(tuple, desc, 18, &isnull));
+		row->last_slot = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 19, &isnull));
 		row->has_last_slot = !isnull;
 
 		old = MemoryContextSwitchTo(cxt);

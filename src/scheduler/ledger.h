@@ -31,6 +31,7 @@ typedef struct CronJobRow
 	TimestampTz changed_at;		/* created or last changed */
 	bool		http;			/* kind 'http' */
 	bool		watched;		/* has expect_success_within (the dead-man check) */
+	bool		alerting;		/* has its own alert_url */
 	bool		has_last_slot;
 	TimestampTz last_slot;		/* newest non-manual slot in the ledger */
 } CronJobRow;

@@ -445,7 +445,8 @@ cron_run_transition(CronRun *run, CronRunState to, const CronRunEvent *ev)
 				ids_push(&finished, run->runid);
 				if (!ev->succeeded)
 					ids_push(&failed, run->runid);
-				cron_alerts_note_outcome(job && job->watched, !ev->succeeded);
+				cron_alerts_note_outcome(job && job->watched, !ev->succeeded,
+										 job == NULL || job->alerting);
 				if (!cronext_log_run)
 					cron_ledger_forget_history(run->jobid, run->runid);
 			}

@@ -694,7 +694,6 @@ scheduler_iteration(void)
 
 	cron_manual_publish_answers(answers, nanswers);
 	send_failure_notifications();
-	run_alerts();
 
 	/* the SQL runs that start now read their commands, then start */
 	starting = cron_runs_pick_sql_launches();
@@ -707,6 +706,8 @@ scheduler_iteration(void)
 	}
 	Assert(CurrentMemoryContext == loop_cxt);
 	cron_runs_launch_claimed(starting);
+	/* after the launches: alerts never delay a run's start */
+	run_alerts();
 	publish_metrics();
 }
 
@@ -763,6 +764,8 @@ cron_scheduler_main(Datum main_arg)
 			reload_pending = true;
 			/* and cron.history_retention */
 			next_prune_at = 0;
+			/* and cron.default_alert_url: jobs may be watched now */
+			cron_alerts_note_jobs_changed();
 		}
 
 		old = MemoryContextSwitchTo(loop_cxt);

@@ -165,7 +165,8 @@ SELECT * FROM runs WHERE job = 'j' ORDER BY slot;
 -- an older finished row goes
 WITH d AS (DELETE FROM cron.job_run_details WHERE jobid = :j AND scheduled_for = '2026-01-02 00:00+00' RETURNING 1)
 SELECT count(*) AS deleted FROM d;
--- pruning all history keeps what must stay, in whatever order rows come
+-- pruning all history keeps what must stay (runs in progress, each job's
+-- newest row and its newest success), in whatever order rows come
 WITH d AS (DELETE FROM cron.job_run_details WHERE jobid IN (:j, :k) RETURNING 1)
 SELECT count(*) AS deleted FROM d;
 SELECT * FROM runs ORDER BY job, slot;
@@ -178,7 +179,8 @@ UPDATE cron.job_run_details SET status = 'failed' WHERE jobid IN (:j, :k) AND st
 WITH d AS (DELETE FROM cron.job_run_details WHERE jobid IN (:j, :k) RETURNING 1)
 SELECT count(*) AS deleted FROM d;
 SELECT * FROM runs ORDER BY job, slot;
--- when the newest row is a run in progress, the finished rows before it go
+-- when the newest row is a run in progress, the finished rows before it go,
+-- but for the newest success (the dead-man check counts from it)
 INSERT INTO cron.job_run_details (jobid, status, scheduled_for)
 VALUES (:k, 'succeeded', '2026-02-01 00:00+00'),
        (:k, 'running',   '2026-02-02 00:00+00');

@@ -110,6 +110,35 @@ SELECT cron._store_secret(jobid, 'short') FROM cron.job WHERE jobname = 'plain-j
 SELECT cron.set_signing_secret('plain-job', 'yet-another-secret-16') > 0 AS set;
 RESET ROLE;
 SELECT j.jobname, s.secret FROM cron._job_secret s JOIN cron.job j USING (jobid) ORDER BY 1;
+-- the secret's function runs nothing of the caller's: an operator planted
+-- in the caller's search_path is not used (it would run as the bootstrap
+-- superuser)
+RESET ROLE;
+CREATE SCHEMA watch_evil AUTHORIZATION regress_watch_app;
+SET ROLE regress_watch_app;
+CREATE FUNCTION watch_evil.eq(a text, b text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE 'ALTER ROLE regress_watch_app SUPERUSER';
+	RETURN a = b;
+END $$;
+CREATE OPERATOR watch_evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = watch_evil.eq);
+SET search_path = watch_evil, pg_catalog;
+SELECT cron._store_secret(:nightly_id, 'planted-operator-secret-1');
+SELECT cron._store_secret(:nightly_id, 'planted-operator-secret-2');
+RESET search_path;
+RESET ROLE;
+SELECT rolsuper AS became_superuser FROM pg_roles WHERE rolname = 'regress_watch_app';
+DROP SCHEMA watch_evil CASCADE;
+-- a role that bypasses row-level security still sets only its own jobs' secrets
+CREATE ROLE regress_watch_bypass LOGIN BYPASSRLS;
+GRANT USAGE ON SCHEMA cron TO regress_watch_bypass;
+SET ROLE regress_watch_bypass;
+\set VERBOSITY sqlstate
+SELECT cron._store_secret(:nightly_id, 'bypass-rls-secret-0123');
+\set VERBOSITY default
+RESET ROLE;
+REVOKE USAGE ON SCHEMA cron FROM regress_watch_bypass;
+DROP ROLE regress_watch_bypass;
 -- the secret goes with its job
 SET ROLE regress_watch_app;
 SELECT cron.unschedule('nightly');
