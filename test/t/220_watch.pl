@@ -188,10 +188,44 @@ ok(wait_for($node, qq{SELECT count(*) > 0 FROM cron.job_run_details d JOIN cron.
 	'with catch_up => true, a slot of the pause runs');
 
 # ---------------------------------------------------------------------
+# cron.default_alert_url: every job's alerts go there, its URL never where
+# a job's owner can read it; an endpoint that hangs takes at most 4
+# places and does not make the scheduler spin
+# ---------------------------------------------------------------------
+$node->safe_psql('postgres', qq{ALTER SYSTEM SET cron.default_alert_url = '$base/sleep/20?token=admin-only-token'});
+$node->reload;
+$node->safe_psql('postgres', q{
+SET ROLE tenant;
+SELECT cron.schedule('t-fail', '0 0 1 1 *', 'SELECT 1/0');
+SELECT cron.run_job('t-fail');
+RESET ROLE;
+SELECT cron.schedule('hang-' || i, '0 0 1 1 *', 'SELECT 1/0') FROM generate_series(1, 5) i;
+SELECT cron.run_job('hang-' || i) FROM generate_series(1, 5) i;
+});
+ok(wait_for($node, q{SELECT count(*) = 6 FROM cron.job_alerts a JOIN cron.job j USING (jobid)
+	WHERE j.jobname LIKE 'hang-%' OR j.jobname = 't-fail'}, 30),
+	'failures of jobs without an alert_url alert cron.default_alert_url');
+is(q1($node, q{SET ROLE tenant; SELECT count(*) || ' ' || count(*) FILTER (WHERE url IS NULL)
+	|| ' ' || count(*) FILTER (WHERE payload::text LIKE '%token%') FROM cron.job_alerts}),
+	'1 1 0', "the owner sees its alert, without the administrator's URL");
+ok(wait_requests('/sleep/20', 4, 30), 'the hanging endpoint holds four requests');
+my $sched = q1($node, q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'cronext scheduler'});
+my $cpu0 = proc_cpu_seconds($sched);
+my $t0 = time();
+ok(stays_false($node, q{SELECT false}, 3), 'three seconds with every alert place taken');
+my $cpu = proc_cpu_seconds($sched) - $cpu0;
+note(sprintf('scheduler CPU while four alerts hung and two waited: %.2f s over %.1f s', $cpu, time() - $t0));
+cmp_ok($cpu, '<', 0.5, 'the scheduler does not spin meanwhile');
+is(scalar(requests('/sleep/20')), 4, 'and sends no fifth request');
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET cron.default_alert_url});
+$node->reload;
+$node->safe_psql('postgres', q{SELECT cron.unschedule('hang-' || i) FROM generate_series(1, 5) i});
+
+# ---------------------------------------------------------------------
 # alerts and attempts are their owner's; metrics
 # ---------------------------------------------------------------------
-is(q1($node, q{SET ROLE tenant; SELECT count(*) FROM cron.job_alerts}), '0',
-	"a role does not see another role's alerts");
+is(q1($node, q{SET ROLE tenant; SELECT count(*) FROM cron.job_alerts a JOIN cron.job j USING (jobid)
+	WHERE j.jobname <> 't-fail'}), '0', "a role does not see another role's alerts");
 is(q1($node, q{SET ROLE tenant; SELECT count(*) FROM cron.job_run_attempts}), '0',
 	"nor its attempts");
 is(q1($node, q{SELECT jobs_loaded >= 8 AND workers_max = 32 AND http_max > 0
