@@ -2157,9 +2157,19 @@ BEGIN
 	SELECT s.setting::pg_catalog.int8 INTO v_retention FROM pg_catalog.pg_settings s
 	WHERE s.name OPERATOR(pg_catalog.=) 'cron.history_retention';
 	IF v_retention OPERATOR(pg_catalog.>) 0 THEN
+		/* what retention will delete: not a job's newest run nor its newest success */
 		SELECT pg_catalog.count(*) INTO v_old FROM cron.job_run_details d
 		WHERE d.scheduled_for OPERATOR(pg_catalog.<)
-			  (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => v_retention));
+			  (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => v_retention))
+		  AND NOT (EXISTS (SELECT 1 FROM cron.job j WHERE j.jobid OPERATOR(pg_catalog.=) d.jobid)
+				   AND (NOT EXISTS (SELECT 1 FROM cron.job_run_details n
+									WHERE n.jobid OPERATOR(pg_catalog.=) d.jobid
+									  AND n.scheduled_for OPERATOR(pg_catalog.>) d.scheduled_for)
+						OR (d.status OPERATOR(pg_catalog.=) 'succeeded'
+							AND NOT EXISTS (SELECT 1 FROM cron.job_run_details n
+											WHERE n.jobid OPERATOR(pg_catalog.=) d.jobid
+											  AND n.status OPERATOR(pg_catalog.=) 'succeeded'
+											  AND n.scheduled_for OPERATOR(pg_catalog.>) d.scheduled_for))));
 	END IF;
 
 	/*
@@ -2331,7 +2341,7 @@ BEGIN
 	END IF;
 	IF v_old OPERATOR(pg_catalog.>) 0 THEN
 		v_detail := v_detail OPERATOR(pg_catalog.||) pg_catalog.format(
-			' %s of the runs are older than cron.history_retention (%s) and will be deleted by the scheduler; set cron.history_retention = 0 and reload to keep them.',
+			' %s of the runs are older than cron.history_retention (%s) and will be deleted by the scheduler (each job keeps its newest run and its newest success); set cron.history_retention = 0 and reload to keep them.',
 			v_old, pg_catalog.current_setting('cron.history_retention'));
 	END IF;
 	IF v_skipped IS NOT NULL THEN

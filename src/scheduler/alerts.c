@@ -42,6 +42,7 @@
 #include "cronext.h"
 #include "http_dispatch.h"
 #include "http_request.h"
+#include "job_cache.h"
 #include "schedule_pg.h"
 
 #define ALERT_MAX_IN_FLIGHT		4
@@ -216,6 +217,18 @@ entry_done(const InFlight *f)
 		pg_atomic_read_u32(&cron_dispatch_entry(f->entry)->state) == HE_DONE;
 }
 
+/* is a dead-man check asked for?  Never while no job is watched */
+static bool
+check_asked(void)
+{
+	if (check_wanted && !cron_job_cache_any_watched())
+	{
+		check_wanted = false;
+		next_check_at = 0;
+	}
+	return check_wanted;
+}
+
 /* a check asked for by outcomes and changes runs at most this often */
 static TimestampTz
 check_allowed_at(void)
@@ -227,11 +240,11 @@ check_allowed_at(void)
 bool
 cron_alerts_due(TimestampTz now)
 {
-	if (check_wanted && now >= check_allowed_at())
+	if (check_asked() && now >= check_allowed_at())
 		return true;
 	if (send_wanted)
 		return true;
-	if (next_check_at != 0 && now >= next_check_at)
+	if (next_check_at != 0 && now >= next_check_at && cron_job_cache_any_watched())
 		return true;
 	if (next_send_at != 0 && now >= next_send_at)
 		return true;
@@ -246,9 +259,9 @@ cron_alerts_add_wakes(CronWake *wake)
 {
 	if (send_wanted)
 		cron_wake_in(wake, 0);
-	if (check_wanted)
+	if (check_asked())
 		cron_wake_at(wake, check_allowed_at());
-	if (next_check_at != 0)
+	if (next_check_at != 0 && cron_job_cache_any_watched())
 		cron_wake_at(wake, next_check_at);
 	if (next_send_at != 0)
 		cron_wake_at(wake, next_send_at);
@@ -349,7 +362,7 @@ cron_alerts_pass(void)
 			busy++;
 	}
 
-	if ((check_wanted && now >= check_allowed_at()) ||
+	if ((check_asked() && now >= check_allowed_at()) ||
 		(next_check_at != 0 && now >= next_check_at))
 	{
 		check_wanted = false;

@@ -33,6 +33,7 @@
 static MemoryContext cache_cxt = NULL;
 static HTAB *jobs = NULL;
 static pairingheap *heap = NULL;
+static int	nwatched = 0;	/* jobs with a dead-man check */
 static dlist_head ready_list = DLIST_STATIC_INIT(ready_list);
 
 /* min-heap on next_slot: pairingheap keeps the largest first */
@@ -167,6 +168,8 @@ apply_row(CronJob *job, const CronJobRow *row)
 	job->retry_delay = seconds_to_usecs(row->retry_delay);
 	job->changed_at = row->changed_at;
 	job->http = row->http;
+	if (job->watched != row->watched)
+		nwatched += row->watched ? 1 : -1;
 	job->watched = row->watched;
 	job->alerting = row->alerting;
 
@@ -256,6 +259,8 @@ upsert_row(const CronJobRow *row, bool with_ledger)
 static void
 remove_job(CronJob *job)
 {
+	if (job->watched)
+		nwatched--;
 	if (job->in_heap)
 		pairingheap_remove(heap, &job->heap_node);
 	if (job->in_ready)
@@ -343,6 +348,13 @@ long
 cron_job_cache_count(void)
 {
 	return hash_get_num_entries(jobs);
+}
+
+/* does any job have a dead-man check? (none: alerts.c never looks) */
+bool
+cron_job_cache_any_watched(void)
+{
+	return nwatched > 0;
 }
 
 /*

@@ -72,6 +72,7 @@ extern void cron_job_cache_slots(CronJob *job, CronSlots *slots);
 extern bool cron_job_cache_slot_after(CronJob *job, TimestampTz after,
 								 TimestampTz *slot);
 extern long cron_job_cache_count(void);
+extern bool cron_job_cache_any_watched(void);
 extern bool cron_job_pending_follows(CronJob *job, TimestampTz slot);
 extern void cron_job_pending_push(CronJob *job, TimestampTz slot);
 extern TimestampTz cron_job_pending_pop(CronJob *job);

@@ -784,9 +784,10 @@ VALUES ('1 seconds', $$INSERT INTO public.dana_tab (cu) VALUES (current_user)$$,
 RETURNING left(jobname, 10), jobid;
 INSERT INTO cron.job_run_details (runid, jobid, job_pid, database, username, command, status, start_time)
 VALUES (100000, 500, 777, 'postgres', current_user, 'SELECT 500', 'running', now() - interval '1 minute');
-/* a run of long ago (pg_cron keeps history until someone deletes it) */
+/* a run of long ago (pg_cron keeps history until someone deletes it);
+   failed, since retention keeps each job's newest success */
 INSERT INTO cron.job_run_details (runid, jobid, job_pid, database, username, command, status, return_message, start_time, end_time)
-VALUES (50, 500, 778, 'postgres', current_user, 'SELECT 500', 'succeeded', 'SELECT 1', '2001-02-03 01:00:00+00', '2001-02-03 01:00:01+00');
+VALUES (50, 500, 778, 'postgres', current_user, 'SELECT 500', 'failed', 'ERROR: x', '2001-02-03 01:00:00+00', '2001-02-03 01:00:01+00');
 });
 snapshot($n6);
 
@@ -855,7 +856,7 @@ for my $bad ([ 'ghost2-job', qr/role "ghost2" does not exist/ ], [ 'gone2-db', q
 # for its own runs.  The NOTICE says so beforehand, with how many runs and
 # the setting that keeps them (decided: pg_cron kept everything, cronext's
 # default keeps 30 days; the DBA chooses, told in time).
-like($notice6, qr/1 of the runs are older than cron\.history_retention \(30d\) and will be deleted by the scheduler; set cron\.history_retention = 0/,
+like($notice6, qr/1 of the runs are older than cron\.history_retention \(30d\) and will be deleted by the scheduler \(each job keeps its newest run and its newest success\); set cron\.history_retention = 0/,
 	'DETAIL: the runs older than cron.history_retention are counted, with the setting that keeps them');
 ok(wait_for($n6, q{SELECT count(*) = 0 FROM cron.job_run_details WHERE runid = 50}, 60),
 	'... and the scheduler prunes them as announced');
