@@ -40,7 +40,7 @@ SCRATCH_PREFIX=/tmp/cronext-test.
 PACKAGES=(
 	postgresql-15 postgresql-server-dev-15 postgresql-15-cron libcurl4-openssl-dev
 	libipc-run-perl build-essential clang clang-14 libclang-rt-14-dev
-	valgrind make perl python3 openssl tzdata ca-certificates
+	valgrind make perl python3 openssl tzdata ca-certificates patroni etcd-server
 )
 
 STAGES=()
