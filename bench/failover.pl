@@ -38,7 +38,7 @@ sub requests_since
 	return @r;
 }
 
-my @cols = qw(mode run promoted_s recovery_s rejoined_s due own missed lost twice_ledger twice_effects twice_http stuck eff_wo_succ succ_wo_eff missed_rows late burst_at_kill old_runs_nothing);
+my @cols = qw(mode run promoted_s recovery_s rejoined_s due own missed lost twice_effects twice_http http_reqs http_run_wo_req stuck eff_wo_succ succ_wo_eff missed_rows late rerun burst_at_kill old_runs_nothing);
 print join("\t", @cols), "\n";
 my %sum;
 for my $mode (@modes)
@@ -47,13 +47,14 @@ for my $mode (@modes)
 	{
 		my $off = -s $log // 0;
 		my $dir = "$work/$mode-$i";
-		my $pc = PatroniCluster->new(dir => $dir, sync => $mode eq 'sync', log => sub { print STDERR "  $_[0]\n" });
+		my $pc;
 		my $f = eval {
+			$pc = PatroniCluster->new(dir => $dir, sync => $mode eq 'sync', log => sub { print STDERR "  $_[0]\n" });
 			$pc->failover_once(base => "http://127.0.0.1:$port",
 				requests => sub { requests_since($off, '/echo/ha-') })
 		};
 		my $err = $@;
-		$pc->stop;
+		$pc->stop if $pc;
 		if (!$f)
 		{
 			print join("\t", $mode, $i, "FAILED: $err"), "\n";
@@ -63,8 +64,8 @@ for my $mode (@modes)
 		my $a = $f->{audit};
 		my @v = ($mode, $i, sprintf('%.1f', $f->{promoted_s}), sprintf('%.1f', $f->{recovery_s}),
 			sprintf('%.1f', $f->{rejoined_s}), $a->{due}, $a->{recorded}, $a->{missed_slots}, $a->{lost},
-			$a->{ledger_twice}, $a->{effects_twice}, $a->{http_twice}, $a->{stuck},
-			$a->{effect_without_success}, $a->{success_without_effect}, $a->{missed_rows}, $a->{late},
+			$a->{effects_twice}, $a->{http_twice}, $a->{http_requests}, $a->{http_run_without_request}, $a->{stuck},
+			$a->{effect_without_success}, $a->{success_without_effect}, $a->{missed_rows}, $a->{late}, $a->{rerun},
 			$f->{burst_done_at_kill},
 			($f->{old_leader_in_recovery} eq 't' && $f->{old_leader_cron_processes} eq '0') ? 'yes' : 'NO');
 		print join("\t", @v), "\n";
@@ -80,16 +81,18 @@ for my $mode (@modes)
 	my @rows = @{ $sum{$mode}{rows} // [] };
 	next unless @rows;
 	my $col = sub { my ($k) = @_; my ($idx) = grep { $cols[$_] eq $k } 0 .. $#cols; [ sort { $a <=> $b } map { $_->[$idx] } @rows ] };
-	my $med = sub { my $v = $col->($_[0]); $v->[ int($#$v / 2) ] };
+	my $med = sub { my $v = $col->($_[0]); @$v % 2 ? $v->[ $#$v / 2 ] : ($v->[ @$v / 2 - 1 ] + $v->[ @$v / 2 ]) / 2 };
 	my $max = sub { my $v = $col->($_[0]); $v->[-1] };
 	my $tot = sub { my $v = $col->($_[0]); my $t = 0; $t += $_ for @$v; $t };
 	printf "%s: %d runs (%d failed to complete); kill -> promotion median %s s (max %s); kill -> first run median %s s (max %s); "
-	  . "old leader rejoined median %s s; slots due %d, own row %d, recorded missed %d, lost %d; twice: ledger %d, effects %d, HTTP %d; "
-	  . "stuck %d; effect without success %d, success without effect %d; late runs %d; old leader ran nothing in %d of %d\n",
+	  . "old leader rejoined median %s s; slots due %d, own row %d, recorded missed %d, lost %d; twice: effects %d, HTTP %d "
+	  . "(of %d requests; HTTP runs without their request %d); stuck %d; effect without success %d, success without effect %d; "
+	  . "missed rows %d; late runs %d; interrupted runs run again %d; old leader ran nothing in %d of %d\n",
 	  $mode, scalar(@rows), scalar(@{ $sum{$mode}{failed} // [] }),
 	  $med->('promoted_s'), $max->('promoted_s'), $med->('recovery_s'), $max->('recovery_s'), $med->('rejoined_s'),
-	  $tot->('due'), $tot->('own'), $tot->('missed'), $tot->('lost'), $tot->('twice_ledger'), $tot->('twice_effects'),
-	  $tot->('twice_http'), $tot->('stuck'), $tot->('eff_wo_succ'), $tot->('succ_wo_eff'), $tot->('late'),
+	  $tot->('due'), $tot->('own'), $tot->('missed'), $tot->('lost'), $tot->('twice_effects'),
+	  $tot->('twice_http'), $tot->('http_reqs'), $tot->('http_run_wo_req'), $tot->('stuck'), $tot->('eff_wo_succ'),
+	  $tot->('succ_wo_eff'), $tot->('missed_rows'), $tot->('late'), $tot->('rerun'),
 	  scalar(grep { $_->[-1] eq 'yes' } @rows), scalar(@rows);
 }
 $srv->signal('TERM');

@@ -32,6 +32,7 @@ fi
 work="$(mktemp -d /tmp/cronext-failover.XXXXXX)"
 chown postgres "$work"
 cleanup() {
+	pkill -u postgres -f "http_server.py $work" 2>/dev/null || true
 	pkill -u postgres -f "patroni $work" 2>/dev/null || true
 	pkill -u postgres -f "etcd --name e1 --data-dir $work" 2>/dev/null || true
 	sleep 1

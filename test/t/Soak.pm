@@ -20,7 +20,7 @@ sub soak_conf
 {
 	return qq{
 max_worker_processes = 40
-max_parallel_workers = 16
+max_parallel_workers = 40
 max_parallel_workers_per_gather = 8
 cron.max_running_jobs = 16
 cron.timezone = 'UTC'
@@ -48,6 +48,7 @@ FROM generate_series(1, $burst) i;
 SELECT cron.schedule('failing', '5 seconds', 'SELECT 1/0', max_retries => 2, retry_delay => '1 second');
 SELECT cron.schedule('slow', '4 seconds', 'SELECT pg_sleep(3)', timeout => '1 second');
 SELECT cron.schedule('edited', '2 seconds', \$\$$EFF\$\$);
+SELECT cron.schedule('at-most-once', '2 seconds', \$o\$DO \$d\$ BEGIN $EFF; END \$d\$\$o\$);
 SELECT cron.schedule_http('http-ok', '2 seconds', '$base/echo/soak-ok', method => 'POST');
 SELECT cron.schedule_http('http-503', '3 seconds', '$base/status/503', max_retries => 1, retry_delay => '1 second');
 SELECT cron.schedule_http('http-429', '4 seconds', '$base/retryafter/1', max_retries => 1, retry_delay => '1 second');
@@ -91,13 +92,18 @@ sub chaos
 	my %did;
 	my $end = time() + $secs;
 	my $n = 0;
-	my @actions = qw(kill_scheduler kill_worker kill_http immediate_restart lock_catalog fill_workers edit unschedule_again one_off);
+	my @actions = qw(kill_scheduler kill_worker kill_http term_scheduler term_worker immediate_restart
+	  lock_catalog fill_workers edit unschedule_again one_off);
+	my @round;
+	$did{history} = [];
 	while (time() < $end)
 	{
-		usleep(int((2 + rand(3)) * 1e6));
+		usleep(int((1.5 + rand(2.5)) * 1e6));
 		last if time() >= $end;
 		wait_up($node, 60) or die "the server did not come back";
-		my $a = $actions[ int(rand(@actions)) ];
+		# every kind of harm in each round, in a random order
+		@round = sort { rand() <=> 0.5 } @actions unless @round;
+		my $a = shift @round;
 		$n++;
 		$did{$a}++;
 		$log->("chaos $n: $a") if $log;
@@ -106,8 +112,17 @@ sub chaos
 			my $type = { kill_scheduler => 'cronext scheduler', kill_worker => 'cronext job',
 				kill_http => 'cronext http' }->{$a};
 			my @p = pids_of($node, $type);
-			if (@p) { kill 'KILL', $p[ int(rand(@p)) ]; }
+			if (@p) { kill 'KILL', $p[ int(rand(@p)) ]; $did{kills_hit}++; }
 			else { $did{"$a (none running)"}++; }
+		}
+		elsif ($a eq 'term_scheduler' || $a eq 'term_worker')
+		{
+			# pg_terminate_backend: the process ends by itself (no crash-restart)
+			my $type = $a eq 'term_scheduler' ? 'cronext scheduler' : 'cronext job';
+			my ($ret, $out) = $node->psql('postgres', "SELECT count(pg_terminate_backend(pid)) FROM
+				(SELECT pid FROM pg_stat_activity WHERE backend_type = '$type' ORDER BY random() LIMIT 1) p",
+				timeout => 10, on_error_stop => 0);
+			$did{"$a (none running)"}++ unless ($out // '') eq '1';
 		}
 		elsif ($a eq 'immediate_restart')
 		{
@@ -125,11 +140,12 @@ sub chaos
 		{
 			# parallel queries take background worker slots for a few seconds
 			my @bg;
-			for (1 .. 3)
+			for (1 .. 4)
 			{
 				push @bg, $node->background_psql('postgres', on_error_stop => 0);
 				$bg[-1]->query_until(qr/go/, q{\echo go
-SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET statement_timeout = '4s'; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
 SELECT count(*) FROM filler WHERE pg_sleep(0.00002) IS NOT NULL;
 });
 			}
@@ -139,13 +155,26 @@ SELECT count(*) FROM filler WHERE pg_sleep(0.00002) IS NOT NULL;
 		elsif ($a eq 'edit')
 		{
 			my $s = (2 + int(rand(3))) . ' seconds';
-			$node->psql('postgres', "SELECT cron.alter_job(jobid, schedule => '$s') FROM cron.job WHERE jobname = 'edited'",
-				timeout => 10, on_error_stop => 0);
+			my ($ret, $out) = $node->psql('postgres', "UPDATE cron.job SET schedule = '$s' WHERE jobname = 'edited'
+				RETURNING jobid, extract(epoch FROM updated_at), schedule", timeout => 10, on_error_stop => 0);
+			push @{ $did{history} }, [ split /\|/, $out ] if $ret == 0 && $out;
 		}
 		elsif ($a eq 'unschedule_again')
 		{
-			$node->psql('postgres', qq{SELECT cron.unschedule('every3'); SELECT cron.schedule('every3', '3 seconds', \$\$$EFF\$\$)},
-				timeout => 10, on_error_stop => 0);
+			# in one transaction: a crash in between changes nothing
+			my ($ret, $out) = $node->psql('postgres', qq{BEGIN;
+				SELECT jobid, extract(epoch FROM clock_timestamp()), NULL
+				FROM cron.job WHERE jobname = 'every3';
+				SELECT cron.unschedule('every3');
+				SELECT j.jobid, extract(epoch FROM j.created_at), j.schedule FROM cron.job j
+				WHERE j.jobid = cron.schedule('every3', '3 seconds', \$\$$EFF\$\$);
+				COMMIT;},
+				timeout => 10, on_error_stop => 1);
+			# the old job ends (schedule NULL), the new one starts
+			if ($ret == 0 && $out)
+			{
+				push @{ $did{history} }, map { [ split /\|/ ] } grep { /^\d+\|[\d.]+/ } split /\n/, $out;
+			}
 		}
 		elsif ($a eq 'one_off')
 		{
@@ -157,22 +186,75 @@ SELECT count(*) FROM filler WHERE pg_sleep(0.00002) IS NOT NULL;
 }
 
 # The audit of [t0, t1] (epoch seconds), after the chaos, on a quiet
-# node.  Jobs whose definition changed in the window ('edited', 'every3'
-# made again) are audited for slots twice and stuck runs only: their due
-# slots depend on when each edit committed.
+# node.  Due slots come from cron.next_runs: for the jobs nobody changed,
+# from t0; for 'edited' and 'every3', from the history of their edits
+# ($did->{history}: [jobid, epoch, schedule] starts a schedule, [jobid,
+# epoch] ends the job), leaving out the 5 s before each change (a slot not
+# yet decided when its job changes is not run: only slots after a job's
+# last change count).  One-off jobs must have exactly one row.  $reqs: the
+# HTTP server's requests, for requests sent more often than the job's
+# attempts allow.
 sub audit
 {
-	my ($node, $t0, $t1, $logfile) = @_;
+	my ($node, $t0, $t1, $logfile, $did, $reqs) = @_;
 	my %a;
 	my $q = sub { my $v = $node->safe_psql('postgres', $_[0]); $v };
 	my $w = "to_timestamp($t0) AND to_timestamp($t1)";
+
+	# the schedule ranges of the changed jobs
+	my @events = ((map { my ($n, $id, $e, $sc) = split /\|/; [ $id, $e, $sc ] }
+		split /\n/, $q->("SELECT j.jobname, j.jobid, extract(epoch FROM j.created_at),
+			CASE j.jobname WHEN 'edited' THEN '2 seconds' ELSE '3 seconds' END
+			FROM cron.job j WHERE j.jobname = 'edited'")),
+		@{ $did->{history} // [] });
+	# the first every3 job was made with the others (its id is the smallest in the history)
+	my ($first3) = sort { $a <=> $b } map { $_->[0] } grep { !defined $_->[2] } @{ $did->{history} // [] };
+	if (defined $first3)
+	{
+		my $c = $q->("SELECT extract(epoch FROM min(created_at)) FROM cron.job");
+		unshift @events, [ $first3, $c, '3 seconds' ];
+	}
+	else
+	{
+		push @events, map { my ($id, $e) = split /\|/; [ $id, $e, '3 seconds' ] }
+		  split /\n/, $q->("SELECT jobid, extract(epoch FROM created_at) FROM cron.job WHERE jobname = 'every3'");
+	}
+	# the changed jobs as they are now, in case a change's answer was lost
+	# with a crash (its transaction committed, its RETURNING never read)
+	my %known = map { $_->[0] => 1 } @events;
+	push @events, map { my ($id, $e, $sc) = split /\|/; [ $id, $e, $sc ] }
+	  grep { my ($id) = split /\|/; !$known{$id} }
+	  split /\n/, $q->("SELECT jobid, extract(epoch FROM created_at), schedule FROM cron.job
+		WHERE jobname IN ('edited', 'every3')");
+	my (@ranges, %open);
+	for my $ev (sort { $a->[1] <=> $b->[1] } @events)
+	{
+		my ($id, $e, $sc) = @$ev;
+		# an edit that changed nothing moved nothing
+		next if $open{$id} && defined $sc && $open{$id}[1] eq $sc;
+		if ($open{$id})
+		{
+			push @ranges, [ $id, $open{$id}[0], $e - 5, $open{$id}[1] ];
+			delete $open{$id};
+		}
+		$open{$id} = [ $e, $sc ] if defined $sc && $sc ne '';
+	}
+	push @ranges, [ $_, $open{$_}[0], $t1, $open{$_}[1] ] for keys %open;
+	my $ranges = join(', ', map { sprintf("(%d, to_timestamp(%f), to_timestamp(%f), '%s')", @$_) }
+		grep { $_->[2] > $_->[1] } @ranges) || "(0, now(), now(), '1 seconds')";
+	my @changed = keys %{ { map { $_->[0] => 1 } @events } };
+	my $changed = @changed ? join(', ', @changed) : '0';
+
 	my $due = qq{
-		WITH due AS (
-			SELECT j.jobid, j.jobname, r AS slot
-			FROM cron.job j, LATERAL cron.next_runs(j.schedule, j.timezone,
-				GREATEST(to_timestamp($t0), j.updated_at), 100000) r
-			WHERE r <= to_timestamp($t1) AND j.schedule NOT LIKE '\@at %'
-			  AND j.jobname NOT IN ('edited', 'every3')),
+		WITH r (jobid, f, t, sched) AS (VALUES $ranges),
+		due AS (
+			SELECT j.jobid, j.jobname, s AS slot
+			FROM cron.job j, LATERAL cron.next_runs(j.schedule, j.timezone, to_timestamp($t0), 100000) s
+			WHERE s <= to_timestamp($t1) AND j.schedule NOT LIKE '\@at %' AND j.jobid NOT IN ($changed)
+			UNION ALL
+			SELECT r.jobid, 'changed job ' || r.jobid, s
+			FROM r, LATERAL cron.next_runs(r.sched, 'UTC', GREATEST(r.f, to_timestamp($t0)), 100000) s
+			WHERE s <= LEAST(r.t, to_timestamp($t1))),
 		m AS (
 			SELECT d.jobid, (regexp_match(d.return_message, 'from (.+) to (.+) not run'))[1]::timestamptz AS f,
 				   (regexp_match(d.return_message, 'from (.+) to (.+) not run'))[2]::timestamptz AS t
@@ -184,15 +266,28 @@ sub audit
 			FROM due LEFT JOIN cron.job_run_details d ON d.jobid = due.jobid AND d.scheduled_for = due.slot)
 	};
 	$a{due} = $q->("$due SELECT count(*) FROM due");
+	$a{due_changed} = $q->("$due SELECT count(*) FROM due WHERE jobname LIKE 'changed job %'");
 	$a{final} = $q->("$due SELECT count(*) FROM traced WHERE status IN ('succeeded', 'failed', 'skipped')");
 	$a{in_missed} = $q->("$due SELECT count(*) FROM traced WHERE status IS NULL AND in_missed");
 	$a{missing} = $q->("$due SELECT count(*) FROM traced WHERE status IS NULL AND NOT in_missed");
 	$a{missing_list} = $q->("$due SELECT string_agg(jobname || ' ' || to_char(slot, 'HH24:MI:SS'), ', ')
 		FROM (SELECT * FROM traced WHERE status IS NULL AND NOT in_missed ORDER BY slot LIMIT 10) x");
-	$a{twice_ledger} = $q->("SELECT count(*) FROM (SELECT 1 FROM cron.job_run_details GROUP BY jobid, scheduled_for HAVING count(*) > 1) x");
+	# jobs nobody changed keep their catch-up anchor: a change would hide slots from the audit above
+	$a{unchanged_moved} = $q->("SELECT count(*) FROM cron.job WHERE jobid NOT IN ($changed)
+		AND schedule NOT LIKE '\@at %' AND updated_at > to_timestamp($t0)");
+	# one-off jobs: exactly one row each
+	$a{one_offs} = $q->("SELECT count(*) FROM cron.job WHERE jobname LIKE 'once-%'
+		AND substr(schedule, 5)::timestamptz <= to_timestamp($t1)");
+	$a{one_off_not_once} = $q->("SELECT count(*) FROM cron.job j WHERE j.jobname LIKE 'once-%'
+		AND substr(j.schedule, 5)::timestamptz <= to_timestamp($t1)
+		AND (SELECT count(*) FROM cron.job_run_details d WHERE d.jobid = j.jobid AND NOT d.manual) <> 1");
 	$a{twice_effects} = $q->("SELECT count(*) FROM (SELECT 1 FROM effects WHERE slot BETWEEN $w GROUP BY job, slot HAVING count(*) > 1) x");
-	$a{effect_wo_success} = $q->("SELECT count(*) FROM effects e WHERE e.slot BETWEEN $w AND NOT EXISTS
-		(SELECT 1 FROM cron.job_run_details d WHERE d.jobid = e.job::bigint AND d.scheduled_for = e.slot AND d.status = 'succeeded')");
+	$a{amo_effects} = $q->("SELECT count(*) FROM effects e JOIN cron.job j ON j.jobid = e.job::bigint
+		WHERE j.jobname = 'at-most-once' AND e.slot BETWEEN $w");
+	$a{effect_wo_success} = $q->("SELECT count(*) FROM effects e WHERE e.slot BETWEEN $w
+		AND e.job::bigint NOT IN (SELECT jobid FROM cron.job WHERE command LIKE 'DO %')
+		AND NOT EXISTS (SELECT 1 FROM cron.job_run_details d WHERE d.jobid = e.job::bigint
+			AND d.scheduled_for = e.slot AND d.status = 'succeeded')");
 	$a{success_wo_effect} = $q->("SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
 		WHERE d.scheduled_for BETWEEN $w AND d.status = 'succeeded' AND j.command LIKE 'INSERT INTO effects%'
 		AND NOT EXISTS (SELECT 1 FROM effects e WHERE e.job::bigint = d.jobid AND e.slot = d.scheduled_for)");
@@ -203,18 +298,32 @@ sub audit
 		(SELECT status, count(*) n FROM cron.job_run_details WHERE scheduled_for BETWEEN $w GROUP BY 1) x");
 	$a{restart_closed} = $q->("SELECT count(*) FROM cron.job_run_details WHERE scheduled_for BETWEEN $w
 		AND return_message LIKE '%restarted during the run%'");
-	$a{rerun} = $q->("SELECT count(*) FROM cron.job_run_details WHERE scheduled_for BETWEEN $w
-		AND return_message LIKE '%was interrupted%'");
+	$a{rerun} = $q->("SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+		WHERE d.scheduled_for BETWEEN $w AND d.attempt > 1 AND j.max_retries = 0");
+	# HTTP: no slot's request sent more often than its job's attempts allow
+	my %limit = map { my ($id, $r) = split /\|/; ($id => $r + 1) }
+	  split /\n/, $q->("SELECT jobid, max_retries FROM cron.job WHERE kind = 'http'");
+	my %keys;
+	for my $r (@{ $reqs // [] })
+	{
+		my ($k) = map { $_->[1] } grep { lc($_->[0]) eq 'idempotency-key' } @{ $r->{headers} };
+		$keys{ $k // 'none' }++;
+	}
+	$a{http_requests} = scalar @{ $reqs // [] };
+	$a{http_over} = scalar grep { my ($id) = /^cronext-job-(\d+)-at-/; !$id || $keys{$_} > ($limit{$id} // 1) } keys %keys;
 	# the server log: crash-restarts and their causes
 	my $log = do { local $/; open my $fh, '<', $logfile or die $!; <$fh> };
 	my %cause;
 	$cause{$1}++ while $log =~ /LOG:  background worker "([^"]+)" \(PID \d+\) was terminated by signal 9/g;
 	$cause{'server process'}++ while $log =~ /LOG:  server process \(PID \d+\) was terminated by signal 9/g;
+	$a{kills_seen} = 0;
+	$a{kills_seen} += $_ for values %cause;
 	$a{crash_restarts} = () = $log =~ /all server processes terminated; reinitializing/g;
 	$a{crash_causes} = join(', ', map { "$_ $cause{$_}" } sort keys %cause);
 	$a{immediate_shutdowns} = () = $log =~ /received immediate shutdown request/g;
 	$a{panics} = () = $log =~ /PANIC:/g;
-	$a{segfaults} = () = $log =~ /terminated by signal (?:11|6|7)\b/g;
+	$a{other_signals} = () = $log =~ /terminated by signal (?!9\b)\d+/g;
+	$a{bad_exits} = () = $log =~ /exited with exit code (?![01]\b)\d+/g;
 	return \%a;
 }
 
@@ -222,14 +331,19 @@ sub report
 {
 	my ($a, $did, $secs) = @_;
 	my @l;
-	push @l, sprintf('soak of %d s; chaos: %s', $secs, join(', ', map { "$_ $did->{$_}" } sort keys %$did));
-	push @l, "slots due (unedited jobs): $a->{due}; with a final record: $a->{final}; in a 'missed' range: $a->{in_missed}";
-	push @l, "slots twice: ledger $a->{twice_ledger}, effects $a->{twice_effects}; missing without a record: $a->{missing}"
-	  . ($a->{missing} ? " ($a->{missing_list})" : '');
+	push @l, sprintf('soak of %d s; chaos: %s', $secs,
+		join(', ', map { "$_ $did->{$_}" } grep { $_ ne 'history' } sort keys %$did));
+	push @l, "slots due: $a->{due} ($a->{due_changed} of jobs edited or made again, from their history of edits); "
+	  . "with a final record: $a->{final}; in a 'missed' range: $a->{in_missed}";
+	push @l, "slots twice (effects): $a->{twice_effects}; HTTP requests beyond their attempts: $a->{http_over} (of $a->{http_requests}); "
+	  . "missing without a record: $a->{missing}" . ($a->{missing} ? " ($a->{missing_list})" : '');
+	push @l, "one-off jobs: $a->{one_offs}, not exactly once: $a->{one_off_not_once}; unchanged jobs whose anchor moved: $a->{unchanged_moved}";
 	push @l, "runs stuck in a non-final state: $a->{stuck}";
-	push @l, "exactly-once effects: $a->{effects} in the window; without their success: $a->{effect_wo_success}; successes without their effect: $a->{success_wo_effect}";
+	push @l, "exactly-once effects: $a->{effects} in the window; without their success: $a->{effect_wo_success}; "
+	  . "successes without their effect: $a->{success_wo_effect}; at-most-once job's effects: $a->{amo_effects}";
 	push @l, "ledger in the window: $a->{by_status}; closed by a restart: $a->{restart_closed}; interrupted and run again: $a->{rerun}";
-	push @l, "server log: $a->{crash_restarts} crash-restarts (kills: $a->{crash_causes}), $a->{immediate_shutdowns} immediate shutdowns, $a->{panics} PANICs, $a->{segfaults} crashes by a signal other than 9";
+	push @l, "server log: $a->{crash_restarts} crash-restarts (kills: $a->{crash_causes}), $a->{immediate_shutdowns} immediate shutdowns, "
+	  . "$a->{panics} PANICs, $a->{other_signals} processes ended by another signal, $a->{bad_exits} unexpected exit codes";
 	return @l;
 }
 
