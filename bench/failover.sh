@@ -42,7 +42,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-cp -r "$root/test/t/PatroniCluster.pm" "$root/test/t/http_server.py" "$here/failover.pl" "$work/"
+cp -r "$root/test/t/PatroniCluster.pm" "$root/test/t/MissedRanges.pm" "$root/test/t/http_server.py" "$here/failover.pl" "$work/"
 chown -R postgres "$work"
 cd "$work"
 runuser -u postgres -- env FO_RUNS="${FO_RUNS:-10}" FO_MODES="${FO_MODES:-async sync}" \

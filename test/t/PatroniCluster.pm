@@ -23,6 +23,8 @@ use IPC::Run;
 use JSON::PP;
 use Time::HiRes qw(time usleep);
 
+use MissedRanges;
+
 my $BIN = '/usr/lib/postgresql/15/bin';
 my $http = HTTP::Tiny->new(timeout => 2);
 
@@ -294,11 +296,7 @@ sub audit
 			SELECT j.jobid, j.jobname, r AS slot
 			FROM cron.job j, LATERAL cron.next_runs(j.schedule, j.timezone, to_timestamp($t0), 2000) r
 			WHERE r <= to_timestamp($t1)),
-		m AS (
-			SELECT d.jobid, (regexp_match(d.return_message, 'from (.+) to (.+) not run'))[1]::timestamptz AS f,
-				   (regexp_match(d.return_message, 'from (.+) to (.+) not run'))[2]::timestamptz AS t
-			FROM cron.job_run_details d
-			WHERE d.status = 'skipped' AND d.return_message LIKE 'missed:%'),
+		$MISSED_CTE,
 		traced AS (
 			SELECT due.*, EXISTS (SELECT 1 FROM cron.job_run_details d
 								  WHERE d.jobid = due.jobid AND d.scheduled_for = due.slot) AS own_row,

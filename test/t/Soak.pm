@@ -15,6 +15,8 @@ use warnings;
 
 use Time::HiRes qw(time usleep);
 
+use MissedRanges;
+
 # what the soak's node needs in postgresql.conf
 sub soak_conf
 {
@@ -255,11 +257,7 @@ sub audit
 			SELECT r.jobid, 'changed job ' || r.jobid, s
 			FROM r, LATERAL cron.next_runs(r.sched, 'UTC', GREATEST(r.f, to_timestamp($t0)), 100000) s
 			WHERE s <= LEAST(r.t, to_timestamp($t1))),
-		m AS (
-			SELECT d.jobid, (regexp_match(d.return_message, 'from (.+) to (.+) not run'))[1]::timestamptz AS f,
-				   (regexp_match(d.return_message, 'from (.+) to (.+) not run'))[2]::timestamptz AS t
-			FROM cron.job_run_details d
-			WHERE d.status = 'skipped' AND d.return_message LIKE 'missed:%'),
+		$MISSED_CTE,
 		traced AS (
 			SELECT due.*, d.status,
 				   EXISTS (SELECT 1 FROM m WHERE m.jobid = due.jobid AND due.slot BETWEEN m.f AND m.t) AS in_missed
