@@ -245,11 +245,19 @@ sub kill_leader
 	my $n = $self->{nodes}[$l];
 	my $pm = (split /\n/, slurp("$n->{data}/postmaster.pid"))[0];
 	my $patroni_pid = $n->{patroni}{KIDS}[0]{PID};
-	# its children too, at once: on a dead machine no worker goes on
-	my @children = $pm ? grep { (split ' ', (slurp("/proc/$_/stat") =~ s/^.*\)\s+//sr))[1] == $pm }
-	  grep { /^\d+$/ } map { s{^/proc/}{}r } glob('/proc/[0-9]*') : ();
 	kill 'KILL', $patroni_pid if $patroni_pid;
-	kill 'KILL', $pm, @children if $pm;
+	# its children too, all at once, as on a dead machine: the postmaster
+	# is stopped first so that it forks no process the list would miss (a
+	# survivor could wait for ever on a lock a killed process held, and
+	# keep the shared memory from the node's restart)
+	my @children;
+	if ($pm)
+	{
+		kill 'STOP', $pm;
+		@children = grep { my $st = slurp("/proc/$_/stat"); $st ne '' && (split ' ', ($st =~ s/^.*\)\s+//sr))[1] == $pm }
+		  grep { /^\d+$/ } map { s{^/proc/}{}r } glob('/proc/[0-9]*');
+		kill 'KILL', $pm, @children;
+	}
 	my $t = time();
 	eval { $n->{patroni}->finish; };
 	return $t;
