@@ -406,68 +406,65 @@ typedef struct ReadStep
 	int			n;
 	const int  *entries;			/* the posted entries */
 	Datum		ids;			/* the jobids of the runs' entries, an int8[] */
+	int			nids;
 	Datum		alert_ids;		/* the alertids of the alerts' entries, an int8[] */
+	int			nalerts;
 	HttpRequest **reqs;			/* out: a request per entry, or NULL */
 	char	  **problems;		/* out: why an entry cannot run, or NULL */
 	MemoryContext cxt;			/* where the problems are kept */
 } ReadStep;
 
+typedef HttpRequest *(*RequestFromRow) (int entryno, HeapTuple tuple, TupleDesc desc);
+
+/*
+ * Run one of the read queries (its rows: the id in column 1, why the entry
+ * cannot run, or NULL, in column problem_col) and give each posted entry
+ * the row of its job (alerts = false) or of its alert (alerts = true).
+ */
+static void
+read_rows(ReadStep *rs, const char *sql, Datum ids, bool alerts, int problem_col,
+		  RequestFromRow build)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		values[1] = {ids};
+	int			ret = SPI_execute_with_args(sql, 1, argtypes, values, NULL, true, 0);
+
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "cronext: reading HTTP %s failed: %s", alerts ? "alerts" : "jobs",
+			 SPI_result_code_string(ret));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		char	   *problem = SPI_getvalue(tuple, desc, problem_col);
+
+		for (int i = 0; i < rs->n; i++)
+		{
+			CronHttpEntry *entry = cron_http_entry(queue, rs->entries[i]);
+
+			if (alerts ? entry->alertid != id : (entry->alertid != 0 || entry->jobid != id))
+				continue;
+			if (problem)
+				rs->problems[i] = MemoryContextStrdup(rs->cxt, problem);
+			else
+				rs->reqs[i] = build(rs->entries[i], tuple, desc);
+		}
+	}
+}
+
 static void
 read_step(void *arg)
 {
 	ReadStep   *rs = arg;
-	Oid			argtypes[1] = {INT8ARRAYOID};
-	Datum		values[1] = {rs->ids};
-	int			ret;
 
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	ret = SPI_execute_with_args(job_sql, 1, argtypes, values, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "cronext: reading HTTP jobs failed: %s", SPI_result_code_string(ret));
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int64		jobid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-		char	   *problem = SPI_getvalue(tuple, desc, 8);
-
-		for (int i = 0; i < rs->n; i++)
-		{
-			if (cron_http_entry(queue, rs->entries[i])->alertid != 0 ||
-				cron_http_entry(queue, rs->entries[i])->jobid != jobid)
-				continue;
-			if (problem)
-				rs->problems[i] = MemoryContextStrdup(rs->cxt, problem);
-			else
-				rs->reqs[i] = request_from_row(rs->entries[i], tuple, desc);
-		}
-	}
-
-	values[0] = rs->alert_ids;
-	ret = SPI_execute_with_args(alert_sql, 1, argtypes, values, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "cronext: reading alerts failed: %s", SPI_result_code_string(ret));
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int64		alertid = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-
-		char	   *problem = SPI_getvalue(tuple, desc, 7);
-
-		for (int i = 0; i < rs->n; i++)
-		{
-			if (cron_http_entry(queue, rs->entries[i])->alertid != alertid)
-				continue;
-			if (problem)
-				rs->problems[i] = MemoryContextStrdup(rs->cxt, problem);
-			else
-				rs->reqs[i] = request_from_alert_row(rs->entries[i], tuple, desc);
-		}
-	}
+	if (rs->nids > 0)
+		read_rows(rs, job_sql, rs->ids, false, 8, request_from_row);
+	if (rs->nalerts > 0)
+		read_rows(rs, alert_sql, rs->alert_ids, true, 7, request_from_alert_row);
 	SPI_finish();
 	PopActiveSnapshot();
 }
@@ -524,6 +521,8 @@ start_posted(void)
 
 	rs.n = n;
 	rs.entries = entries;
+	rs.nids = nids;
+	rs.nalerts = nalerts;
 	rs.ids = PointerGetDatum(construct_array(ids, nids, INT8OID, 8, true,
 											 TYPALIGN_DOUBLE));
 	rs.alert_ids = PointerGetDatum(construct_array(alert_ids, nalerts, INT8OID, 8, true,
