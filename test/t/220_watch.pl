@@ -34,6 +34,15 @@ my $node = cron_node('watch', qq{
 log_statement = none
 });
 
+# run a job once the scheduler has read it (a job made a moment ago may
+# not be known to it yet): each job on its own, so that none runs twice
+sub run_job
+{
+	my ($name, $as) = @_;
+	my $role = $as ? "SET ROLE $as; " : '';
+	ok(wait_for($node, "${role}SELECT cron.run_job('$name') > 0", 30), "run_job('$name') taken");
+}
+
 # the signature a receiver checks: t within 5 minutes, v1 = HMAC("t.body")
 sub signature_ok
 {
@@ -58,8 +67,8 @@ SELECT cron.schedule_http('signed-get', '$far', '$base/echo/signed-get');
 SELECT cron.set_signing_secret('signed-get', '$secret');
 SELECT cron.schedule_http('flaky', '$far', '$base/seq/flaky/503,503,200',
 						  max_retries => 2, retry_delay => '1 second');
-SELECT cron.run_job('signed'), cron.run_job('signed-get'), cron.run_job('flaky');
 });
+run_job($_) for qw(signed signed-get flaky);
 ok(wait_requests('/echo/signed', 2, 30), 'the signed requests arrived');
 my ($post) = grep { $_->{path} eq '/echo/signed' } requests('/echo/signed');
 my ($get) = requests('/echo/signed-get');
@@ -89,10 +98,10 @@ SELECT cron.schedule_http('http-500', '$far', '$base/status/500');
 SELECT cron.set_alerts('http-500', '$base/echo/alert');
 SELECT cron.schedule('alert-404', '$far', 'SELECT 1/0');
 SELECT cron.set_alerts('alert-404', '$base/no-such-path');
-SELECT cron.run_job('failing'), cron.run_job('http-500');
 });
 my $off = -s $node->logfile;
-$node->safe_psql('postgres', q{SELECT cron.run_job('alert-404')});
+run_job($_) for qw(failing http-500);
+run_job('alert-404');
 ok(wait_requests('/echo/alert', 2, 30), 'two failure alerts arrived');
 my %alert = map { my $p = decode_json($_->{body}); ($p->{job_name} => [ $_, $p ]) } requests('/echo/alert');
 my ($req, $p) = @{ $alert{failing} // [] };
@@ -197,11 +206,11 @@ $node->reload;
 $node->safe_psql('postgres', q{
 SET ROLE tenant;
 SELECT cron.schedule('t-fail', '0 0 1 1 *', 'SELECT 1/0');
-SELECT cron.run_job('t-fail');
 RESET ROLE;
 SELECT cron.schedule('hang-' || i, '0 0 1 1 *', 'SELECT 1/0') FROM generate_series(1, 5) i;
-SELECT cron.run_job('hang-' || i) FROM generate_series(1, 5) i;
 });
+run_job('t-fail', 'tenant');
+run_job("hang-$_") for 1 .. 5;
 ok(wait_for($node, q{SELECT count(*) = 6 FROM cron.job_alerts a JOIN cron.job j USING (jobid)
 	WHERE j.jobname LIKE 'hang-%' OR j.jobname = 't-fail'}, 30),
 	'failures of jobs without an alert_url alert cron.default_alert_url');
