@@ -19,16 +19,25 @@
 # build itself, runs as the `postgres` user in a scratch copy of the tree
 # (mktemp -d) that is removed on exit, with any server left in it stopped.
 #
-# Environment: FUZZ_SECONDS (default 30), TAP_JOBS (default 2: TAP tests run
+# Environment: PG_PREFIX (see below), FUZZ_SECONDS (default 30), TAP_JOBS (default 2: TAP tests run
 # in parallel), KEEP_SCRATCH=1 to keep the copy.
 
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PG_CONFIG=/usr/bin/pg_config
-PG_BIN=/usr/lib/postgresql/15/bin
-PG_PERL=/usr/lib/postgresql/15/lib/pgxs/src/test/perl
-PG_REGRESS=/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress
+# PG_PREFIX: a relocated copy of Debian's PostgreSQL 15 tree (usr/lib,
+# usr/share, usr/include under it) to build, install and test against
+# instead of the system one, so that two copies of the work can be tested
+# side by side without installing over each other (default: the system's)
+PG_PREFIX=${PG_PREFIX:-}
+if [ -n "$PG_PREFIX" ]; then
+	PG_CONFIG=$PG_PREFIX/usr/lib/postgresql/15/bin/pg_config
+else
+	PG_CONFIG=/usr/bin/pg_config
+fi
+PG_BIN=$PG_PREFIX/usr/lib/postgresql/15/bin
+PG_PERL=$PG_PREFIX/usr/lib/postgresql/15/lib/pgxs/src/test/perl
+PG_REGRESS=$PG_PREFIX/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 # TAP tests run two at a time: each has its own cluster, ports and
 # loopback servers, and every wait is bounded from what it waits for, so

@@ -25,7 +25,10 @@ use Time::HiRes qw(time usleep);
 
 use MissedRanges;
 
-my $BIN = '/usr/lib/postgresql/15/bin';
+# the PostgreSQL whose binaries are first in PATH (a relocated copy, see
+# test/run-tests.sh's PG_PREFIX), else the system's
+my $BIN = (grep { -x "$_/pg_ctl" } split(/:/, $ENV{PATH} // ''))[0]
+  // '/usr/lib/postgresql/15/bin';
 my $http = HTTP::Tiny->new(timeout => 2);
 
 sub free_port
