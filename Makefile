@@ -8,6 +8,9 @@ OBJS = \
 	src/api/db_events.o \
 	src/api/error_context.o \
 	src/api/job_changed.o \
+	src/api/job_guard.o \
+	src/api/job_guard_http.o \
+	src/api/job_guard_row.o \
 	src/api/lock_guard.o \
 	src/api/settings.o \
 	src/api/shared.o \

@@ -40,7 +40,7 @@ extern char *cronext_run_attempt;
  * default_version.  The scheduler runs no job while the installed catalog
  * is another version (see scheduler.c).
  */
-#define CRONEXT_CATALOG_VERSION "1.3"
+#define CRONEXT_CATALOG_VERSION "1.4"
 
 extern void cron_apply_log_min_messages(void);
 

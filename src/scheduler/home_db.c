@@ -144,7 +144,8 @@ cron_home_catalog_state(char **version)
 	if (strcmp(v, CRONEXT_CATALOG_VERSION) == 0)
 		return CATALOG_READY;
 	/* the versions an ALTER EXTENSION cronext UPDATE brings here */
-	if (strcmp(v, "1.0") == 0 || strcmp(v, "1.1") == 0 || strcmp(v, "1.2") == 0)
+	if (strcmp(v, "1.0") == 0 || strcmp(v, "1.1") == 0 || strcmp(v, "1.2") == 0 ||
+		strcmp(v, "1.3") == 0)
 		return CATALOG_OLD;
 	return CATALOG_UNKNOWN;
 }

@@ -201,8 +201,8 @@ sub check_takeover
 		WHERE (refclassid = 'pg_extension'::regclass AND refobjid = $ext_oid)
 		   OR (classid = 'pg_extension'::regclass AND objid = $ext_oid)}), '0',
 		"$n: no pg_depend row references pg_cron's extension");
-	is(q1($node, q{SELECT extversion FROM pg_extension WHERE extname = 'cronext'}), '1.3',
-		"$n: cronext 1.3 is installed");
+	is(q1($node, q{SELECT extversion FROM pg_extension WHERE extname = 'cronext'}), '1.4',
+		"$n: cronext 1.4 is installed");
 	is(q1($node, q{SELECT n.oid = s.nsp_oid AND n.nspowner = s.nspowner
 						  AND n.nspacl::text IS NOT DISTINCT FROM s.nspacl
 				   FROM pg_namespace n, snap_state s WHERE n.nspname = 'cron'}), 't',

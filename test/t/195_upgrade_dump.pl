@@ -102,16 +102,16 @@ is(q1($node, q{SELECT has_schema_privilege('upg_planter', 'cron', 'CREATE') || '
 	has_schema_privilege('upg_planter', 'cron', 'USAGE')}), 'false true', '... which keeps USAGE');
 $node->safe_psql('postgres', 'DROP EXTENSION cronext; DROP ROLE upg_planter');
 
-# 1.2, the version before, then 1.1 (which could only be created in
-# cron.database_name), each updated to the current version
-for my $from ('1.2', '1.1')
+# 1.3, the version before, then 1.2 and 1.1 (which could only be created
+# in cron.database_name), each updated to the current version
+for my $from ('1.3', '1.2', '1.1')
 {
 	$node->safe_psql('postgres', qq{
 CREATE EXTENSION cronext VERSION '$from';
 ALTER EXTENSION cronext UPDATE;
 });
 	my $updated = catalog_dump($node);
-	is($updated, $fresh, "$from updated to 1.3 equals a fresh 1.3, object for object");
+	is($updated, $fresh, "$from updated to 1.4 equals a fresh 1.4, object for object");
 	show_first_difference($fresh, $updated);
 	$node->safe_psql('postgres', 'DROP EXTENSION cronext');
 }
@@ -123,7 +123,7 @@ CREATE EXTENSION cronext VERSION '1.0';
 CREATE TABLE eff (at timestamptz DEFAULT clock_timestamp());
 SELECT cron.schedule('tick', '1 seconds', 'INSERT INTO eff DEFAULT VALUES', timezone => 'UTC');
 });
-ok(wait_log($node, qr/catalog in database "postgres" is version 1.0, older than this library's 1.3/, $off, 60),
+ok(wait_log($node, qr/catalog in database "postgres" is version 1.0, older than this library's 1.4/, $off, 60),
 	'the scheduler says the catalog is older than the library');
 like(log_since($node, $off), qr/HINT:  Run ALTER EXTENSION cronext UPDATE in database "postgres"/,
 	'and what to run');
@@ -132,13 +132,13 @@ ok(stays_false($node, 'SELECT count(*) > 0 FROM eff', 3),
 
 $node->safe_psql('postgres', 'ALTER EXTENSION cronext UPDATE');
 is(q1($node, q{SELECT extversion || ' ' || extnamespace::regnamespace FROM pg_extension WHERE extname = 'cronext'}),
-	'1.3 pg_catalog', 'updated to 1.3');
+	'1.4 pg_catalog', 'updated to 1.4');
 ok(wait_for($node, 'SELECT count(*) >= 2 FROM eff', 60), 'after the update the job runs');
 is(wait_log_count($node, qr/older than this library/, $off), 1,
 	'the scheduler said it once');
 
 my $upgraded = catalog_dump($node);
-is($upgraded, $fresh, '1.0 updated to 1.3 equals a fresh 1.3, object for object');
+is($upgraded, $fresh, '1.0 updated to 1.4 equals a fresh 1.4, object for object');
 show_first_difference($fresh, $upgraded);
 
 sub show_first_difference
@@ -238,7 +238,7 @@ is(q1($copy, $runs_q), $runs, 'history restored');
 is(q1($copy, $seq_q), $seqs, 'sequence positions restored');
 is(q1($copy, q{SELECT count(*) FROM cron.job j JOIN pg_roles r ON r.oid = j.roleid AND r.rolname = j.username}),
 	'3', 'every job belongs to its role in the new cluster');
-is(q1($copy, q{SELECT extversion FROM pg_extension WHERE extname = 'cronext'}), '1.3',
+is(q1($copy, q{SELECT extversion FROM pg_extension WHERE extname = 'cronext'}), '1.4',
 	'the restored catalog is the current version');
 
 # the restored jobs run there, as their owner, with new ids after the old
