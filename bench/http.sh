@@ -15,21 +15,33 @@
 #       the peak memory of the HTTP process ('cronext http')
 #   (b) 1000 HTTP jobs against an endpoint that answers after 1 s, with
 #       cron.http_max_connections = 1000 and 64: time until all are recorded
+#   (c) 100 and 10 000 HTTP jobs against the fast endpoint with the default
+#       64 connections (with (a)'s 1000: time to record a burst vs its size)
 # Before that it checks that the server alone sustains far more than the
-# rates measured.  See bench/README.md ("HTTP jobs") for method and figures.
+# rates measured.  It owns its results in $BENCH_RESULTS (http.txt, the table
+# and raw key=value figures, and http-lag-*.txt, every run's start lag per
+# burst), replaced at the end of each run, and then draws the plots
+# (bench/plot.sh).  See bench/README.md ("HTTP jobs") for method and figures.
 #
 # Environment:
-#   BENCH_QUICK=1        smoke test: 200 jobs per burst instead of 1000
-#   BENCH_JOBS=N         jobs per burst (default 1000, quick 200)
+#   BENCH_QUICK=1        smoke test: 200 jobs instead of 1000 in (a) and (b)
+#   BENCH_JOBS=N         jobs in the bursts of (a) and (b) (default 1000,
+#                        quick 200); fast100j and fast10k keep their size
 #   BENCH_PORT=N         PostgreSQL port (default 5531)
-#   BENCH_BURSTS="..."   which bursts, of fast64 fast256 slow1000 slow64
-#                        (default all four)
+#   BENCH_BURSTS="..."   which bursts, of fast100j fast64 fast256 slow1000
+#                        slow64 fast10k (default all six)
 #   BENCH_NOFILE=N       open-files limit (soft) of the server processes
 #                        (default 65536, or the hard limit if lower; the
 #                        postgres user's PAM default would be 1024)
 #   BENCH_SCHEDULE=interval  give the jobs an 'N seconds' schedule instead of
 #                        a one-off '@at' instant (the scheduler then does not
 #                        deactivate each job when it claims its slot)
+#   BENCH_PGBIN=dir      PostgreSQL 15 binaries (default
+#                        /usr/lib/postgresql/15/bin); the libraries are
+#                        looked for where its pg_config says
+#   BENCH_RESULTS=dir    where http.txt and http-lag-*.txt go (default
+#                        bench/results); BENCH_PLOTS=dir where the plots go
+#                        (default bench/plots); BENCH_NO_PLOTS=1 draws none
 #   BENCH_OUT=file       also write the table (and raw key=value) there
 #   BENCH_KEEP=1         keep the work directory (server logs) on exit
 #   BENCH_WAIT_QUIET=N   first wait up to N s for the machine's 1-minute load
@@ -37,8 +49,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-pgbin=/usr/lib/postgresql/15/bin
-pglib="$($pgbin/pg_config --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)"
+pgbin="${BENCH_PGBIN:-/usr/lib/postgresql/15/bin}"
+pglib="$("$pgbin/pg_config" --pkglibdir 2>/dev/null || echo "${pgbin%/bin}/lib")"
+results_dir="${BENCH_RESULTS:-$here/results}"
+plots_dir="${BENCH_PLOTS:-$here/plots}"
 
 quick="${BENCH_QUICK:-0}"
 if [ "$quick" = 1 ]; then
@@ -48,17 +62,18 @@ else
 fi
 pgport="${BENCH_PORT:-5531}"
 schedule_kind="${BENCH_SCHEDULE:-at}"
-lead=8				# seconds from now to the slot (plus 1 s per 1000 jobs)
+lead=8				# seconds from now to the slot (plus 1 s per 2000 jobs)
 max_wait=180		# seconds a burst may take before the benchmark gives up on it
-# the bursts: name, cron.http_max_connections, endpoint path
-all_bursts=("fast64 64 /fast" "fast256 256 /fast" "slow1000 1000 /sleep" "slow64 64 /sleep")
+# the bursts: name, cron.http_max_connections, endpoint path, jobs
+all_bursts=("fast100j 64 /fast 100" "fast64 64 /fast $njobs" "fast256 256 /fast $njobs"
+			"slow1000 1000 /sleep $njobs" "slow64 64 /sleep $njobs" "fast10k 64 /fast 10000")
 bursts=()
 for b in "${all_bursts[@]}"; do
-	case " ${BENCH_BURSTS:-fast64 fast256 slow1000 slow64} " in
+	case " ${BENCH_BURSTS:-fast100j fast64 fast256 slow1000 slow64 fast10k} " in
 		*" ${b%% *} "*) bursts+=("$b") ;;
 	esac
 done
-[ ${#bursts[@]} -gt 0 ] || { echo "BENCH_BURSTS names none of: fast64 fast256 slow1000 slow64" >&2; exit 1; }
+[ ${#bursts[@]} -gt 0 ] || { echo "BENCH_BURSTS names none of: fast100j fast64 fast256 slow1000 slow64 fast10k" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || { echo "bench/http.sh must run as root (it runs PostgreSQL as user postgres)" >&2; exit 1; }
 id postgres >/dev/null 2>&1 || { echo "user postgres is missing (install postgresql-15)" >&2; exit 1; }
@@ -113,7 +128,13 @@ trap 'exit 130' INT TERM
 
 results="$work/results"
 : > "$results"
+# the per-run samples, copied to $results_dir at the end
+out="$work/out"
+mkdir "$out"
 . "$here/lib.sh"
+if [ "${BENCH_NO_PLOTS:-0}" != 1 ] && ! command -v gnuplot >/dev/null; then
+	log "warning: gnuplot is missing (apt-get install -y gnuplot-nox): no plots will be drawn"
+fi
 
 # ---------------------------------------------------------------- loopback server
 
@@ -328,23 +349,40 @@ mem_status() {
 		 END { print h, r, a, s }' "/proc/$1/status"
 }
 
+# Peak memory of a process during a burst: VmHWM (reset before the slot by
+# mem_peak_reset: clear_refs 5) and the largest RssAnon seen by mem_sample,
+# which the wait loop calls (the kernel keeps no peak of RssAnon).
+declare -A peak_anon
+mem_peak_reset() { echo 5 > "/proc/$1/clear_refs" 2>/dev/null || true; peak_anon[$1]=0; mem_sample "$1"; }
+mem_sample() {
+	local a
+	a=$(awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0)
+	[ "${a:-0}" -gt "${peak_anon[$1]:-0}" ] && peak_anon[$1]=$a
+	return 0
+}
+
 # ---------------------------------------------------------------- a burst
 
-# burst NAME MAXCONN PATH: restart with cron.http_max_connections = MAXCONN
-# (a fresh HTTP process, so its VmHWM is this burst's), insert njobs HTTP jobs
-# all due once at the same '@at' instant, wait until every run is recorded
+# burst NAME MAXCONN PATH JOBS: restart with cron.http_max_connections =
+# MAXCONN (a fresh HTTP process, so its VmHWM is this burst's; the shutdown
+# checkpoint puts every burst's WAL figure on the same footing), insert JOBS
+# HTTP jobs all due once at the same '@at' instant, wait until every run is
+# recorded (at most max_wait s)
 burst() {
-	local name=$1 maxconn=$2 path=$3 slot slot_txt t0 t1 spid hpid ns0 ns1 mb0 mb1 done_n=0 waited
-	log "$name: cron.http_max_connections = $maxconn, $njobs jobs -> $path"
+	local name=$1 maxconn=$2 path=$3 jobs=$4 slot slot_txt t0 t1 spid hpid= ns0 ns1 mb0 mb1 done_n=0 waited lsn0 lsn1
+	log "$name: cron.http_max_connections = $maxconn, $jobs jobs -> $path"
 	q -c "ALTER SYSTEM SET cron.http_max_connections = $maxconn"
 	cluster_stop
 	cluster_start
 	put "$name.maxconn" "$(q -c "SHOW cron.http_max_connections")"
+	put "$name.jobs" "$jobs"
+	put "$name.path" "$path"
 	spid=$(sched_pid)
 	q -c "DELETE FROM cron.job; TRUNCATE cron.job_run_details"
-	# the slot: a whole second, ~8-10 s ahead (inserting 1000 jobs takes
-	# well under a second; checked below), so every job is loaded by then
-	slot=$(( $(date +%s) + lead + njobs / 1000 ))
+	# the slot: a whole second, ~8-13 s ahead (inserting 1000 jobs takes
+	# well under a second, 10 000 a few; checked below), so every job is
+	# loaded by then
+	slot=$(( $(date +%s) + lead + jobs / 2000 ))
 	if [ "$schedule_kind" = interval ]; then
 		# 'N seconds' (N 40-59) whose next multiple of N is the nearest one
 		# at or after that instant; the jobs are deactivated after the burst
@@ -362,29 +400,41 @@ burst() {
 	t0=$(now)
 	q -c "INSERT INTO cron.job (jobname, schedule, command, kind, http_method, http_url)
 		  SELECT 'http_' || g, '$slot_txt', NULL, 'http', 'GET', 'http://127.0.0.1:$http_port$path'
-		  FROM generate_series(1, $njobs) g"
+		  FROM generate_series(1, $jobs) g"
 	t1=$(now)
 	put "$name.insert_s" "$(fsub "$t1" "$t0")"
 	if awk -v s="$slot" -v n="$(now)" 'BEGIN { exit !(s - n < 2) }'; then
-		echo "$name: inserting $njobs jobs took $(fsub "$t1" "$t0") s, too close to the slot; raise lead" >&2
+		echo "$name: inserting $jobs jobs took $(fsub "$t1" "$t0") s, too close to the slot; raise lead" >&2
 		exit 1
 	fi
 	curl -sf -o /dev/null "http://127.0.0.1:$http_port/reset"
 	sleep_until "$((slot - 1))"
 	put "$name.load" "$(cut -d' ' -f1 /proc/loadavg)"
+	mem_peak_reset "$spid"
+	lsn0=$(q -c "SELECT pg_current_wal_lsn()")
 	ns0=$(cpu_ns "$spid"); mb0=$(machine_busy_ticks)
 	waited=$(date +%s)
 	while [ $(( $(date +%s) - waited )) -lt $max_wait ]; do
 		done_n=$(q -c "SELECT count(*) FROM cron.job_run_details
 					   WHERE scheduled_for = to_timestamp($slot) AND status IN ('succeeded', 'failed', 'skipped')")
-		[ "$done_n" -ge "$njobs" ] && break
+		# the HTTP process starts with the burst's first run
+		[ -n "$hpid" ] || hpid=$(backend_pid 'cronext http')
+		[ -n "$hpid" ] && mem_sample "$hpid"
+		mem_sample "$spid"
+		[ "$done_n" -ge "$jobs" ] && break
 		sleep 0.1
 	done
 	ns1=$(cpu_ns "$spid"); mb1=$(machine_busy_ticks)
+	lsn1=$(q -c "SELECT pg_current_wal_lsn()")
 	[ "$schedule_kind" = interval ] && q -c "UPDATE cron.job SET active = false"
-	[ "$done_n" -ge "$njobs" ] || log "$name: only $done_n of $njobs runs recorded after ${max_wait}s"
-	hpid=$(backend_pid 'cronext http')
+	[ "$done_n" -ge "$jobs" ] || log "$name: only $done_n of $jobs runs recorded after ${max_wait}s"
+	put "$name.done" "$done_n"
+	put "$name.wal_per_run" "$(q -c "SELECT CASE WHEN $done_n > 0 THEN (pg_wal_lsn_diff('$lsn1', '$lsn0') / $done_n)::bigint END")"
+	put "$name.sched.hwm" "$(awk '/^VmHWM:/ { print $2 }' "/proc/$spid/status")"
+	put "$name.sched.peak_anon" "${peak_anon[$spid]}"
+	[ -n "$hpid" ] || hpid=$(backend_pid 'cronext http')
 	if [ -n "$hpid" ]; then
+		put "$name.mem.peak_anon" "${peak_anon[$hpid]:-}"
 		read -r hwm rss anon shm < <(mem_status "$hpid")
 		put "$name.mem.hwm" "$hwm"
 		put "$name.mem.rss" "$rss"
@@ -416,6 +466,12 @@ burst() {
 			   round(percentile_disc(0.5) WITHIN GROUP (ORDER BY rec - fin)::numeric, 1),
 			   round(percentile_disc(0.99) WITHIN GROUP (ORDER BY rec - fin)::numeric, 1)
 		FROM r")
+	# every run's start lag, for the plots (ms, one a line, ascending; to
+	# 0.1 ms below 100 ms and to 1 ms above, so that the files stay small)
+	q -c "SELECT round(lag, CASE WHEN lag < 100 THEN 1 ELSE 0 END)
+		  FROM (SELECT (extract(epoch FROM start_time - scheduled_for) * 1000)::numeric AS lag
+				FROM cron.job_run_details WHERE scheduled_for = to_timestamp($slot) AND start_time IS NOT NULL) s
+		  ORDER BY lag" > "$out/http-lag-$name.txt"
 	put "$name.runs" "$cnt"
 	put "$name.ok" "$ok"
 	put "$name.http200" "$st200"
@@ -456,7 +512,8 @@ burst() {
 		FROM cron.job_run_details WHERE scheduled_for = to_timestamp($slot) AND status <> 'succeeded'
 		GROUP BY return_message ORDER BY count(*) DESC LIMIT 3) s")"
 	log "$name: runs=$cnt ok=$ok http200=$st200; all recorded +$rec ms (last end_time +$fin ms); $(get "$name.rps") req/s;" \
-		"start lag p50 $p50 / p99 $p99 ms; HTTP process VmHWM $(get "$name.mem.hwm") kB RssAnon $(get "$name.mem.anon") kB;" \
+		"start lag p50 $p50 / p99 $p99 ms; HTTP process VmHWM $(get "$name.mem.hwm") kB, RssAnon $(get "$name.mem.anon") kB (peak seen $(get "$name.mem.peak_anon"));" \
+		"scheduler VmHWM $(get "$name.sched.hwm") kB, RssAnon peak $(get "$name.sched.peak_anon") kB; WAL $(get "$name.wal_per_run") B/run;" \
 		"server saw $s_requests requests on $s_connections connections, at most $s_max_open open"
 	q -c "DELETE FROM cron.job"
 }
@@ -479,9 +536,13 @@ put machine.mem "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/me
 put run.date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 put run.cronext_commit "$(git -C "$here/.." log -1 --format=%h 2>/dev/null || echo '?')"
 put run.cronext_so "$(date -u -r "$pglib/cronext.so" '+%Y-%m-%d %H:%M:%S UTC')"
-put run.pg_version "$($pgbin/postgres --version | awk '{ print $3 }')"
+put run.pg_version "$("$pgbin/postgres" --version | awk '{ print $3 }')"
 put run.curl "$(curl --version | head -n 1 | awk '{ print $2 }')"
 put run.nofile "$nofile"
+put run.pgbin "$pgbin"
+put run.quick "$quick"
+put run.schedule_kind "$([ "$schedule_kind" = interval ] && echo "'N seconds'" || echo "'@at' one-off")"
+put run.bursts "$(for b in "${bursts[@]}"; do printf '%s ' "${b%% *}"; done | sed 's/ $//')"
 t_start=$SECONDS
 
 server_start
@@ -526,19 +587,29 @@ report() {
 	echo
 	echo "cronext HTTP jobs — $(get run.date), $(get machine.nproc) × $(get machine.cpu), $(get machine.mem), kernel $(get machine.kernel)"
 	echo "PostgreSQL $(get run.pg_version); cronext (repository at $(get run.cronext_commit), installed cronext.so built $(get run.cronext_so)); libcurl $(get run.curl)"
-	echo "$njobs HTTP GET jobs per burst, all with the same '@at' slot; loopback asyncio server (keep-alive); open files limit $(get run.nofile)"
+	echo "HTTP GET jobs, each burst's all due at the same slot (schedule: $(get run.schedule_kind)); loopback asyncio server (keep-alive); open files limit $(get run.nofile)"
 	echo "server alone: $(get server.rps64) req/s (curl, 64 keep-alive connections), $(get server.rps1) req/s (one connection);"
 	echo "  1000 new connections at once: /fast all answered in $(get server.fast1000) s, /sleep (1 s) in $(get server.sleep1000) s"
 	echo
 	echo "time in ms after the slot; lag = start_time - scheduled_for; recorded = commit of the last outcome"
-	printf '%-9s %6s %9s %8s %9s %9s %8s %8s %8s %9s %14s\n' \
-		burst maxconn runs/ok recorded last_end req/s lag_p50 lag_p99 dur_p50 load1 hwm/anon_kB
+	echo "memory, kB: the HTTP process's VmHWM (its whole life: it starts with the burst) / largest RssAnon seen during the burst"
+	printf '%-9s %6s %6s %11s %8s %9s %9s %8s %8s %8s %6s %15s\n' \
+		burst jobs maxconn runs/ok recorded last_end req/s lag_p50 lag_p99 dur_p50 load1 http_hwm/anon
 	for b in "${bursts[@]}"; do
 		name=${b%% *}
-		printf '%-9s %6s %9s %8s %9s %9s %8s %8s %8s %9s %14s\n' "$name" "$(get "$name.maxconn")" \
+		printf '%-9s %6s %6s %11s %8s %9s %9s %8s %8s %8s %6s %15s\n' "$name" "$(get "$name.jobs")" "$(get "$name.maxconn")" \
 			"$(get "$name.runs")/$(get "$name.ok")" "$(get "$name.recorded")" "$(get "$name.fin")" \
 			"$(get "$name.rps")" "$(get "$name.lag.p50")" "$(get "$name.lag.p99")" "$(get "$name.dur.p50")" \
-			"$(get "$name.load")" "$(get "$name.mem.hwm")/$(get "$name.mem.anon")"
+			"$(get "$name.load")" "$(get "$name.mem.hwm")/$(get "$name.mem.peak_anon")"
+	done
+	echo
+	echo "the scheduler during the burst (slot - 1 s until all recorded): VmHWM (reset before the slot) / largest RssAnon seen, kB;"
+	echo "WAL bytes per run (pg_current_wal_lsn() over the same window; the cluster was restarted, so checkpointed, before each burst)"
+	printf '%-9s %6s %19s %10s\n' burst jobs sched_hwm/anon WAL_B/run
+	for b in "${bursts[@]}"; do
+		name=${b%% *}
+		printf '%-9s %6s %19s %10s\n' "$name" "$(get "$name.jobs")" \
+			"$(get "$name.sched.hwm")/$(get "$name.sched.peak_anon")" "$(get "$name.wal_per_run")"
 	done
 	echo
 	echo "per burst, ms after the slot: the claims committed (first..last), the HTTP process started, the first request started;"
@@ -551,7 +622,7 @@ report() {
 			"$(get "$name.server.connections")" "$(get "$name.server.max_open")" "$(get "$name.server.max_sleeping")" \
 			"$(get "$name.server.first")" "$(get "$name.server.last")" \
 			"$(get "$name.http_cpu_ms")" "$(get "$name.sched_cpu_ms")" "$(get "$name.machine_cpu_ms")" \
-			"$([ "$(get "$name.http200")" = "$njobs" ] && echo yes || echo "no ($(get "$name.http200"))")" \
+			"$([ "$(get "$name.http200")" = "$(get "$name.jobs")" ] && echo yes || echo "no ($(get "$name.http200"))")" \
 			"$(get "$name.fds")" "$(get "$name.nofile")"
 		echo "      request duration (end_time - start_time) p50 $(get "$name.dur.p50") / p99 $(get "$name.dur.p99") ms; request end to its outcome committed p50 $(get "$name.recdelay.p50") / p99 $(get "$name.recdelay.p99") ms"
 		[ "$(get "$name.messages")" != - ] && echo "      not succeeded: $(get "$name.messages")"
@@ -564,6 +635,15 @@ report() {
 }
 
 report | tee "$work/table"
+{ cat "$work/table"; echo; echo "# raw"; cat "$results"; } > "$out/http.txt"
 if [ -n "${BENCH_OUT:-}" ]; then
-	{ cat "$work/table"; echo; echo "# raw"; cat "$results"; } > "$BENCH_OUT"
+	cp "$out/http.txt" "$BENCH_OUT"
+fi
+# the results this script owns: the previous run's go, this run's come
+mkdir -p "$results_dir"
+rm -f "$results_dir"/http.txt "$results_dir"/http-lag-*.txt
+cp "$out"/* "$results_dir"/
+log "results in $results_dir ($(du -sh "$results_dir" | cut -f1) in all)"
+if [ "${BENCH_NO_PLOTS:-0}" != 1 ] && command -v gnuplot >/dev/null; then
+	bash "$here/plot.sh" "$results_dir" "$plots_dir" || log "warning: plotting failed"
 fi

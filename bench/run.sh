@@ -5,19 +5,32 @@
 # Run as root.  Each extension gets its own throwaway PostgreSQL 15 cluster
 # (initdb in a mktemp directory, run as the unprivileged user "postgres",
 # private port, unix socket only), removed on exit.  Measures:
-#   (a) start lag p50/p99 of 1, 100 and 1000 jobs due at the same instant
-#   (b) time until all 1000 jobs of a burst have finished
+#   (a) start lag of a lone job and of 100, 1000 and 10 000 jobs due at the
+#       same instant (p50/p99, and every run's lag saved for the plots)
+#   (b) time until all jobs of a burst have finished, the scheduler's CPU,
+#       peak memory (RSS / anonymous) and WAL bytes per run during it
 #   (c) scheduler CPU over an idle window with 0, 10 000 and 100 000 jobs
 #       registered but not due
 #   (d) scheduler memory with those job counts
-# and prints a table.  See bench/README.md for the method and the figures.
+# and prints a table.  It owns its results in $BENCH_RESULTS (run.txt, the
+# table and raw key=value figures, and run-lag-*.txt, the per-run samples),
+# replaced at the end of each run, and then draws the plots (bench/plot.sh).
+# See bench/README.md for the method and the figures.
 #
 # Environment:
 #   BENCH_QUICK=1           smoke test: 10 s idle windows, 10 lone-job slots
 #   BENCH_IDLE_SECONDS=N    idle window length (default 60, quick 10)
 #   BENCH_LONE_SLOTS=N      slots of cronext's lone '1 seconds' job (default 30)
+#   BENCH_BURST_SIZES="1 100 1000 10000"  burst sizes (1 is the lone job)
 #   BENCH_PGCRON_MODES="libpq bgw"  pg_cron modes for the burst runs
+#   BENCH_PGCRON_WAIT=N     longest wait for a pg_cron burst, s (default 120)
 #   BENCH_ONLY=cronext|pg_cron      run one side only
+#   BENCH_PGBIN=dir         PostgreSQL 15 binaries (default
+#                           /usr/lib/postgresql/15/bin); the libraries are
+#                           looked for where its pg_config says
+#   BENCH_RESULTS=dir       where run.txt and run-lag-*.txt go (default
+#                           bench/results); BENCH_PLOTS=dir where the plots go
+#                           (default bench/plots); BENCH_NO_PLOTS=1 draws none
 #   BENCH_OUT=file          also write the table (and raw key=value) there
 #   BENCH_KEEP=1            keep the work directory (server logs) on exit
 #   BENCH_WAIT_QUIET=N      first wait up to N s for the machine's 1-minute
@@ -25,8 +38,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-pgbin=/usr/lib/postgresql/15/bin
-pglib="$($pgbin/pg_config --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)"
+pgbin="${BENCH_PGBIN:-/usr/lib/postgresql/15/bin}"
+pglib="$("$pgbin/pg_config" --pkglibdir 2>/dev/null || echo "${pgbin%/bin}/lib")"
+results_dir="${BENCH_RESULTS:-$here/results}"
+plots_dir="${BENCH_PLOTS:-$here/plots}"
 
 quick="${BENCH_QUICK:-0}"
 if [ "$quick" = 1 ]; then
@@ -40,7 +55,8 @@ else
 fi
 pgcron_modes="${BENCH_PGCRON_MODES:-libpq bgw}"
 only="${BENCH_ONLY:-}"
-burst_sizes=(1 100 1000)
+read -r -a burst_sizes <<< "${BENCH_BURST_SIZES:-1 100 1000 10000}"
+pgcron_wait="${BENCH_PGCRON_WAIT:-120}"
 idle_counts=(0 10000 100000)
 job_cmd='INSERT INTO bench_t VALUES (1)'
 
@@ -81,7 +97,13 @@ trap 'exit 130' INT TERM
 
 results="$work/results"
 : > "$results"
+# the per-run samples, copied to $results_dir at the end
+out="$work/out"
+mkdir "$out"
 . "$here/lib.sh"
+if [ "${BENCH_NO_PLOTS:-0}" != 1 ] && ! command -v gnuplot >/dev/null; then
+	log "warning: gnuplot is missing (apt-get install -y gnuplot-nox): no plots will be drawn"
+fi
 
 # ---------------------------------------------------------------- clusters
 
@@ -197,6 +219,38 @@ mem_kb() {
 		 END { print r, a, p }' "/proc/$1/smaps_rollup"
 }
 
+# Peak memory of a process during a burst: mem_peak_reset before the slot
+# resets its VmHWM (clear_refs 5; if the kernel refuses, VmHWM stays the
+# process's lifetime peak, noted as hwm_reset=no), mem_sample in the wait
+# loop keeps the largest RssAnon seen (the kernel keeps no peak of it).
+peak_anon=0
+hwm_reset=no
+mem_peak_reset() {
+	peak_anon=0
+	hwm_reset=no
+	if echo 5 > "/proc/$1/clear_refs" 2>/dev/null; then hwm_reset=yes; fi
+	mem_sample "$1"
+}
+mem_sample() {
+	local a
+	a=$(awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0)
+	[ "${a:-0}" -gt "$peak_anon" ] && peak_anon=$a
+	return 0
+}
+mem_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+wal_lsn() { q "$1" -c "SELECT pg_current_wal_lsn()"; }
+wal_bytes() { q "$1" -c "SELECT pg_wal_lsn_diff('$3', '$2')::bigint"; }
+
+# save the start lags that query $3 returns as its column lag, for side $1
+# and series $2 (a burst size, or a name): ms, one a line, ascending, to
+# 0.1 ms below 100 ms and to 1 ms above (the files stay small)
+save_lags() {
+	q "$(side_cluster "$1")" -c "SELECT round(lag::numeric, CASE WHEN lag < 100 THEN 1 ELSE 0 END) FROM ($3) s ORDER BY lag" \
+		> "$out/run-lag-$1-$2.txt"
+}
+side_cluster() { case $1 in cronext) echo cronext ;; *) echo pg_cron ;; esac; }
+
 # grand total of the scheduler's memory contexts, from
 # pg_log_backend_memory_contexts (bytes), or "-"
 memctx_total() {
@@ -233,20 +287,27 @@ cronext_lone() {
 	q $c -c "UPDATE cron.job SET active = false WHERE jobid = $jid"
 	sleep 1
 	# the first slot is dropped (the job was created during that second)
-	read -r n ok p50 p99 mx < <(q $c -F ' ' -c "
-		WITH r AS (SELECT status, extract(epoch FROM start_time - scheduled_for) * 1000 AS lag
-				   FROM cron.job_run_details WHERE jobid = $jid AND end_time IS NOT NULL
-				   ORDER BY scheduled_for OFFSET 1 LIMIT $lone_slots)
+	local runs="SELECT status, extract(epoch FROM start_time - scheduled_for) * 1000 AS lag,
+					   extract(epoch FROM end_time - scheduled_for) * 1000 AS fin
+				FROM cron.job_run_details WHERE jobid = $jid AND end_time IS NOT NULL
+				ORDER BY scheduled_for OFFSET 1 LIMIT $lone_slots"
+	read -r n ok p50 p99 mx fin < <(q $c -F ' ' -c "
+		WITH r AS ($runs)
 		SELECT count(*), count(*) FILTER (WHERE status = 'succeeded'),
 			   round(percentile_disc(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 1),
 			   round(percentile_disc(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 1),
-			   round(max(lag)::numeric, 1)
+			   round(max(lag)::numeric, 1),
+			   round(percentile_disc(0.5) WITHIN GROUP (ORDER BY fin)::numeric, 1)
 		FROM r")
+	save_lags cronext 1 "$runs"
 	put cronext.lag.1.n "$n"
 	put cronext.lag.1.ok "$ok"
 	put cronext.lag.1.p50 "$p50"
 	put cronext.lag.1.p99 "$p99"
 	put cronext.lag.1.max "$mx"
+	# a burst of one: each slot's end_time - slot, the median over the slots
+	put cronext.fin.1 "$fin"
+	put cronext.done.1 1
 	put cronext.lag.1.slot_gaps "$(q $c -c "
 		SELECT count(*) FROM (SELECT scheduled_for - lag(scheduled_for) OVER (ORDER BY scheduled_for) AS d
 							  FROM cron.job_run_details WHERE jobid = $jid AND NOT manual) s
@@ -255,13 +316,34 @@ cronext_lone() {
 	log "cronext: lone job n=$n ok=$ok p50=${p50} ms p99=${p99} ms max=${mx} ms"
 }
 
+# Figures common to both sides, once a burst's wait has ended: $1 side,
+# $2 jobs, $3 runs finished, $4 scheduler pid, $5/$6 its CPU ns at the start
+# and end of the wait, $7/$8 machine busy ticks, $9/$10 WAL positions.
+burst_figures() {
+	local s=$1 n=$2 done_n=$3 pid=$4 ns0=$5 ns1=$6 mb0=$7 mb1=$8 wal
+	wal=$(wal_bytes "$(side_cluster "$s")" "$9" "${10}")
+	put "$s.done.$n" "$done_n"
+	put "$s.burst.$n.sched_ms" "$(( (ns1 - ns0) / 1000000 ))"
+	put "$s.burst.$n.sched_ms_per_run" "$(awk -v t=$((ns1 - ns0)) -v n="$done_n" 'BEGIN { if (n > 0) printf "%.3f", t / 1e6 / n; else print "-" }')"
+	put "$s.burst.$n.machine_ms_per_run" "$(awk -v t=$((mb1 - mb0)) -v n="$done_n" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.1f", t * 1000 / hz / n; else print "-" }')"
+	put "$s.burst.$n.wal_bytes" "$wal"
+	put "$s.burst.$n.wal_per_run" "$(awk -v w="$wal" -v n="$done_n" 'BEGIN { if (n > 0) printf "%d", w / n; else print "-" }')"
+	put "$s.burst.$n.hwm_kb" "$(mem_hwm "$pid")"
+	put "$s.burst.$n.peak_anon_kb" "$peak_anon"
+	put "$s.burst.$n.hwm_reset" "$hwm_reset"
+}
+
 # n jobs due at one interval slot: created inactive, then one UPDATE gives
 # them all the same 'N seconds' schedule, with N picked so that the next
 # multiple of N is 4-15 s away and the slot after it is >= 40 s later.
+# The wait ends when every run has finished, or 2 s before the next slot.
 cronext_burst() {
-	local c=cronext n=$1 tnow best_n=0 best_w=999 w nn slot pid ns0 mb0 ns1 mb1 done_n
+	local c=cronext n=$1 tnow best_n=0 best_w=999 w nn slot pid ns0 mb0 ns1 mb1 done_n=0 deadline lsn0 lsn1
 	log "cronext: burst of $n jobs"
 	q $c -c "TRUNCATE bench_t"
+	# the burst's first change of each page writes a full-page image, on
+	# both sides alike (rather than whenever the last timed checkpoint was)
+	q $c -c "CHECKPOINT"
 	q $c -c "INSERT INTO cron.job (jobname, schedule, command, active)
 			 SELECT 'burst_${n}_' || g, '59 seconds', '$job_cmd', false
 			 FROM generate_series(1, $n) g"
@@ -275,30 +357,47 @@ cronext_burst() {
 	done
 	slot=$(( (tnow / best_n + 1) * best_n ))
 	q $c -c "UPDATE cron.job SET schedule = '$best_n seconds', active = true WHERE jobname LIKE 'burst\\_${n}\\_%'"
+	if [ "$(date +%s)" -ge $((slot - 1)) ]; then
+		echo "cronext: making $n jobs due took until less than 1 s before their slot" >&2
+		exit 1
+	fi
 	pid=$(sched_pid $c)
 	sleep_until "$((slot - 1))"
 	put "cronext.lag.$n.load" "$(cut -d' ' -f1 /proc/loadavg)"
+	mem_peak_reset "$pid"
+	lsn0=$(wal_lsn $c)
 	ns0=$(cpu_ns "$pid"); mb0=$(machine_busy_ticks)
 	# wait until every job has finished its run of this slot
-	for _ in $(seq 1 1200); do
+	deadline=$(( slot + best_n - 2 ))
+	put "cronext.burst.$n.wait_s" "$(( best_n - 2 ))"
+	while :; do
 		done_n=$(q $c -c "SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
 						  WHERE j.jobname LIKE 'burst\\_${n}\\_%' AND d.scheduled_for = to_timestamp($slot)
 						  AND d.end_time IS NOT NULL")
+		mem_sample "$pid"
 		[ "$done_n" -ge "$n" ] && break
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			log "cronext: burst $n: only $done_n of $n runs finished by 2 s before the next slot"
+			break
+		fi
 		sleep 0.1
 	done
 	ns1=$(cpu_ns "$pid"); mb1=$(machine_busy_ticks)
+	lsn1=$(wal_lsn $c)
 	q $c -c "UPDATE cron.job SET active = false WHERE jobname LIKE 'burst\\_${n}\\_%'"
+	local runs="SELECT d.status, extract(epoch FROM d.start_time - d.scheduled_for) * 1000 AS lag,
+					   extract(epoch FROM d.end_time - d.scheduled_for) * 1000 AS fin
+				FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+				WHERE j.jobname LIKE 'burst\\_${n}\\_%' AND d.scheduled_for = to_timestamp($slot)
+				AND d.start_time IS NOT NULL"
 	read -r cnt ok p50 p99 mx fin < <(q $c -F ' ' -c "
-		WITH r AS (SELECT d.status, extract(epoch FROM d.start_time - d.scheduled_for) * 1000 AS lag,
-						  extract(epoch FROM d.end_time - d.scheduled_for) * 1000 AS fin
-				   FROM cron.job_run_details d JOIN cron.job j USING (jobid)
-				   WHERE j.jobname LIKE 'burst\\_${n}\\_%' AND d.scheduled_for = to_timestamp($slot))
+		WITH r AS ($runs)
 		SELECT count(*), count(*) FILTER (WHERE status = 'succeeded'),
 			   round(percentile_disc(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 1),
 			   round(percentile_disc(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 1),
 			   round(max(lag)::numeric, 1), round(max(fin)::numeric, 1)
 		FROM r")
+	save_lags cronext "$n" "$runs"
 	put "cronext.lag.$n.n" "$cnt"
 	put "cronext.lag.$n.ok" "$ok"
 	put "cronext.lag.$n.p50" "$p50"
@@ -306,10 +405,11 @@ cronext_burst() {
 	put "cronext.lag.$n.max" "$mx"
 	put "cronext.fin.$n" "$fin"
 	put "cronext.rows.$n" "$(q $c -c "SELECT count(*) FROM bench_t")"
-	put "cronext.burst.$n.sched_ms" "$(( (ns1 - ns0) / 1000000 ))"
-	put "cronext.burst.$n.machine_ms_per_run" "$(awk -v t=$((mb1 - mb0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1000 / hz / n }')"
+	burst_figures cronext "$n" "$done_n" "$pid" "$ns0" "$ns1" "$mb0" "$mb1" "$lsn0" "$lsn1"
 	put "cronext.burst.$n.schedule" "$best_n seconds"
-	log "cronext: burst $n ('$best_n seconds', slot $(date -u -d @"$slot" +%T)): runs=$cnt ok=$ok p50=$p50 p99=$p99 max=$mx ms, all finished +$fin ms"
+	log "cronext: burst $n ('$best_n seconds', slot $(date -u -d @"$slot" +%T)): runs=$cnt ok=$ok p50=$p50 p99=$p99 max=$mx ms," \
+		"$done_n finished, the last +$fin ms; scheduler $(get "cronext.burst.$n.sched_ms_per_run") ms CPU/run," \
+		"VmHWM $(get "cronext.burst.$n.hwm_kb") kB, RssAnon peak $peak_anon kB; WAL $(get "cronext.burst.$n.wal_per_run") B/run"
 	q $c -c "DELETE FROM cron.job WHERE jobname LIKE 'burst\\_${n}\\_%'"
 }
 
@@ -322,13 +422,16 @@ next_boundary() {
 	echo $(( (t + 12 + 59) / 60 * 60 ))
 }
 
-# n jobs due at the next minute boundary ('M * * * *' with M its minute)
+# n jobs due at the next minute boundary ('M * * * *' with M its minute);
+# the wait ends when every run has finished, or $pgcron_wait s after the
+# boundary (then the cluster is restarted, so no run of it goes on)
 pgcron_burst() {
-	local c=pg_cron mode=$1 n=$2 b minute pid ns0 ns1 mb0 mb1 done_n
+	local c=pg_cron mode=$1 n=$2 b minute pid ns0 ns1 mb0 mb1 done_n=0 lsn0 lsn1 timed_out=0
+	q $c -c "TRUNCATE bench_t"
+	q $c -c "CHECKPOINT"
 	b=$(next_boundary)
 	minute=$(date -u -d @"$b" +%-M)
 	log "pg_cron ($mode): burst of $n jobs at $(date -u -d @"$b" +%T)"
-	q $c -c "TRUNCATE bench_t"
 	q $c -c "INSERT INTO cron.job (schedule, command, nodename, nodeport, database, username, jobname)
 			 SELECT '$minute * * * *', '$job_cmd', '${cl_dir[$c]}', ${cl_port[$c]}, 'postgres', 'postgres',
 					'burst_${n}_' || g
@@ -336,24 +439,36 @@ pgcron_burst() {
 	pid=$(sched_pid $c)
 	sleep_until "$((b - 1))"
 	put "pg_cron_$mode.lag.$n.load" "$(cut -d' ' -f1 /proc/loadavg)"
+	mem_peak_reset "$pid"
+	lsn0=$(wal_lsn $c)
 	ns0=$(cpu_ns "$pid"); mb0=$(machine_busy_ticks)
-	for _ in $(seq 1 1200); do
+	put "pg_cron_$mode.burst.$n.wait_s" "$pgcron_wait"
+	while :; do
 		done_n=$(q $c -c "SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
 						  WHERE j.jobname LIKE 'burst\\_${n}\\_%' AND d.end_time IS NOT NULL")
+		mem_sample "$pid"
 		[ "$done_n" -ge "$n" ] && break
+		if [ "$(date +%s)" -ge $((b + pgcron_wait)) ]; then
+			log "pg_cron ($mode): burst $n: only $done_n of $n runs finished ${pgcron_wait} s after the boundary"
+			timed_out=1
+			break
+		fi
 		sleep 0.1
 	done
 	ns1=$(cpu_ns "$pid"); mb1=$(machine_busy_ticks)
+	lsn1=$(wal_lsn $c)
+	local runs="SELECT d.status, extract(epoch FROM d.start_time - to_timestamp($b)) * 1000 AS lag,
+					   extract(epoch FROM d.end_time - to_timestamp($b)) * 1000 AS fin
+				FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+				WHERE j.jobname LIKE 'burst\\_${n}\\_%' AND d.start_time IS NOT NULL"
 	read -r cnt ok p50 p99 mx fin < <(q $c -F ' ' -c "
-		WITH r AS (SELECT d.status, extract(epoch FROM d.start_time - to_timestamp($b)) * 1000 AS lag,
-						  extract(epoch FROM d.end_time - to_timestamp($b)) * 1000 AS fin
-				   FROM cron.job_run_details d JOIN cron.job j USING (jobid)
-				   WHERE j.jobname LIKE 'burst\\_${n}\\_%')
+		WITH r AS ($runs)
 		SELECT count(*), count(*) FILTER (WHERE status = 'succeeded'),
 			   round(percentile_disc(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 1),
 			   round(percentile_disc(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 1),
 			   round(max(lag)::numeric, 1), round(max(fin)::numeric, 1)
 		FROM r")
+	save_lags "pg_cron_$mode" "$n" "$runs"
 	put "pg_cron_$mode.lag.$n.n" "$cnt"
 	put "pg_cron_$mode.lag.$n.ok" "$ok"
 	put "pg_cron_$mode.lag.$n.p50" "$p50"
@@ -361,10 +476,15 @@ pgcron_burst() {
 	put "pg_cron_$mode.lag.$n.max" "$mx"
 	put "pg_cron_$mode.fin.$n" "$fin"
 	put "pg_cron_$mode.rows.$n" "$(q $c -c "SELECT count(*) FROM bench_t")"
-	put "pg_cron_$mode.burst.$n.sched_ms" "$(( (ns1 - ns0) / 1000000 ))"
-	put "pg_cron_$mode.burst.$n.machine_ms_per_run" "$(awk -v t=$((mb1 - mb0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1000 / hz / n }')"
-	log "pg_cron ($mode): burst $n: runs=$cnt ok=$ok p50=$p50 p99=$p99 max=$mx ms, all finished +$fin ms"
+	burst_figures "pg_cron_$mode" "$n" "$done_n" "$pid" "$ns0" "$ns1" "$mb0" "$mb1" "$lsn0" "$lsn1"
+	log "pg_cron ($mode): burst $n: runs=$cnt ok=$ok p50=$p50 p99=$p99 max=$mx ms, $done_n finished, the last +$fin ms;" \
+		"launcher $(get "pg_cron_$mode.burst.$n.sched_ms_per_run") ms CPU/run, VmHWM $(get "pg_cron_$mode.burst.$n.hwm_kb") kB," \
+		"RssAnon peak $peak_anon kB; WAL $(get "pg_cron_$mode.burst.$n.wal_per_run") B/run"
 	q $c -c "DELETE FROM cron.job WHERE jobname LIKE 'burst\\_${n}\\_%'"
+	if [ $timed_out = 1 ]; then
+		cluster_stop $c
+		cluster_start $c
+	fi
 }
 
 # ---------------------------------------------------------------- idle
@@ -466,10 +586,12 @@ cronext_lone_loaded() {
 	for phase in quiet changes; do
 		local lo hi
 		if [ $phase = quiet ]; then lo=$ta; hi=$tb; else lo=$((tb + 1)); hi=$((tc + 1)); fi
+		local runs="SELECT status, extract(epoch FROM start_time - scheduled_for) * 1000 AS lag
+					FROM cron.job_run_details WHERE jobid = $jid
+					AND scheduled_for >= to_timestamp($lo) AND scheduled_for < to_timestamp($hi)"
+		save_lags cronext "lone-at-$count-$phase" "$runs"
 		read -r n ok p50 p99 mx < <(q $c -F ' ' -c "
-			WITH r AS (SELECT status, extract(epoch FROM start_time - scheduled_for) * 1000 AS lag
-					   FROM cron.job_run_details WHERE jobid = $jid
-					   AND scheduled_for >= to_timestamp($lo) AND scheduled_for < to_timestamp($hi))
+			WITH r AS ($runs)
 			SELECT count(*), count(*) FILTER (WHERE status = 'succeeded'),
 				   round(percentile_disc(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 1),
 				   round(percentile_disc(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 1),
@@ -504,7 +626,14 @@ put run.date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 put run.cronext_commit "$(git -C "$here/.." log -1 --format=%h 2>/dev/null || echo '?')"
 put run.cronext_so "$(date -u -r "$pglib/cronext.so" '+%Y-%m-%d %H:%M:%S UTC')"
 put run.pgcron_version "$(dpkg-query -W -f '${Version}' postgresql-15-cron 2>/dev/null || echo '?')"
-put run.pg_version "$($pgbin/postgres --version | awk '{ print $3 }')"
+put run.pg_version "$("$pgbin/postgres" --version | awk '{ print $3 }')"
+put run.pgbin "$pgbin"
+put run.quick "$quick"
+put run.burst_sizes "${burst_sizes[*]}"
+put run.idle_counts "${idle_counts[*]}"
+put run.idle_seconds "$idle_seconds"
+put run.pgcron_wait "$pgcron_wait"
+put run.pgcron_modes "$pgcron_modes"
 t_start=$SECONDS
 
 setup_sql="CREATE TABLE bench_t (v int);"
@@ -515,7 +644,7 @@ if [ -z "$only" ] || [ "$only" = cronext ]; then
 	q cronext -c "CREATE EXTENSION cronext; $setup_sql"
 	sched_pid cronext >/dev/null
 	sleep 1
-	cronext_lone
+	case " ${burst_sizes[*]} " in *" 1 "*) cronext_lone ;; esac
 	for n in "${burst_sizes[@]}"; do
 		[ "$n" = 1 ] && continue
 		cronext_burst "$n"
@@ -592,25 +721,35 @@ report() {
 	echo "pg_cron_libpq = cron.use_background_workers off (libpq connections); pg_cron_bgw = on"
 	echo
 	echo "(a) start lag after the due instant, ms (percentile_disc; lag = start_time - slot)"
-	printf '%-16s %6s %10s %9s %9s %9s %7s\n' side jobs runs/ok p50 p99 max load1
+	printf '%-16s %6s %13s %9s %9s %9s %7s\n' side jobs runs/ok p50 p99 max load1
 	for s in "${sides[@]}"; do
 		for n in "${burst_sizes[@]}"; do
 			label=$n
 			[ "$s" = cronext ] && [ "$n" = 1 ] && label="1*"
-			printf '%-16s %6s %10s %9s %9s %9s %7s\n' "$s" "$label" "$(get "$s.lag.$n.n")/$(get "$s.lag.$n.ok")" \
+			printf '%-16s %6s %13s %9s %9s %9s %7s\n' "$s" "$label" "$(get "$s.lag.$n.n")/$(get "$s.lag.$n.ok")" \
 				"$(get "$s.lag.$n.p50")" "$(get "$s.lag.$n.p99")" "$(get "$s.lag.$n.max")" "$(get "$s.lag.$n.load")"
 		done
 	done
-	echo "  1* = cronext lone job: one '1 seconds' job, $(get cronext.lag.1.n) consecutive slots (pg_cron 1.4 has no seconds: one minute boundary per mode)"
+	[ "$(get cronext.lag.1.n)" != - ] &&
+		echo "  1* = cronext lone job: one '1 seconds' job, $(get cronext.lag.1.n) consecutive slots (pg_cron 1.4 has no seconds: one minute boundary per mode)"
+	echo "  runs = runs started (a pg_cron burst is waited for at most ${pgcron_wait} s, cronext's until 2 s before its next slot)"
 	echo
-	echo "(b) burst completion: max(end_time) - due instant, ms; scheduler CPU and machine CPU per run during the burst"
-	printf '%-16s %6s %11s %11s %14s %10s\n' side jobs finished sched_ms machine_ms/run rows_ok
+	echo "(b) burst completion: max(end_time) - due instant, ms (1*: median over the lone job's slots); runs finished;"
+	echo "    the scheduler's CPU (all, and per run), the machine's busy CPU per run and WAL bytes per run during the burst;"
+	echo "    the scheduler's peak memory during the burst, kB: VmHWM (reset before the slot) / largest RssAnon seen; bench_t rows"
+	printf '%-16s %6s %9s %13s %9s %9s %11s %9s %17s %7s\n' side jobs finished done/n sched_ms ms/run machine/run WAL_B/run peak_hwm/anon_kB rows
 	for s in "${sides[@]}"; do
-		for n in 100 1000; do
-			printf '%-16s %6s %11s %11s %14s %10s\n' "$s" "$n" "$(get "$s.fin.$n")" "$(get "$s.burst.$n.sched_ms")" \
-				"$(get "$s.burst.$n.machine_ms_per_run")" "$(get "$s.rows.$n")"
+		for n in "${burst_sizes[@]}"; do
+			label=$n
+			[ "$s" = cronext ] && [ "$n" = 1 ] && label="1*"
+			printf '%-16s %6s %9s %13s %9s %9s %11s %9s %17s %7s\n' "$s" "$label" "$(get "$s.fin.$n")" \
+				"$(get "$s.done.$n")/$n" "$(get "$s.burst.$n.sched_ms")" "$(get "$s.burst.$n.sched_ms_per_run")" \
+				"$(get "$s.burst.$n.machine_ms_per_run")" "$(get "$s.burst.$n.wal_per_run")" \
+				"$(get "$s.burst.$n.hwm_kb")/$(get "$s.burst.$n.peak_anon_kb")" "$(get "$s.rows.$n")"
 		done
 	done
+	echo "  the window: from 1 s before the due instant until the benchmark saw every run finished (it polls 10 times a second);"
+	echo "  a CHECKPOINT precedes each burst, so WAL includes a full-page image of each page the burst changes first"
 	echo
 	echo "  load1 = 1-minute load average of the machine just before the slot (other work on the machine)"
 	echo
@@ -647,6 +786,15 @@ report() {
 }
 
 report | tee "$work/table"
+{ cat "$work/table"; echo; echo "# raw"; cat "$results"; } > "$out/run.txt"
 if [ -n "${BENCH_OUT:-}" ]; then
-	{ cat "$work/table"; echo; echo "# raw"; cat "$results"; } > "$BENCH_OUT"
+	cp "$out/run.txt" "$BENCH_OUT"
+fi
+# the results this script owns: the previous run's go, this run's come
+mkdir -p "$results_dir"
+rm -f "$results_dir"/run.txt "$results_dir"/run-lag-*.txt
+cp "$out"/* "$results_dir"/
+log "results in $results_dir ($(du -sh "$results_dir" | cut -f1) in all)"
+if [ "${BENCH_NO_PLOTS:-0}" != 1 ] && command -v gnuplot >/dev/null; then
+	bash "$here/plot.sh" "$results_dir" "$plots_dir" || log "warning: plotting failed"
 fi
