@@ -28,6 +28,7 @@ OBJS = \
 	src/http/http_request.o \
 	src/http/http_worker.o \
 	src/launcher/launcher.o \
+	src/scheduler/after_pass.o \
 	src/scheduler/alerts.o \
 	src/scheduler/decide.o \
 	src/scheduler/fair_share.o \
@@ -39,12 +40,14 @@ OBJS = \
 	src/scheduler/role_shares.o \
 	src/scheduler/run_check.o \
 	src/scheduler/run_launch.o \
+	src/scheduler/run_reports.o \
 	src/scheduler/run_resume.o \
 	src/scheduler/runs.o \
 	src/scheduler/scheduler.o \
 	src/worker/exec_command.o \
 	src/worker/job_worker.o \
 	src/worker/run_record.o \
+	src/worker/session_state.o \
 	src/worker/worker_pool.o
 
 EXTENSION = cronext

@@ -281,6 +281,33 @@ cron_http_forget_worker(void)
  * entry is then free again), or, when the worker has exited, the requests
  * it had, lost.  Nothing here decides what a report means for the run.
  */
+/*
+ * Has the HTTP worker said something about these runs that the last
+ * collection did not see (see cron_pool_reports_waiting)?
+ */
+bool
+cron_http_reports_waiting(List *runs)
+{
+	ListCell   *lc;
+
+	foreach(lc, runs)
+	{
+		CronRun    *run = lfirst(lc);
+		CronHttpEntry *entry;
+		uint32		state;
+
+		if (run->http_entry < 0)
+			continue;
+		entry = cron_dispatch_entry(run->http_entry);
+		state = pg_atomic_read_u32(&entry->state);
+		if (state == HE_DONE ||
+			(state == HE_RUNNING && !start_reported[run->http_entry] &&
+			 entry->start_time != 0))
+			return true;
+	}
+	return false;
+}
+
 List *
 cron_http_collect_reports(List *runs)
 {

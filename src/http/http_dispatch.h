@@ -25,5 +25,6 @@ extern int	cron_http_worker_pid(void);
 extern bool cron_http_worker_gone(void);
 extern void cron_http_forget_worker(void);
 extern List *cron_http_collect_reports(List *runs);
+extern bool cron_http_reports_waiting(List *runs);
 
 #endif							/* CRONEXT_HTTP_DISPATCH_H */

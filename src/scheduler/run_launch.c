@@ -96,6 +96,7 @@ static char last_sql_role[NAMEDATALEN] = "";
 typedef struct LaunchPick
 {
 	int			places_used;	/* SQL runs with a worker, and picked */
+	int			pool_left;		/* runs the worker pool can take now */
 	List	   *picked;
 	TimestampTz now;
 } LaunchPick;
@@ -112,19 +113,21 @@ pick_turn(void *item, void *arg)
 	LaunchPick *pick = arg;
 	CronRun    *run = item;
 
-	if (pick->places_used >= cronext_max_running_jobs)
+	if (pick->places_used >= cronext_max_running_jobs || pick->pool_left <= 0)
 		return CRON_TURN_STOP;
 	if (!run_may_launch(run, pick->now))
 		return CRON_TURN_NEXT;
 	pick->picked = lappend(pick->picked, run);
 	pick->places_used++;
+	pick->pool_left--;
 	cron_run_transition(run, CRON_RS_PICKED, NULL);
 	return CRON_TURN_SERVED_LAST;
 }
 
 /*
  * Which waiting SQL runs start now (no I/O; the list is in the caller's
- * context).  Scheduled slots were claimed within the limits already
+ * context): no more than the worker pool can take now, so that the
+ * commands of runs that would wait are not read.  Scheduled slots were claimed within the limits already
  * (scheduler.c), but manual runs (cron.run_job) are claimed at once, so
  * the limits hold here too: at most cron.max_running_jobs runs with a
  * worker, at most cron.max_running_jobs_per_role of one role, in turns
@@ -135,7 +138,7 @@ cron_runs_pick_sql_launches(void)
 {
 	CronTurns  *turns = cron_turns_create();
 	TimestampTz now = cron_now();
-	LaunchPick	pick = {0, NIL, now};
+	LaunchPick	pick = {0, cron_pool_capacity(), NIL, now};
 	ListCell   *lc;
 
 	foreach(lc, cron_runs)
@@ -156,11 +159,26 @@ cron_runs_pick_sql_launches(void)
 	return pick.picked;
 }
 
+/* do any of the runs about to start lack their command? */
+bool
+cron_runs_need_commands(List *starting)
+{
+	ListCell   *lc;
+
+	foreach(lc, starting)
+	{
+		if (((CronRun *) lfirst(lc))->command == NULL)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Read the commands of the runs about to start from their ledger rows (in
- * a transaction).  The scheduler holds a command only from here until it
- * is in the job worker's mailbox, so its memory does not grow with the
- * commands of runs that wait.  A run whose row lost its command fails.
+ * a transaction), those that do not have it from their claim in this
+ * pass.  The scheduler holds a command only from here until it is in the
+ * job worker's mailbox, so its memory does not grow with the commands of
+ * runs that wait.  A run whose row lost its command fails.
  */
 void
 cron_runs_fetch_commands(List **starting)
@@ -175,14 +193,20 @@ cron_runs_fetch_commands(List **starting)
 	ids = palloc(list_length(*starting) * sizeof(int64));
 	commands = palloc0(list_length(*starting) * sizeof(char *));
 	foreach(lc, *starting)
-		ids[n++] = ((CronRun *) lfirst(lc))->runid;
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (run->command == NULL)
+			ids[n++] = run->runid;
+	}
 	cron_ledger_run_commands(ids, n, cron_run_cxt, commands);
 	n = 0;
 	foreach(lc, *starting)
 	{
 		CronRun    *run = lfirst(lc);
 
-		run->command = commands[n++];
+		if (run->command == NULL)
+			run->command = commands[n++];
 		if (run->command == NULL)
 		{
 			cron_finish_run(run, false, "the run's command could not be read from its ledger row", 0,
@@ -193,19 +217,19 @@ cron_runs_fetch_commands(List **starting)
 }
 
 /*
- * Hand one SQL run to a job worker; false if none could take it now.  An
- * error (no dynamic shared memory left for its mailbox, say) fails that
- * run alone, in the next pass, and the others go on.
+ * Hand one SQL run to a job worker (see CronPoolLaunch).  An error (no
+ * dynamic shared memory left for its mailbox, say) fails that run alone,
+ * in the next pass, and the others go on.
  */
-static bool
+static CronPoolLaunch
 launch_one(CronRun *run)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	volatile bool ok = false;
+	volatile CronPoolLaunch result = CRON_POOL_FULL;
 
 	PG_TRY();
 	{
-		ok = cron_pool_launch(run);
+		result = cron_pool_launch(run);
 	}
 	PG_CATCH();
 	{
@@ -221,10 +245,27 @@ launch_one(CronRun *run)
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT ": %s",
 						run->jobid, run->runid, run->launch_error)));
 		cron_launch_blocked = true;	/* the next pass, soon, records its failure */
-		ok = false;
+		result = CRON_POOL_FULL;
 	}
 	PG_END_TRY();
-	return ok;
+	return result;
+}
+
+/*
+ * Where the start of a run's first attempt went (bench/run.sh reads it
+ * from the server log with log_min_messages = debug1): the scheduler woke,
+ * its claim committed, and it was handed to a job worker, each measured
+ * from the slot.  The worker's start_time in the ledger is the last step.
+ */
+static void
+trace_start(const CronRun *run)
+{
+	if (run->attempt == 1 && run->committed_at > 0 && message_level_is_interesting(DEBUG1))
+		elog(DEBUG1, "cronext run " INT64_FORMAT " of job " INT64_FORMAT ": woke +%.3f ms, claim committed +%.3f ms, handed +%.3f ms after its slot",
+			 run->runid, run->jobid,
+			 (run->woke_at - run->scheduled_for) / 1000.0,
+			 (run->committed_at - run->scheduled_for) / 1000.0,
+			 (GetCurrentTimestamp() - run->scheduled_for) / 1000.0);
 }
 
 /*
@@ -240,17 +281,26 @@ cron_runs_launch_claimed(List *starting)
 	bool		blocked = false;
 
 	cron_launch_blocked = false;
+	cron_pool_begin_launches();
 	foreach(lc, starting)
 	{
 		CronRun    *run = lfirst(lc);
+		CronPoolLaunch result = blocked ? CRON_POOL_FULL : launch_one(run);
 
-		if (!blocked && launch_one(run))
+		if (result == CRON_POOL_LAUNCHED)
+		{
 			cron_run_transition(run, CRON_RS_HANDED, NULL);	/* a worker has it */
+			trace_start(run);
+		}
 		else
 		{
 			cron_note_unlaunched(run);
-			/* no worker could be started: a run's end or the retry timer wakes us */
-			if (run->launch_error == NULL)
+
+			/*
+			 * No worker could be started: a run's end or the retry timer
+			 * wakes us.  One that waits for a worker is woken by it.
+			 */
+			if (result == CRON_POOL_FULL && run->launch_error == NULL)
 				blocked = cron_launch_blocked = true;
 		}
 		/* the mailbox has it now; a retry reads it again */
@@ -258,5 +308,24 @@ cron_runs_launch_claimed(List *starting)
 		run->command = NULL;
 	}
 	launch_http_runs(cron_now());
+	cron_runs_drop_commands();
+}
+
+/* the commands claims brought that no launch took: they wait without one */
+void
+cron_runs_drop_commands(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, cron_runs)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (run->command != NULL)
+		{
+			pfree(run->command);
+			run->command = NULL;
+		}
+	}
 }
 

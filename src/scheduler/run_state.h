@@ -66,6 +66,7 @@ typedef struct CronRunEvent
 	const char *message;
 	int			http_status;	/* 0: none */
 	const char *body;			/* NULL: none */
+	bool		in_ledger;		/* the worker wrote it to the ledger already */
 } CronRunEvent;
 
 /* a claimed run */
@@ -87,6 +88,8 @@ typedef struct CronRun
 	TimestampTz not_before;		/* a retry waits until then */
 	CronRunState state;
 	bool		uncommitted;	/* claimed in the transaction not yet committed */
+	TimestampTz woke_at;		/* the start of the pass that claimed it */
+	TimestampTz committed_at;	/* when its claim committed */
 	char	   *launch_error;	/* why it could not be started, or NULL */
 	bool		hard_stopped;	/* its worker was terminated for the timeout */
 	struct CronWorker *worker;	/* serving it, or NULL while it waits */
@@ -125,8 +128,9 @@ typedef struct CronReport
 	bool		retryable;		/* a failed attempt another may follow */
 	int			retry_after_ms; /* no retry sooner (an HTTP Retry-After) */
 	bool		started;		/* LOST: it had started */
-	bool		exactly_once;	/* LOST: it ran in one transaction with its
-								 * outcome, so it left no effect unless its
+	bool		exactly_once;	/* STARTED, LOST: it runs in one transaction
+								 * with its outcome (and the worker marked it
+								 * running), so it left no effect unless its
 								 * row says succeeded */
 	bool		recorded;		/* FINISHED: the outcome is in the ledger */
 	char	   *message;		/* the outcome's, or why it was lost (NULL: none) */
@@ -145,18 +149,42 @@ typedef struct CronWorker
 	Oid			roleid;			/* the role it is connected as */
 	CronRun    *run;			/* the run it serves, or NULL when idle */
 	bool		start_reported; /* its run's start was reported */
+	uint64		awaited_round;	/* a waiting run expects it (worker_pool.c) */
 } CronWorker;
+
+/* what became of a run handed to the worker pool (worker_pool.c) */
+typedef enum CronPoolLaunch
+{
+	CRON_POOL_LAUNCHED,			/* a worker has it */
+	CRON_POOL_WAIT,				/* it waits for a worker starting or soon free */
+	CRON_POOL_FULL				/* no worker can start now */
+} CronPoolLaunch;
 
 /* runs.c */
 extern MemoryContext cron_run_cxt;
 extern List *cron_runs;			/* CronRun *, claimed and not finished */
 extern bool cron_launch_blocked;	/* a launch must be tried again soon */
+extern TimestampTz cron_pass_started_at;	/* when this pass began */
 extern bool cron_run_launched(const CronRun *run);
 extern void cron_run_transition(CronRun *run, CronRunState to,
 								const CronRunEvent *ev);
 extern void cron_finish_run(CronRun *run, bool succeeded, const char *message,
 					   TimestampTz start_time, TimestampTz end_time);
 extern bool cron_retry_run(CronRun *run, const CronReport *r);
+extern void cron_finish_run_response(CronRun *run, bool succeeded,
+									 const char *message,
+									 TimestampTz start_time,
+									 TimestampTz end_time, int http_status,
+									 const char *body, bool in_ledger);
+extern TimestampTz cron_run_hard_stop_at(const CronRun *run);
+
+/*
+ * How long past its timeout a SQL run may go on before the scheduler
+ * terminates its worker (ms).  The timeout cancels the statement; a
+ * command that catches the cancel (an EXCEPTION clause in PL/pgSQL) would
+ * run on.
+ */
+#define HARD_STOP_GRACE_MS	2000
 
 extern int	cron_run_sql_cap(const CronRun *run);
 extern int	cron_run_http_cap(const CronRun *run);
@@ -166,7 +194,11 @@ extern void cron_note_unlaunched(CronRun *run);
 extern char *cron_run_problem(const CronRun *run);
 
 /* worker_pool.c */
-extern bool cron_pool_launch(CronRun *run);
+extern void cron_pool_begin_launches(void);
+extern CronPoolLaunch cron_pool_launch(CronRun *run);
+extern int	cron_pool_capacity(void);
+extern TimestampTz cron_pool_wake_at(void);
+extern bool cron_pool_reports_waiting(void);
 extern void cron_pool_release_idle(void);
 extern List *cron_pool_collect_reports(void);
 extern TimestampTz cron_pool_start_time(const CronRun *run);

@@ -1,16 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * runs.c
- *	  The scheduler's claimed runs: claiming a slot, retries, timeouts,
- *	  cancels, the outcome written to the ledger, and what a pass that
- *	  rolled back leaves to do.  Starting them is run_launch.c's; the shares
- *	  of roles are role_shares.c's.
+ *	  The scheduler's claimed runs: claiming a slot, the run's states and
+ *	  their ledger writes, and what a pass that rolled back leaves to do.
+ *	  Starting them is run_launch.c's; what their transports report, with
+ *	  retries, timeouts and cancels, run_reports.c's; the shares of roles
+ *	  are role_shares.c's.
  *
  * decide.c decides which slots are due; this file carries each claimed
  * run from its claim to its outcome, through the states of run_state.h,
  * with cron_run_transition() as the one writer of a run's state.  The
  * transports (worker/worker_pool.c, http/http_dispatch.c) only report what
- * happened (CronReport); cron_runs_apply_reports() decides what it means.
+ * happened (CronReport); run_reports.c decides what it means.
  * All of it runs in the scheduler process, so nothing here is shared: the
  * runs are a plain list.
  *
@@ -18,7 +19,6 @@
  */
 #include "postgres.h"
 
-#include "common/pg_prng.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -36,14 +36,6 @@
 /* how soon to retry a launch that found no worker free */
 #define WORKER_RETRY_MS		100
 
-/*
- * How long past its timeout a SQL run may go on before the scheduler
- * terminates its worker.  The timeout cancels the statement; a command
- * that catches the cancel (an EXCEPTION clause in PL/pgSQL) would run on.
- */
-#define HARD_STOP_GRACE_MS	2000
-
-static void enforce_timeouts(void);
 
 List	   *cron_runs = NIL;	/* CronRun *, in cron_run_cxt */
 MemoryContext cron_run_cxt;
@@ -112,8 +104,16 @@ cron_runs_claims_committed(void)
 {
 	ListCell   *lc;
 
+	TimestampTz now = GetCurrentTimestamp();
+
 	foreach(lc, cron_runs)
-		((CronRun *) lfirst(lc))->uncommitted = false;
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (run->uncommitted)
+			run->committed_at = now;
+		run->uncommitted = false;
+	}
 	finished.n = 0;
 	if (lost_written)
 		lost.n = 0;
@@ -198,6 +198,7 @@ cron_runs_take_failed(const int64 **runids)
 	return n;
 }
 bool		cron_launch_blocked = false;
+TimestampTz cron_pass_started_at = 0;
 
 void
 cron_runs_init(void)
@@ -272,7 +273,7 @@ cron_runs_record_skipped(CronJob *job, TimestampTz slot, bool manual, const char
  * its owner fails at once (with problem as its outcome).  has_command:
  * the row carries a command (the job existed when it was claimed).
  */
-static void
+static CronRun *
 queue_run(CronJob *job, int64 runid, TimestampTz slot, int attempt,
 		  bool has_command)
 {
@@ -298,6 +299,7 @@ queue_run(CronJob *job, int64 runid, TimestampTz slot, int attempt,
 	run->http_entry = -1;
 	run->state = CRON_RS_WAITING;
 	run->uncommitted = true;
+	run->woke_at = cron_pass_started_at;
 	MemoryContextSwitchTo(old);
 
 	/* an HTTP job opens no session; the HTTP worker checks its owner */
@@ -311,13 +313,14 @@ queue_run(CronJob *job, int64 runid, TimestampTz slot, int attempt,
 				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " failed: %s",
 						job->jobid, runid, problem)));
 		free_run(run);
-		return;
+		return NULL;
 	}
 
 	old = MemoryContextSwitchTo(cron_run_cxt);
 	cron_runs = lappend(cron_runs, run);
 	MemoryContextSwitchTo(old);
 	job->waiting++;
+	return run;
 }
 
 /*
@@ -329,6 +332,7 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 {
 	char	   *command = NULL;
 	int64		runid;
+	CronRun    *run;
 
 	runid = claim_slot(job, slot, manual, CRON_RUN_STARTING, NULL,
 					   job->http ? NULL : &command);
@@ -338,9 +342,17 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 			 job->jobid, timestamptz_to_str(slot));
 		return 0;
 	}
-	queue_run(job, runid, slot, 1, command != NULL);
-	if (command)
-		pfree(command);			/* kept in the ledger row, not here */
+	run = queue_run(job, runid, slot, 1, command != NULL);
+
+	/*
+	 * The command is kept in the ledger row, not here: this pass starts
+	 * the run with it if a worker is free (saving a read of the row), and
+	 * frees it otherwise (cron_runs_drop_commands).
+	 */
+	if (run && command)
+		run->command = command;
+	else if (command)
+		pfree(command);
 	return runid;
 }
 
@@ -351,7 +363,7 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 void
 cron_runs_resume(CronJob *job, int64 runid, TimestampTz slot, int attempt)
 {
-	queue_run(job, runid, slot, attempt, true);
+	(void) queue_run(job, runid, slot, attempt, true);
 }
 
 /* does the run hold a running place (picked, with a transport, or started)? */
@@ -428,7 +440,8 @@ cron_run_transition(CronRun *run, CronRunState to, const CronRunEvent *ev)
 	switch (to)
 	{
 		case CRON_RS_RUNNING:
-			cron_ledger_mark_running(run->runid, ev->pid, ev->start_time);
+			if (!ev->in_ledger)
+				cron_ledger_mark_running(run->runid, ev->pid, ev->start_time);
 			break;
 		case CRON_RS_WAITING:
 			if (ev)				/* after an attempt: a retry */
@@ -439,9 +452,10 @@ cron_run_transition(CronRun *run, CronRunState to, const CronRunEvent *ev)
 		case CRON_RS_ENDED:
 			if (ev)
 			{
-				cron_ledger_finish_http(run->runid, ev->succeeded, ev->message,
-										ev->start_time, ev->end_time,
-										ev->http_status, ev->body);
+				if (!ev->in_ledger)
+					cron_ledger_finish_http(run->runid, ev->succeeded, ev->message,
+											ev->start_time, ev->end_time,
+											ev->http_status, ev->body);
 				ids_push(&finished, run->runid);
 				if (!ev->succeeded)
 					ids_push(&failed, run->runid);
@@ -466,13 +480,14 @@ cron_run_transition(CronRun *run, CronRunState to, const CronRunEvent *ev)
  * An HTTP run's outcome also has the response's status and body (0 and
  * NULL otherwise).
  */
-static void
-finish_run_with_response(CronRun *run, bool succeeded, const char *message,
+void
+cron_finish_run_response(CronRun *run, bool succeeded, const char *message,
 				TimestampTz start_time, TimestampTz end_time,
-				int http_status, const char *body)
+				int http_status, const char *body, bool in_ledger)
 {
 	CronRunEvent ev = {0};
 
+	ev.in_ledger = in_ledger;
 	ev.succeeded = succeeded;
 	ev.message = message;
 	ev.start_time = start_time;
@@ -487,175 +502,13 @@ void
 cron_finish_run(CronRun *run, bool succeeded, const char *message,
 		   TimestampTz start_time, TimestampTz end_time)
 {
-	finish_run_with_response(run, succeeded, message, start_time, end_time, 0, NULL);
-}
-
-/*
- * After a failed attempt: if the job allows another, put the run back to
- * wait for it and return true; when none is allowed or fits, the run
- * fails now.  When it comes back is the back-off rule of
- * cron_policy_retry_at (core/policy.c): doubling, with jitter, at least
- * min_delay_ms (an HTTP server's Retry-After), before the job's next slot.
- */
-bool
-cron_retry_run(CronRun *run, const CronReport *r)
-{
-	const char *message = r->message;
-	int			min_delay_ms = r->retry_after_ms;
-	CronJob    *job = cron_job_cache_lookup(run->jobid);
-	CronRetryPolicy retry;
-	TimestampTz at;
-
-	if (job == NULL || run->cancelled)
-		return false;
-	retry.max_retries = run->max_retries;
-	retry.retry_delay = run->retry_delay;
-	retry.has_next_slot = job->in_heap;
-	retry.next_slot = job->next_slot;
-	if (!cron_policy_retry_at(&retry, run->attempt,
-							  pg_prng_double(&pg_global_prng_state),
-							  (int64) min_delay_ms * 1000, cron_server_clock(), &at))
-		return false;
-
-	run->attempt++;
-	run->not_before = at;
-	if (run->worker)
-		run->worker->run = NULL;
-	run->worker = NULL;
-	run->http_entry = -1;
-	{
-		CronRunEvent ev = {0};
-
-		ev.message = message;
-		ev.http_status = r->http_status;
-		ev.start_time = r->start_time;
-		ev.end_time = r->end_time;
-		cron_run_transition(run, CRON_RS_WAITING, &ev);
-	}
-	return true;
-}
-
-/*
- * A run of exactly-once effect whose worker exited in the middle: its
- * transaction rolled back (or, if it committed just before the exit, its
- * row says succeeded and the next worker sees it and runs nothing), so it
- * runs again at once, as the next attempt of the same row.  Interruptions
- * do not wait for retry_delay, and at most CRON_MAX_INTERRUPTIONS beyond
- * the job's retries are run again; after those the run fails.
- */
-static bool
-rerun_interrupted(CronRun *run, const CronReport *r)
-{
-	const char *why = r->message;
-	CronRunEvent ev = {0};
-
-	if (run->cancelled || run->hard_stopped ||
-		run->attempt >= run->max_retries + 1 + CRON_MAX_INTERRUPTIONS)
-		return false;
-	ev.message = psprintf("attempt %d was interrupted (%s); it left no effect, so the slot runs again",
-						  run->attempt, why);
-	ev.start_time = r->start_time;
-	ev.end_time = r->end_time;
-	run->attempt++;
-	run->not_before = 0;
-	if (run->worker)
-		run->worker->run = NULL;
-	run->worker = NULL;
-	cron_run_transition(run, CRON_RS_WAITING, &ev);
-	return true;
-}
-
-/*
- * What transports reported (cron_pool_collect_reports, the HTTP queue):
- * decide what each report means for its run and make the transition.  A
- * failed attempt is retried if the job allows another; a run whose worker
- * exited after the scheduler terminated it for its timeout is recorded as
- * timed out.
- */
-void
-cron_runs_apply_reports(List *reports)
-{
-	ListCell   *lc;
-
-	foreach(lc, reports)
-	{
-		CronReport *r = lfirst(lc);
-		CronRun    *run = r->run;
-
-		switch (r->kind)
-		{
-			case CRON_REPORT_STARTED:
-				if (run->state == CRON_RS_HANDED)
-				{
-					CronRunEvent ev = {0};
-
-					ev.pid = r->pid;
-					ev.start_time = r->start_time;
-					cron_run_transition(run, CRON_RS_RUNNING, &ev);
-				}
-				break;
-			case CRON_REPORT_BOUNCED:
-				cron_run_transition(run, CRON_RS_WAITING, NULL);
-				break;
-			case CRON_REPORT_FINISHED:
-				/* an outcome already in the ledger is final (recorded) */
-				if (r->succeeded || !r->retryable || r->recorded ||
-					!cron_retry_run(run, r))
-					finish_run_with_response(run, r->succeeded, r->message,
-											 r->start_time, r->end_time,
-											 r->http_status, r->body);
-				break;
-			case CRON_REPORT_LOST:
-				if (r->started && run->hard_stopped)
-					cron_finish_run(run, false,
-									psprintf("timed out after %d ms; the command went on after its cancel, so the scheduler terminated its worker",
-											 run->timeout_ms),
-									r->start_time, r->end_time);
-				else if (!(r->exactly_once && rerun_interrupted(run, r)))
-					cron_finish_run(run, false, r->message, r->start_time,
-									r->end_time);
-				break;
-		}
-	}
-}
-
-/*
- * Record what the HTTP worker reported since the last iteration (the job
- * workers' reports are applied first, cron_runs_apply_reports), fail the
- * runs that could not be started, and stop runs past their timeout.
- */
-void
-cron_runs_collect_reports(void)
-{
-	ListCell   *lc;
-	List	   *unstarted = NIL;
-
-	/* runs whose start failed with an error (launch_one) fail now */
-	foreach(lc, cron_runs)
-	{
-		CronRun    *run = lfirst(lc);
-
-		if (run->launch_error && !cron_run_launched(run))
-			unstarted = lappend(unstarted, run);
-	}
-	foreach(lc, unstarted)
-	{
-		CronRun    *run = lfirst(lc);
-		char	   *msg = run->launch_error;
-
-		run->launch_error = NULL;
-		cron_finish_run(run, false, msg, 0, cron_now());
-		pfree(msg);
-	}
-	list_free(unstarted);
-
-	cron_runs_apply_reports(cron_http_collect_reports(cron_runs));
-	enforce_timeouts();
+	cron_finish_run_response(run, succeeded, message, start_time, end_time, 0, NULL,
+							 false);
 }
 
 /* when a running SQL run is past its timeout and grace, or 0 */
-static TimestampTz
-hard_stop_at(const CronRun *run)
+TimestampTz
+cron_run_hard_stop_at(const CronRun *run)
 {
 	TimestampTz started = cron_pool_start_time(run);
 
@@ -663,67 +516,6 @@ hard_stop_at(const CronRun *run)
 		run->hard_stopped || started == 0)
 		return 0;
 	return started + ((int64) run->timeout_ms + HARD_STOP_GRACE_MS) * 1000;
-}
-
-/*
- * A SQL run that is still running well past its timeout ignored the
- * cancel: terminate its worker.  It is recorded as timed out when the
- * worker's exit is seen.
- */
-static void
-enforce_timeouts(void)
-{
-	TimestampTz now = cron_now();
-	ListCell   *lc;
-
-	foreach(lc, cron_runs)
-	{
-		CronRun    *run = lfirst(lc);
-		TimestampTz at = hard_stop_at(run);
-
-		if (at == 0 || now < at || !cron_pool_terminate(run))
-			continue;
-		ereport(WARNING,
-				(errmsg("cron job " INT64_FORMAT " run " INT64_FORMAT " is still running %d ms past its timeout; terminating its worker",
-						run->jobid, run->runid, HARD_STOP_GRACE_MS)));
-		run->hard_stopped = true;
-	}
-}
-
-/*
- * Stop the runs cron.cancel_run asked for: a run still waiting fails at
- * once; a running one is interrupted (SIGINT cancels its statement; the
- * worker reports it as cancelled), and is not retried.  Runs that already
- * ended are left as they are.
- */
-void
-cron_runs_serve_cancels(void)
-{
-	int64		runids[CRON_MAX_CANCEL_REQUESTS];
-	int			n = cron_take_cancel_requests(runids);
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		ListCell   *lc;
-
-		foreach(lc, cron_runs)
-		{
-			CronRun    *run = lfirst(lc);
-
-			if (run->runid != runids[i])
-				continue;
-			run->cancelled = true;
-			if (run->http_entry >= 0)
-				cron_http_cancel(run->http_entry);
-			else if (run->worker == NULL)
-				cron_finish_run(run, false, CRON_CANCELLED_MESSAGE, 0,
-						   cron_now());
-			else
-				cron_pool_cancel(run);
-			break;
-		}
-	}
 }
 
 /*
@@ -777,12 +569,14 @@ cron_runs_add_wakes(CronWake *wake)
 
 	if (cron_launch_blocked)
 		cron_wake_in(wake, WORKER_RETRY_MS);
+	if (cron_pool_wake_at() > 0)
+		cron_wake_at(wake, cron_pool_wake_at());
 	else if (to_deactivate.n > 0)
 		cron_wake_in(wake, 1000);
 	foreach(lc, cron_runs)
 	{
 		CronRun    *run = lfirst(lc);
-		TimestampTz stop = hard_stop_at(run);
+		TimestampTz stop = cron_run_hard_stop_at(run);
 
 		if (!cron_run_launched(run) && run->not_before > 0)
 			cron_wake_at(wake, run->not_before);

@@ -50,6 +50,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "after_pass.h"
 #include "alerts.h"
 #include "cronext.h"
 #include "decide.h"
@@ -110,9 +111,6 @@ static char last_error[256] = "";
 static TimestampTz last_error_at = 0;
 static int	repeated_errors = 0;
 
-/* failure notifications dropped since the last warning */
-static int	notify_dropped = 0;
-static TimestampTz notify_warned_at = 0;
 
 static void
 scheduler_detach_shared(int code, Datum arg)
@@ -120,28 +118,6 @@ scheduler_detach_shared(int code, Datum arg)
 	/* its idle job workers leave with it (their mailboxes are still mapped) */
 	cron_pool_release_idle();
 	cron_scheduler_detach();
-}
-
-static void
-begin_iteration_xact(void)
-{
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cronext: SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "cronext scheduler");
-}
-
-static void
-end_iteration_xact(void)
-{
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	/* the commit leaves TopMemoryContext current: back to this pass's */
-	MemoryContextSwitchTo(loop_cxt);
-	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
 /*
@@ -182,15 +158,22 @@ catalog_state(void)
 	return state;
 }
 
-/* how long to sleep: until the next slot, or a retry; -1 = until woken */
+/*
+ * How long to sleep: until the next slot, or a retry; -1 = until woken.
+ * *at is the earliest instant asked for (0: none), which the whole
+ * milliseconds may overshoot.
+ */
 static long
-sleep_ms(void)
+sleep_ms(int64 *at)
 {
 	CronJob    *job;
 	CronWake	wake;
 
+	*at = 0;
 	if (!extension_ready)
 		return EXTENSION_POLL_MS;
+	if (cron_runs_reports_waiting())
+		return 0;
 	cron_wake_init(&wake);
 	job = cron_job_cache_first();
 	if (job)
@@ -202,7 +185,33 @@ sleep_ms(void)
 		cron_wake_in(&wake, RELOAD_RETRY_MS);
 	if (cronext_history_retention > 0)
 		cron_wake_at(&wake, next_prune_at);
+	if (wake.any)
+		*at = wake.at;
 	return cron_wake_sleep_ms(&wake, cron_server_clock());
+}
+
+/*
+ * Sleep until woken or ms have passed (-1: until woken).  The latch's
+ * timer counts whole milliseconds, rounded up: waking at a slot that way
+ * would start its runs up to a millisecond late, so the last millisecond
+ * before the instant asked for is slept with a finer timer.
+ */
+static void
+sleep_until_woken(long ms, int64 at)
+{
+	bool		fine = ms > 0 && at > 0;
+	int			rc;
+
+	rc = WaitLatch(MyLatch,
+				   WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (ms >= 0 ? WL_TIMEOUT : 0),
+				   fine ? ms - 1 : ms, PG_WAIT_EXTENSION);
+	if (fine && (rc & WL_TIMEOUT))
+	{
+		int64		now = cron_clock_now(cron_server_clock());
+
+		if (at > now && at - now <= 1000)
+			pg_usleep((long) (at - now));
+	}
 }
 
 /*
@@ -325,170 +334,6 @@ reload_jobs(const int64 *ids, int nids)
 }
 
 /*
- * Run step(arg) in a transaction of its own after the pass.  Returns NULL
- * when it committed, else its error (in the caller's memory context), the
- * transaction rolled back: side work that fails never stops the loop.
- */
-static ErrorData *
-in_own_xact(void (*step) (void *), void *arg)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	ErrorData  *edata = NULL;
-
-	PG_TRY();
-	{
-		begin_iteration_xact();
-		step(arg);
-		end_iteration_xact();
-		MemoryContextSwitchTo(cxt);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		/* the abort leaves TopMemoryContext current: back to this pass's */
-		MemoryContextSwitchTo(cxt);
-	}
-	PG_END_TRY();
-	return edata;
-}
-
-typedef struct NotifyStep
-{
-	const int64 *runids;
-	int			n;
-} NotifyStep;
-
-static void
-notify_step(void *arg)
-{
-	NotifyStep *ns = arg;
-
-	cron_ledger_notify_failed(ns->runids, ns->n);
-}
-
-/*
- * NOTIFY cron_job_failed for the runs that failed in this pass, in a
- * transaction of its own after their outcomes committed.  Any role can
- * fill the notification queue (a listener that never reads, in an open
- * transaction); then this commit fails: the notifications are dropped,
- * with a warning at most once a minute, and the scheduler goes on.
- */
-static void
-send_failure_notifications(void)
-{
-	NotifyStep	ns;
-	ErrorData  *edata;
-	TimestampTz now;
-
-	ns.n = cron_runs_take_failed(&ns.runids);
-	if (ns.n == 0)
-		return;
-	edata = in_own_xact(notify_step, &ns);
-	if (edata == NULL)
-		return;
-	now = cron_now();
-	notify_dropped += ns.n;
-	if (now - notify_warned_at >= 60 * USECS_PER_SEC)
-	{
-		ereport(WARNING,
-				(errmsg("cronext dropped %d failure notification%s: %s",
-						notify_dropped, notify_dropped == 1 ? "" : "s",
-						edata->message),
-				 errdetail("The runs' outcomes are recorded in cron.job_run_details.")));
-		notify_warned_at = now;
-		notify_dropped = 0;
-	}
-	FreeErrorData(edata);
-}
-
-static void
-alerts_locked_step(void *arg)
-{
-	cron_alerts_pass();
-}
-
-/* the pass, with bounded waits for a lock on cron.job */
-static void
-alerts_step(void *arg)
-{
-	ErrorData  *edata = NULL;
-
-	if (!cron_with_lock_timeout(alerts_locked_step, NULL, &edata))
-		ReThrowError(edata);
-}
-
-/*
- * Alerts (alerts.c): record what the HTTP worker answered, run the
- * dead-man check and choose what to send, in a transaction of its own
- * after the pass; post them once it committed.  An error here is logged
- * (a repeated one at most once a minute) and tried again later; it never
- * holds up the jobs.
- */
-static void
-run_alerts(void)
-{
-	static TimestampTz warned_at = 0;
-	ErrorData  *edata;
-	TimestampTz now;
-
-	if (!extension_ready || first_load || !cron_alerts_due(cron_now()))
-		return;
-	edata = in_own_xact(alerts_step, NULL);
-	if (edata == NULL)
-	{
-		cron_alerts_post_committed();
-		return;
-	}
-	cron_alerts_pass_failed();
-	now = cron_now();
-	/* cron.job is locked: alerts wait, as every read of it does */
-	if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE &&
-		now - warned_at >= 60 * USECS_PER_SEC)
-	{
-		ereport(WARNING,
-				(errmsg("cronext could not look for alerts to send: %s", edata->message),
-				 errdetail("It tries again in a few seconds; alerts wait in cron.job_alerts.")));
-		warned_at = now;
-	}
-	FreeErrorData(edata);
-}
-
-/*
- * What this scheduler publishes for cron.scheduler_metrics, once a pass:
- * counts it keeps anyway, so publishing costs one short lock.
- */
-static void
-publish_metrics(void)
-{
-	CronSchedulerMetrics m = {0};
-	ListCell   *lc;
-
-	m.jobs_loaded = cron_job_cache_count();
-	foreach(lc, cron_runs)
-	{
-		CronRun    *run = lfirst(lc);
-
-		if (run->state == CRON_RS_HANDED || run->state == CRON_RS_RUNNING)
-		{
-			m.runs_running++;
-			if (run->http_entry >= 0)
-				m.http_in_flight++;
-			else
-				m.workers_busy++;
-		}
-		else
-			m.runs_waiting++;
-	}
-	m.http_in_flight += cron_alerts_in_flight();
-	m.workers_max = cronext_max_running_jobs;
-	m.http_max = cronext_http_max_connections;
-	cron_scheduler_publish_metrics(&m);
-}
-
-/*
  * A pass failed: log the error (a repeated one at most once a minute),
  * roll back, and make the in-memory state agree with what committed.
  * Runs claimed in the rolled-back transaction are forgotten (they never
@@ -575,17 +420,18 @@ scheduler_iteration(void)
 	 * this point is noted again and wakes us, so it is read on the next
 	 * pass even if this pass's snapshot misses it.
 	 */
+	cron_pass_started_at = GetCurrentTimestamp();
 	nchanged = cron_take_changed_jobs(changed, &changed_all);
 	if (changed_all)
 		reload_pending = true;
 
 	/* start requests before this look at the catalog (see set_state) */
 	pass_gen = cron_scheduler_start_gen();
-	begin_iteration_xact();
+	cron_pass_begin_xact();
 	catalog = catalog_state();
 	if (catalog != CATALOG_READY)
 	{
-		end_iteration_xact();
+		cron_pass_end_xact();
 		extension_ready = false;
 		/* no cronext here (never, or dropped): nothing to wait for */
 		if (catalog == CATALOG_ABSENT || catalog == CATALOG_PG_CRON)
@@ -604,7 +450,7 @@ scheduler_iteration(void)
 		if (home == CRON_HOME_RENAMED)
 		{
 			/* this pass's snapshot predates the move: read in the next */
-			end_iteration_xact();
+			cron_pass_end_xact();
 			SetLatch(MyLatch);
 			return;
 		}
@@ -616,7 +462,7 @@ scheduler_iteration(void)
 							my_dbname, original),
 					 errdetail("Its cron catalog was made in the other database, and came with the copy."),
 					 errhint("To run them here, call SELECT cron.adopt_copied_jobs(); it pauses every job unless called with activate => true.")));
-			end_iteration_xact();
+			cron_pass_end_xact();
 			leave_as = CRON_DB_COPY;
 			return;
 		}
@@ -685,7 +531,7 @@ scheduler_iteration(void)
 	cron_decide_due_slots(cron_server_clock(), scheduler_started_at);
 	cron_decide_claim_ready();
 	cron_runs_flush_deactivations();
-	end_iteration_xact();
+	cron_pass_end_xact();
 	/* what is built from here on lives until the pass's reset, no longer */
 	Assert(CurrentMemoryContext == loop_cxt);
 	cron_runs_claims_committed();
@@ -693,22 +539,26 @@ scheduler_iteration(void)
 		orphans_pending = false;
 
 	cron_manual_publish_answers(answers, nanswers);
-	send_failure_notifications();
+	cron_send_failure_notifications();
 
-	/* the SQL runs that start now read their commands, then start */
+	/*
+	 * The SQL runs that start now read their commands (those claimed in
+	 * this pass have theirs), then start.
+	 */
 	starting = cron_runs_pick_sql_launches();
-	if (starting != NIL)
+	if (cron_runs_need_commands(starting))
 	{
-		begin_iteration_xact();
+		cron_pass_begin_xact();
 		cron_runs_fetch_commands(&starting);
-		end_iteration_xact();
+		cron_pass_end_xact();
 		cron_runs_claims_committed();	/* outcomes it wrote (runs that failed) */
 	}
 	Assert(CurrentMemoryContext == loop_cxt);
 	cron_runs_launch_claimed(starting);
 	/* after the launches: alerts never delay a run's start */
-	run_alerts();
-	publish_metrics();
+	if (extension_ready && !first_load)
+		cron_run_alerts();
+	cron_publish_metrics();
 }
 
 void
@@ -749,6 +599,7 @@ cron_scheduler_main(Datum main_arg)
 	{
 		MemoryContext old;
 		long		ms;
+		int64		at;
 		volatile bool failed;
 
 		CHECK_FOR_INTERRUPTS();
@@ -794,13 +645,14 @@ cron_scheduler_main(Datum main_arg)
 			proc_exit(0);
 		}
 
-		ms = sleep_ms();
+		ms = sleep_ms(&at);
 		/* after a failure, no faster than once a second */
 		if (failed)
+		{
 			ms = ms < 0 ? ERROR_RETRY_MS : Max(ms, ERROR_RETRY_MS);
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (ms >= 0 ? WL_TIMEOUT : 0),
-						 ms, PG_WAIT_EXTENSION);
+			at = 0;
+		}
+		sleep_until_woken(ms, at);
 		ResetLatch(MyLatch);
 	}
 }

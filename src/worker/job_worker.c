@@ -36,6 +36,7 @@
 #include "exec_command.h"
 #include "mailbox.h"
 #include "run_record.h"
+#include "session_state.h"
 #include "text_clip.h"
 #include "shared.h"
 
@@ -143,60 +144,6 @@ serve_request(CronMailbox *mb)
 	cron_wake_scheduler_of(mb->catalog_db);
 }
 
-/*
- * The role and database settings (ALTER ROLE / ALTER DATABASE ... SET)
- * that a new session would start with, as text.  DISCARD ALL resets to the
- * values this session started with, so a worker whose settings changed
- * since it connected must hand its runs to a fresh worker.
- */
-static char *
-session_settings(void)
-{
-	char	   *result = NULL;
-	Oid			argtypes[2] = {OIDOID, OIDOID};
-	Datum		values[2];
-	bool		isnull;
-	MemoryContext old = CurrentMemoryContext;
-
-	values[0] = ObjectIdGetDatum(MyDatabaseId);
-	values[1] = ObjectIdGetDatum(GetSessionUserId());
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cronext: SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_execute_with_args("SELECT pg_catalog.array_agg(s.setconfig::pg_catalog.text "
-							  "ORDER BY s.setdatabase, s.setrole)::pg_catalog.text "
-							  "FROM pg_catalog.pg_db_role_setting s "
-							  "WHERE s.setdatabase OPERATOR(pg_catalog.=) ANY (ARRAY[0, $1]::pg_catalog.oid[]) "
-							  "AND s.setrole OPERATOR(pg_catalog.=) ANY (ARRAY[0, $2]::pg_catalog.oid[])",
-							  2, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "cronext: reading pg_db_role_setting failed");
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
-									  SPI_tuptable->tupdesc, 1, &isnull);
-
-		MemoryContextSwitchTo(old);
-		result = isnull ? pstrdup("") : TextDatumGetCString(d);
-	}
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	MemoryContextSwitchTo(old);
-	return result;
-}
-
-/* forget everything the last run did to the session; false if that failed */
-static bool
-reset_session(void)
-{
-	char		message[256];
-
-	return cron_execute_command("DISCARD ALL", 0, message, sizeof(message),
-								NULL, NULL);
-}
-
 void
 cron_job_worker_main(Datum main_arg)
 {
@@ -247,7 +194,7 @@ cron_job_worker_main(Datum main_arg)
 	mb->worker_procno = MyProc->pgprocno;
 	mb->pid = MyProcPid;
 	MemoryContextSwitchTo(TopMemoryContext);
-	settings = session_settings();
+	settings = cron_session_settings();
 	served = 0;
 
 	for (;;)
@@ -264,7 +211,7 @@ cron_job_worker_main(Datum main_arg)
 			/* a later run must see the settings a new session would get */
 			if (served > 0)
 			{
-				char	   *now_settings = session_settings();
+				char	   *now_settings = cron_session_settings();
 				bool		same = strcmp(now_settings, settings) == 0;
 
 				pfree(now_settings);
@@ -277,7 +224,7 @@ cron_job_worker_main(Datum main_arg)
 			serve_request(mb);
 			served++;
 			/* a session that cannot be cleaned serves no further run */
-			if (!reset_session())
+			if (!cron_session_reset())
 				leaving = true;
 			idle_since = 0;
 			continue;

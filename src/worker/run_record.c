@@ -37,10 +37,22 @@
 #include "run_record.h"
 #include "text_clip.h"
 
-/* run an SPI statement as the bootstrap superuser, restricted */
+/* the ledger statements of this worker, planned once (as_owner_of_ledger) */
+static SPIPlanPtr mark_running_plan = NULL;
+static SPIPlanPtr read_run_plan = NULL;
+static SPIPlanPtr mark_succeeded_plan = NULL;
+
+/*
+ * Run a ledger statement as the bootstrap superuser, restricted.  Its plan
+ * is made once per worker and kept (*plan): the worker runs the same few
+ * statements for every run, and planning them cost more than running
+ * them.  The plan cache keeps it valid (a changed catalog or search_path
+ * makes it plan again); the session reset between runs leaves it alone
+ * (session_state.c).
+ */
 static int
-as_owner_of_ledger(const char *sql, int nargs, Oid *types, Datum *values,
-				   bool read_only)
+as_owner_of_ledger(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
+				   Datum *values, bool read_only)
 {
 	Oid			save_userid;
 	int			save_sec_context;
@@ -55,7 +67,18 @@ as_owner_of_ledger(const char *sql, int nargs, Oid *types, Datum *values,
 		PushActiveSnapshot(GetTransactionSnapshot());
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "cronext: SPI_connect failed");
-		ret = SPI_execute_with_args(sql, nargs, types, values, NULL, read_only, 1);
+		if (*plan == NULL)
+		{
+			/* generic: a custom plan would be made for each of the first runs */
+			SPIPlanPtr	made = SPI_prepare_cursor(sql, nargs, types,
+												  CURSOR_OPT_GENERIC_PLAN);
+
+			if (made == NULL || SPI_keepplan(made) != 0)
+				elog(ERROR, "cronext: could not prepare a ledger statement: %s",
+					 SPI_result_code_string(SPI_result));
+			*plan = made;
+		}
+		ret = SPI_execute_plan(*plan, values, NULL, read_only, 1);
 	}
 	PG_FINALLY();
 	{
@@ -90,6 +113,11 @@ before_command(void *arg, bool *succeeded, char *message, Size size)
 	/*
 	 * This short transaction is ours, whatever the role's defaults: read
 	 * committed (the scheduler may have just marked the row) and writable.
+	 * Its commit need not wait for the disk: the mark only says the run is
+	 * under way, and the command's own commit, which is synchronous, makes
+	 * it durable first if the command commits; lost in a crash, the row
+	 * says 'starting', and a run of exactly-once effect that had not
+	 * committed runs again either way.
 	 */
 	(void) set_config_option("transaction_isolation", "read committed",
 							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
@@ -97,9 +125,13 @@ before_command(void *arg, bool *succeeded, char *message, Size size)
 	(void) set_config_option("transaction_read_only", "off",
 							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
 							 true, 0, false);
+	(void) set_config_option("synchronous_commit", "off",
+							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
 	values[0] = Int64GetDatum(mb->runid);
 	values[1] = TimestampTzGetDatum(mb->start_time);
-	if (as_owner_of_ledger("UPDATE cron.job_run_details SET status = 'running', "
+	if (as_owner_of_ledger(&mark_running_plan,
+						   "UPDATE cron.job_run_details SET status = 'running', "
 						   "job_pid = pg_catalog.pg_backend_pid(), "
 						   "start_time = COALESCE(start_time, $2), next_attempt_at = NULL "
 						   "WHERE runid OPERATOR(pg_catalog.=) $1 "
@@ -115,7 +147,8 @@ before_command(void *arg, bool *succeeded, char *message, Size size)
 	}
 
 	/* ended already, by an earlier attempt that committed, or gone */
-	if (as_owner_of_ledger("SELECT status, return_message FROM cron.job_run_details "
+	if (as_owner_of_ledger(&read_run_plan,
+						   "SELECT status, return_message FROM cron.job_run_details "
 						   "WHERE runid OPERATOR(pg_catalog.=) $1",
 						   1, types, values, true) != SPI_OK_SELECT)
 		elog(ERROR, "cronext: could not read run " INT64_FORMAT, mb->runid);
@@ -158,7 +191,8 @@ at_commit(void *arg, const char *message)
 	values[0] = Int64GetDatum(mb->runid);
 	values[1] = CStringGetTextDatum(message);
 	values[2] = TimestampTzGetDatum(mb->start_time);
-	if (as_owner_of_ledger("UPDATE cron.job_run_details SET status = 'succeeded', "
+	if (as_owner_of_ledger(&mark_succeeded_plan,
+						   "UPDATE cron.job_run_details SET status = 'succeeded', "
 						   "return_message = $2, start_time = COALESCE(start_time, $3), "
 						   "end_time = pg_catalog.clock_timestamp() "
 						   "WHERE runid OPERATOR(pg_catalog.=) $1 "

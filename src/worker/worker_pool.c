@@ -26,7 +26,13 @@
 #include "text_clip.h"
 #include "shared.h"
 
+/* job workers starting (not yet connected) at once; see the header */
+#define CRON_WORKER_STARTS_AT_ONCE	4
+/* a run that began less than this ago is expected to end soon (µs) */
+#define CRON_RUN_SOON_US			(5 * 1000)
+
 static List *workers = NIL;		/* CronWorker *, in pool_cxt */
+static uint64 launch_round = 0; /* cron_pool_begin_launches calls */
 static MemoryContext pool_cxt = NULL;	/* the pool's, for its life */
 
 static MemoryContext
@@ -122,6 +128,7 @@ cron_pool_collect_reports(void)
 				r = new_report(w, CRON_REPORT_STARTED);
 				r->pid = mb->pid;
 				r->start_time = mb->start_time;
+				r->exactly_once = mb->exactly_once;
 				reports = lappend(reports, r);
 				w->start_reported = true;
 			}
@@ -340,20 +347,127 @@ cron_pool_release_idle(void)
 	}
 }
 
-/* hand a run to a job worker; false if none can take it now */
-bool
+/* workers started and not yet connected (they set their pid then) */
+static int
+starting_workers(void)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, workers)
+	{
+		if (((CronWorker *) lfirst(lc))->mb->pid == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Is this busy worker likely to be free soon: its run was just handed to
+ * it, has ended, or began less than CRON_RUN_SOON_US ago?  A worker still
+ * starting is not: its first run may be long.
+ */
+static bool
+frees_soon(CronWorker *w, TimestampTz now)
+{
+	uint32		state;
+
+	if (w->run == NULL || w->mb->pid == 0)
+		return false;
+	state = pg_atomic_read_u32(&w->mb->state);
+	return state == MB_ASSIGNED || state == MB_DONE ||
+		(state == MB_RUNNING && w->mb->start_time > 0 &&
+		 now - w->mb->start_time < CRON_RUN_SOON_US);
+}
+
+/*
+ * A worker of the run's database and role likely to be free soon, and not
+ * yet awaited by another run of this round of launches.
+ */
+static CronWorker *
+worker_free_soon(const CronRun *run, TimestampTz now)
+{
+	ListCell   *lc;
+
+	foreach(lc, workers)
+	{
+		CronWorker *w = lfirst(lc);
+
+		if (w->awaited_round != launch_round &&
+			strcmp(w->database, run->database) == 0 &&
+			strcmp(w->username, run->username) == 0 &&
+			w->roleid == run->roleid && frees_soon(w, now))
+			return w;
+	}
+	return NULL;
+}
+
+/*
+ * How many runs the pool could take now, to pick no more: its idle
+ * workers, and the workers it may start (within cron.max_running_jobs and
+ * the starts at once) beyond those that will be free soon.  A run of
+ * another role or database than an idle worker's may still have to wait
+ * for that worker to retire.
+ */
+int
+cron_pool_capacity(void)
+{
+	ListCell   *lc;
+	TimestampTz now = GetCurrentTimestamp();
+	int			idle = 0;
+	int			soon = 0;
+	int			startable;
+
+	foreach(lc, workers)
+	{
+		CronWorker *w = lfirst(lc);
+
+		if (w->run == NULL && pg_atomic_read_u32(&w->mb->state) == MB_IDLE)
+			idle++;
+		else if (frees_soon(w, now))
+			soon++;
+	}
+	startable = Min(CRON_WORKER_STARTS_AT_ONCE - starting_workers(),
+					cronext_max_running_jobs - list_length(workers)) - soon;
+	return idle + Max(startable, 0);
+}
+
+/* a new round of launches: no worker is awaited yet */
+void
+cron_pool_begin_launches(void)
+{
+	launch_round++;
+}
+
+/*
+ * Hand a run to a job worker.  CRON_POOL_WAIT: it waits for a worker that
+ * is starting or will be free soon (that worker wakes the scheduler, or
+ * cron_pool_wake_at says when to look again); CRON_POOL_FULL: no worker
+ * can be started now (max_worker_processes).
+ */
+CronPoolLaunch
 cron_pool_launch(CronRun *run)
 {
+	CronWorker *soon;
+
 	if (reuse_worker(run))
-		return true;
+		return CRON_POOL_LAUNCHED;
+	soon = worker_free_soon(run, GetCurrentTimestamp());
+	if (soon != NULL)
+	{
+		soon->awaited_round = launch_round;
+		return CRON_POOL_WAIT;
+	}
+	if (starting_workers() >= CRON_WORKER_STARTS_AT_ONCE)
+		return CRON_POOL_WAIT;
 	if (list_length(workers) < cronext_max_running_jobs && start_worker(run))
 	{
 		worker_warned = false;
-		return true;
+		return CRON_POOL_LAUNCHED;
 	}
 	/* idle workers of other databases or roles make room */
 	if (retire_idle_worker())
-		return false;
+		return CRON_POOL_FULL;
 	if (list_length(workers) < cronext_max_running_jobs)
 	{
 		if (!worker_warned)
@@ -362,6 +476,56 @@ cron_pool_launch(CronRun *run)
 					 errhint("Raise max_worker_processes (now %d).",
 							 max_worker_processes)));
 		worker_warned = true;
+	}
+	return CRON_POOL_FULL;
+}
+
+/*
+ * When to look again at the runs that wait for a worker expected to be
+ * free soon, in case its run turns out long: 0 if none waits.
+ */
+TimestampTz
+cron_pool_wake_at(void)
+{
+	ListCell   *lc;
+	TimestampTz at = 0;
+
+	foreach(lc, workers)
+	{
+		CronWorker *w = lfirst(lc);
+		TimestampTz start = w->mb->start_time;
+
+		if (w->run != NULL && w->awaited_round == launch_round && start > 0 &&
+			pg_atomic_read_u32(&w->mb->state) == MB_RUNNING &&
+			(at == 0 || start + CRON_RUN_SOON_US < at))
+			at = start + CRON_RUN_SOON_US;
+	}
+	return at;
+}
+
+/*
+ * Has a worker said something that the last collection did not see?  The
+ * worker woke the scheduler, but a wait for a lock during the pass (the
+ * lock manager sleeps on the same latch, and resets it) may have eaten
+ * that wake-up: the scheduler looks here before it sleeps.
+ */
+bool
+cron_pool_reports_waiting(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, workers)
+	{
+		CronWorker *w = lfirst(lc);
+		uint32		state = pg_atomic_read_u32(&w->mb->state);
+		pid_t		pid;
+
+		if (w->run != NULL &&
+			(state == MB_DONE || state == MB_BOUNCED ||
+			 (state == MB_RUNNING && !w->start_reported)))
+			return true;
+		if (GetBackgroundWorkerPid(w->handle, &pid) == BGWH_STOPPED)
+			return true;
 	}
 	return false;
 }
