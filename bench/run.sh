@@ -242,6 +242,28 @@ mem_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 wal_lsn() { q "$1" -c "SELECT pg_current_wal_lsn()"; }
 wal_bytes() { q "$1" -c "SELECT pg_wal_lsn_diff('$3', '$2')::bigint"; }
 
+# What a burst's WAL is made of, from pg_waldump --stats=record between two
+# positions, into run-wal-SIDE-N.txt: record type, count, bytes (with
+# full-page images), of which full-page images; per run in the last two
+# columns.  Nothing if pg_waldump cannot read the range.
+wal_breakdown() {
+	local s=$1 n=$2 from=$3 to=$4 runs=$5 c
+	c=$(side_cluster "$s")
+	[ "$runs" -gt 0 ] || return 0
+	{
+		echo "# $s, burst of $n: WAL from $from to $to, $runs runs finished (pg_waldump --stats=record)"
+		echo "# type count bytes fpi_bytes count_per_run bytes_per_run"
+		runuser -u postgres -- "$pgbin/pg_waldump" --stats=record -p "${cl_dir[$c]}/data/pg_wal" -s "$from" -e "$to" 2>/dev/null |
+			awk -v runs="$runs" 'NR > 3 {
+				# "Type N (%) record (%) FPI (%) combined (%)", the Total line with [%]
+				gsub(/\([^)]*\)|\[[^]]*\]/, "")
+				if (NF == 5 && $2 > 0)
+					printf "%s %d %d %d %.2f %.0f\n", $1, $2, $5, $4, $2 / runs, $5 / runs
+			}' || true
+	} > "$out/run-wal-$s-$n.txt"
+	grep -q '^Total' "$out/run-wal-$s-$n.txt" || rm -f "$out/run-wal-$s-$n.txt"
+}
+
 # save the start lags that query $3 returns as its column lag, for side $1
 # and series $2 (a burst size, or a name): ms, one a line, ascending, to
 # 0.1 ms below 100 ms and to 1 ms above (the files stay small)
@@ -328,6 +350,7 @@ burst_figures() {
 	put "$s.burst.$n.machine_ms_per_run" "$(awk -v t=$((mb1 - mb0)) -v n="$done_n" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.1f", t * 1000 / hz / n; else print "-" }')"
 	put "$s.burst.$n.wal_bytes" "$wal"
 	put "$s.burst.$n.wal_per_run" "$(awk -v w="$wal" -v n="$done_n" 'BEGIN { if (n > 0) printf "%d", w / n; else print "-" }')"
+	wal_breakdown "$s" "$n" "$9" "${10}" "$done_n"
 	put "$s.burst.$n.hwm_kb" "$(mem_hwm "$pid")"
 	put "$s.burst.$n.peak_anon_kb" "$peak_anon"
 	put "$s.burst.$n.hwm_reset" "$hwm_reset"
@@ -792,7 +815,7 @@ if [ -n "${BENCH_OUT:-}" ]; then
 fi
 # the results this script owns: the previous run's go, this run's come
 mkdir -p "$results_dir"
-rm -f "$results_dir"/run.txt "$results_dir"/run-lag-*.txt
+rm -f "$results_dir"/run.txt "$results_dir"/run-lag-*.txt "$results_dir"/run-wal-*.txt
 cp "$out"/* "$results_dir"/
 log "results in $results_dir ($(du -sh "$results_dir" | cut -f1) in all)"
 if [ "${BENCH_NO_PLOTS:-0}" != 1 ] && command -v gnuplot >/dev/null; then

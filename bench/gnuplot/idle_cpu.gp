@@ -25,5 +25,5 @@ x(s) = $0 + (s eq "cronext" ? -0.18 : 0.18)
 col(s) = s eq "cronext" ? 2 : 3
 plot for [s in sides] datadir."/idle.dat" using (x(s)):(column(col(s))) \
 		with boxes lc rgb color(s) title name(s), \
-	for [s in sides] datadir."/idle.dat" using (x(s)):(column(col(s))):(sprintf("%.3f %%", column(col(s)))) \
+	for [s in sides] datadir."/idle.dat" using (x(s)):(column(col(s))):(sprintf("%.4f %%", column(col(s)))) \
 		with labels offset 0,0.8 notitle

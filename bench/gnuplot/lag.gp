@@ -10,14 +10,15 @@ width = 1400
 height = 1000
 load gpdir."/common.gp"
 
-set multiplot layout 2,2 title "Start lag: start_time - due instant, every run (".subtitle.")"
+# two panels a row
+set multiplot layout (words(sizes) + 1) / 2, 2 title "Start lag: start_time - due instant, every run (".subtitle.")"
 set logscale x 10
 set format x "%g"
 set xlabel "start lag, ms (log scale)"
 set ylabel "share of runs started"
 set yrange [0:1.02]
 set ytics 0.1
-set key bottom right
+set key top left
 
 do for [n in sizes] {
 	if (n eq "1") {
