@@ -566,11 +566,11 @@ void
 cron_runs_add_wakes(CronWake *wake)
 {
 	ListCell   *lc;
+	TimestampTz now = cron_now();
+	bool		waiting_sql = false;
 
 	if (cron_launch_blocked)
 		cron_wake_in(wake, WORKER_RETRY_MS);
-	if (cron_pool_wake_at() > 0)
-		cron_wake_at(wake, cron_pool_wake_at());
 	else if (to_deactivate.n > 0)
 		cron_wake_in(wake, 1000);
 	foreach(lc, cron_runs)
@@ -582,5 +582,14 @@ cron_runs_add_wakes(CronWake *wake)
 			cron_wake_at(wake, run->not_before);
 		if (stop > 0)
 			cron_wake_at(wake, stop);
+		if (!run->http && !cron_run_launched(run) && run->not_before <= now)
+			waiting_sql = true;
 	}
+
+	/*
+	 * SQL runs wait for a worker: the pool grows once the runs that hold
+	 * its workers no longer look short (worker_pool.c).
+	 */
+	if (waiting_sql && cron_pool_wake_at() > 0)
+		cron_wake_at(wake, cron_pool_wake_at());
 }

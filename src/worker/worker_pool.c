@@ -481,8 +481,9 @@ cron_pool_launch(CronRun *run)
 }
 
 /*
- * When to look again at the runs that wait for a worker expected to be
- * free soon, in case its run turns out long: 0 if none waits.
+ * When to look again at runs that wait for workers expected to be free
+ * soon, in case their runs turn out long (then the pool grows): the
+ * earliest instant a running worker stops counting as soon free, or 0.
  */
 TimestampTz
 cron_pool_wake_at(void)
@@ -495,7 +496,7 @@ cron_pool_wake_at(void)
 		CronWorker *w = lfirst(lc);
 		TimestampTz start = w->mb->start_time;
 
-		if (w->run != NULL && w->awaited_round == launch_round && start > 0 &&
+		if (w->run != NULL && w->mb->pid != 0 && start > 0 &&
 			pg_atomic_read_u32(&w->mb->state) == MB_RUNNING &&
 			(at == 0 || start + CRON_RUN_SOON_US < at))
 			at = start + CRON_RUN_SOON_US;
