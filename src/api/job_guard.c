@@ -86,7 +86,7 @@ interval_cmp_to(Datum value, int32 days, int64 usecs)
 static bool
 new_text_is(const GuardRow *row, GuardCol c, const char *literal)
 {
-	return !NEW_NULL(row, c) && strcmp(cron_guard_text(row, c), literal) == 0;
+	return !NEW_NULL(row, c) && cron_guard_text_is(NEW_VAL(row, c), literal);
 }
 
 /* has_function_privilege(cron.<proname>(argtypes), 'EXECUTE') */
@@ -142,7 +142,7 @@ check_write_privilege(const GuardRow *row)
 		 ? may_execute("schedule", 2, t2, "cron.schedule(text,text)")
 		 : (may_execute("alter_job", 6, alter,
 						"cron.alter_job(bigint,text,text,text,text,boolean)") ||
-			(strcmp(TextDatumGetCString(OLD_VAL(row, GC_KIND)), "http") == 0 &&
+			(cron_guard_text_is(OLD_VAL(row, GC_KIND), "http") &&
 			 cron_guard_http_allowed())));
 	if (allowed || unknown)
 		return;
@@ -483,9 +483,17 @@ job_role(const GuardRow *row)
 static bool
 is_current_database(const char *name)
 {
-	char	   *current = get_database_name(MyDatabaseId);
+	static char current[NAMEDATALEN] = "";
 
-	return current != NULL && strcmp(name, current) == 0;
+	if (current[0] == '\0')
+	{
+		char	   *db = get_database_name(MyDatabaseId);
+
+		if (db == NULL)
+			return false;
+		strlcpy(current, db, NAMEDATALEN);
+	}
+	return strcmp(name, current) == 0;
 }
 
 /* EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = NEW.database::name) */

@@ -75,6 +75,7 @@ extern void cron_guard_set(GuardRow *row, GuardCol c, Datum value, bool isnull);
 extern bool cron_guard_distinct(const GuardRow *row, GuardCol c);
 extern bool cron_guard_same_but_watching(const GuardRow *row);
 extern char *cron_guard_text(const GuardRow *row, GuardCol c);
+extern bool cron_guard_text_is(Datum value, const char *literal);
 extern bool cron_guard_one_of(const GuardRow *row, GuardCol c,
 							  const char *const *list, int n);
 extern const char *cron_guard_job_label(const GuardRow *row);

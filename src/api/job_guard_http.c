@@ -241,8 +241,7 @@ cron_guard_http(GuardRow *row)
 {
 	bool		was_http;
 
-	if (NEW_NULL(row, GC_KIND) ||
-		strcmp(cron_guard_text(row, GC_KIND), "http") != 0)
+	if (NEW_NULL(row, GC_KIND) || !cron_guard_text_is(NEW_VAL(row, GC_KIND), "http"))
 	{
 		if (!NEW_NULL(row, GC_HTTP_METHOD) || !NEW_NULL(row, GC_HTTP_URL) ||
 			!NEW_NULL(row, GC_HTTP_HEADERS) || !NEW_NULL(row, GC_HTTP_BODY) ||
@@ -255,7 +254,7 @@ cron_guard_http(GuardRow *row)
 	}
 
 	was_http = !row->is_insert &&
-		strcmp(TextDatumGetCString(OLD_VAL(row, GC_KIND)), "http") == 0;
+		cron_guard_text_is(OLD_VAL(row, GC_KIND), "http");
 	if ((!was_http ||
 		 cron_guard_distinct(row, GC_HTTP_URL) ||
 		 cron_guard_distinct(row, GC_HTTP_METHOD) ||

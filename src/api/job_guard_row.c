@@ -269,14 +269,22 @@ cron_guard_text(const GuardRow *row, GuardCol c)
 	return TextDatumGetCString(NEW_VAL(row, c));
 }
 
+/* a text value = a literal (the default collation compares bytes) */
+bool
+cron_guard_text_is(Datum value, const char *literal)
+{
+	text	   *t = DatumGetTextPP(value);
+	size_t		len = strlen(literal);
+
+	return VARSIZE_ANY_EXHDR(t) == len && memcmp(VARDATA_ANY(t), literal, len) == 0;
+}
+
 /* NEW.<c> = ANY (list), for a text column that is not NULL */
 bool
 cron_guard_one_of(const GuardRow *row, GuardCol c, const char *const *list, int n)
 {
-	char	   *value = cron_guard_text(row, c);
-
 	for (int i = 0; i < n; i++)
-		if (strcmp(value, list[i]) == 0)
+		if (cron_guard_text_is(NEW_VAL(row, c), list[i]))
 			return true;
 	return false;
 }
