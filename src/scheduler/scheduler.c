@@ -29,6 +29,10 @@
  */
 #include "postgres.h"
 
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "commands/dbcommands.h"
@@ -192,24 +196,27 @@ sleep_ms(int64 *at)
 
 /*
  * Sleep until woken or ms have passed (-1: until woken).  The latch's
- * timer counts whole milliseconds, rounded up: waking at a slot that way
- * would start its runs up to a millisecond late, so the last millisecond
- * before the instant asked for is slept with a finer timer.
+ * timer counts whole milliseconds, rounded up, and Linux lets a long sleep
+ * end up to 0.1 % late (1 ms in a second): waking at a slot that way
+ * would start its runs a millisecond or two late.  So the latch sleep
+ * ends a little early, and the rest, a few milliseconds at most, is slept
+ * with a fine timer.
  */
 static void
 sleep_until_woken(long ms, int64 at)
 {
-	bool		fine = ms > 0 && at > 0;
+	long		early = 2 + ms / 500;
+	bool		fine = ms > early && at > 0;
 	int			rc;
 
 	rc = WaitLatch(MyLatch,
 				   WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (ms >= 0 ? WL_TIMEOUT : 0),
-				   fine ? ms - 1 : ms, PG_WAIT_EXTENSION);
+				   fine ? ms - early : ms, PG_WAIT_EXTENSION);
 	if (fine && (rc & WL_TIMEOUT))
 	{
 		int64		now = cron_clock_now(cron_server_clock());
 
-		if (at > now && at - now <= 1000)
+		if (at > now && at - now <= (early + 1) * 1000)
 			pg_usleep((long) (at - now));
 	}
 }
@@ -565,6 +572,10 @@ void
 cron_scheduler_main(Datum main_arg)
 {
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+#ifdef __linux__
+	/* timers end within a microsecond, not Linux's default 50 µs */
+	(void) prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+#endif
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
