@@ -37,6 +37,7 @@ OBJS = \
 	src/scheduler/ledger.o \
 	src/scheduler/lock_timeout.o \
 	src/scheduler/manual_runs.o \
+	src/scheduler/name_pool.o \
 	src/scheduler/role_shares.o \
 	src/scheduler/run_check.o \
 	src/scheduler/run_launch.o \

@@ -27,6 +27,7 @@
 #include "decide.h"
 #include "fair_share.h"
 #include "job_cache.h"
+#include "name_pool.h"
 #include "runs.h"
 #include "schedule_pg.h"
 
@@ -179,6 +180,9 @@ cron_decide_due_slots(const CronClock *clock, TimestampTz started_at)
 
 static char last_served_role[NAMEDATALEN] = "";
 
+/* how many jobs of a role that may not start a claiming pass passes over */
+#define CLAIM_LOOK_AHEAD	64
+
 /*
  * Warn that due runs wait for capacity, the whole server's or a role's
  * share: once per episode, at most once a minute.
@@ -242,41 +246,80 @@ claim_turn(void *item, void *arg)
  * once (they wait for a connection at launch, see runs.c).  SQL runs take
  * one of cron.max_running_jobs places each, shared round-robin across
  * roles (fair_share.c) with at most cron.max_running_jobs_per_role each.
+ * A role cannot take more than the places free, so only that many of its
+ * first jobs are looked at: with ten thousand jobs due at once, a pass
+ * costs a few jobs per role, not ten thousand.
  */
 void
 cron_decide_claim_ready(void)
 {
 	dlist_mutable_iter iter;
+	dlist_mutable_iter owner_iter;
 	CronTurns  *turns = cron_turns_create();
 	ClaimPlaces places = {cron_runs_count_sql_places(), false};
+	int			free_places = cronext_max_running_jobs - places.used;
 	bool		capped;
 
-	dlist_foreach_modify(iter, cron_job_cache_ready_list())
+	dlist_foreach_modify(iter, cron_job_cache_ready_http())
 	{
 		CronJob    *job = dlist_container(CronJob, ready_node, iter.cur);
+		int			cap;
 
 		if (job->pending_stale)
 		{
 			flush_stale(job);
 			continue;
 		}
-		if (job->http)
-		{
-			/*
-			 * Claimed HTTP runs wait for a connection at launch; a role has
-			 * no more claimed than its share of connections, so slots that
-			 * pile up (overlap = allow against an endpoint that hangs) stay
-			 * queued, which costs nothing per slot.
-			 */
-			int			cap = cron_runs_http_claim_cap(job);
 
-			while (job_may_start(job) && cron_runs_count_http_of(job->username) < cap)
-				(void) cron_runs_claim(job, cron_job_pending_pop(job), false);
-		}
-		else if (job_may_start(job) && cron_runs_job_table_readable())
+		/*
+		 * Claimed HTTP runs wait for a connection at launch; a role has no
+		 * more claimed than its share of connections, so slots that pile
+		 * up (overlap = allow against an endpoint that hangs) stay queued,
+		 * which costs nothing per slot.
+		 */
+		cap = cron_runs_http_claim_cap(job);
+		while (job_may_start(job) && cron_runs_count_http_of(job->username) < cap)
+			(void) cron_runs_claim(job, cron_job_pending_pop(job), false);
+	}
+
+	dlist_foreach_modify(owner_iter, cron_job_cache_ready_owners())
+	{
+		CronName   *owner = dlist_container(CronName, owners_node, owner_iter.cur);
+		int			picked = 0;
+		int			passed_over = 0;
+
+		dlist_foreach_modify(iter, &owner->ready)
+		{
+			CronJob    *job = dlist_container(CronJob, ready_node, iter.cur);
+
+			/* changed jobs come first: their stale queues go at once */
+			if (job->pending_stale)
+			{
+				flush_stale(job);
+				continue;
+			}
+			/*
+			 * Jobs that may not start now (a run of theirs goes on) are
+			 * passed over, but only so many, so that a pass stays short.
+			 */
+			if (!job_may_start(job) || !cron_runs_job_table_readable())
+			{
+				if (++passed_over > CLAIM_LOOK_AHEAD)
+					break;
+				continue;
+			}
+			if (free_places <= 0)
+			{
+				places.full = true;
+				break;
+			}
+			if (picked >= free_places)
+				break;
+			picked++;
 			cron_turns_add(turns, job->username,
 						   cron_runs_sql_cap(superuser_arg(job->roleid)),
 						   job, cron_runs_count_sql_of);
+		}
 	}
 	capped = cron_turns_serve(turns, last_served_role, claim_turn, &places);
 	if (places.full || capped)

@@ -28,13 +28,24 @@
 #include "cronext.h"
 #include "job_cache.h"
 #include "ledger.h"
+#include "name_pool.h"
 #include "schedule_pg.h"
 
 static MemoryContext cache_cxt = NULL;
 static HTAB *jobs = NULL;
 static pairingheap *heap = NULL;
 static int	nwatched = 0;	/* jobs with a dead-man check */
-static dlist_head ready_list = DLIST_STATIC_INIT(ready_list);
+/*
+ * Jobs with queued slots: HTTP jobs in one list, SQL jobs in their owner's
+ * (name_pool.h), and the owners with any in another; each in the order
+ * their first slot was queued, but a changed job's first, so that its
+ * stale queue is flushed at once.
+ */
+static dlist_head ready_http = DLIST_STATIC_INIT(ready_http);
+static dlist_head ready_owners = DLIST_STATIC_INIT(ready_owners);
+
+static void enter_ready_list(CronJob *job, bool first);
+static void leave_ready_list(CronJob *job);
 
 /* min-heap on next_slot: pairingheap keeps the largest first */
 static int
@@ -64,14 +75,17 @@ cron_job_cache_init(void)
 	jobs = hash_create("cronext jobs", 1024, &ctl,
 					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	heap = pairingheap_allocate(next_slot_cmp, NULL);
+	cron_name_pool_init(cache_cxt);
 }
 
-static char *
-replace_string(char *old, const char *new)
+/* the pooled copy of new, giving up old */
+static const char *
+replace_string(const char *old, const char *new)
 {
-	if (old)
-		pfree(old);
-	return new ? MemoryContextStrdup(cache_cxt, new) : NULL;
+	const char *result = cron_name_hold_str(new);
+
+	cron_name_release_str(old);
+	return result;
 }
 
 /*
@@ -152,11 +166,20 @@ static void
 apply_row(CronJob *job, const CronJobRow *row)
 {
 	CronParseError error;
+	bool		was_ready = job->in_ready;
 
+	/* its owner or kind may change, and with them its ready list */
+	leave_ready_list(job);
 	job->schedule_text = replace_string(job->schedule_text, row->schedule);
 	job->timezone = replace_string(job->timezone, row->timezone);
 	job->database = replace_string(job->database, row->database);
-	job->username = replace_string(job->username, row->username);
+	{
+		CronName   *owner = cron_name_hold(row->username);
+
+		cron_name_release(job->owner);
+		job->owner = owner;
+		job->username = owner ? owner->str : NULL;
+	}
 	job->roleid = row->roleid;
 	job->active = row->active;
 	job->policy.catchup = cron_catchup_from_name(row->catchup);
@@ -172,6 +195,8 @@ apply_row(CronJob *job, const CronJobRow *row)
 		nwatched += row->watched ? 1 : -1;
 	job->watched = row->watched;
 	job->alerting = row->alerting;
+	if (was_ready)
+		enter_ready_list(job, false);
 
 	/*
 	 * cron.job's guard trigger validates every write, so this fails only if
@@ -219,11 +244,7 @@ upsert_row(const CronJobRow *row, bool with_ledger)
 		 */
 		job->last_slot = Max(row->changed_at,
 							 row->has_last_slot ? row->last_slot : row->changed_at);
-		if (job->in_ready)
-		{
-			dlist_delete(&job->ready_node);
-			job->in_ready = false;
-		}
+		leave_ready_list(job);
 		job->npending = 0;
 		job->pending_stale = false;
 	}
@@ -250,6 +271,12 @@ upsert_row(const CronJobRow *row, bool with_ledger)
 			(job->tz.arg != old_zone ||
 			 memcmp(&job->schedule, &old_schedule, sizeof(CronSchedule)) != 0))
 			job->pending_stale = true;
+		/* a stale queue is flushed first (decide.c) */
+		if (job->pending_stale && job->in_ready)
+		{
+			leave_ready_list(job);
+			enter_ready_list(job, true);
+		}
 	}
 	/* a reload may follow a cron.timezone change: always recompute */
 	cron_job_cache_reschedule(job);
@@ -263,12 +290,11 @@ remove_job(CronJob *job)
 		nwatched--;
 	if (job->in_heap)
 		pairingheap_remove(heap, &job->heap_node);
-	if (job->in_ready)
-		dlist_delete(&job->ready_node);
+	leave_ready_list(job);
 	replace_string(job->schedule_text, NULL);
 	replace_string(job->timezone, NULL);
 	replace_string(job->database, NULL);
-	replace_string(job->username, NULL);
+	cron_name_release(job->owner);
 	hash_search(jobs, &job->jobid, HASH_REMOVE, NULL);
 }
 
@@ -380,21 +406,44 @@ cron_job_pending_push(CronJob *job, TimestampTz slot)
 		job->pending_first = slot;
 	job->pending_last = slot;
 	job->npending++;
-	if (!job->in_ready)
+	enter_ready_list(job, false);
+}
+
+/* put a job with queued slots in its ready list, last (or first) */
+static void
+enter_ready_list(CronJob *job, bool first)
+{
+	dlist_head *list;
+
+	if (job->in_ready)
+		return;
+	/* cron.job.username is NOT NULL: every SQL job has an owner */
+	if (job->http || job->owner == NULL)
+		list = &ready_http;
+	else
 	{
-		dlist_push_tail(&ready_list, &job->ready_node);
-		job->in_ready = true;
+		list = &job->owner->ready;
+		if (dlist_is_empty(list))
+			dlist_push_tail(&ready_owners, &job->owner->owners_node);
+		job->ready_owner = job->owner;
 	}
+	if (first)
+		dlist_push_head(list, &job->ready_node);
+	else
+		dlist_push_tail(list, &job->ready_node);
+	job->in_ready = true;
 }
 
 static void
 leave_ready_list(CronJob *job)
 {
-	if (job->in_ready)
-	{
-		dlist_delete(&job->ready_node);
-		job->in_ready = false;
-	}
+	if (!job->in_ready)
+		return;
+	dlist_delete(&job->ready_node);
+	job->in_ready = false;
+	if (job->ready_owner != NULL && dlist_is_empty(&job->ready_owner->ready))
+		dlist_delete(&job->ready_owner->owners_node);
+	job->ready_owner = NULL;
 }
 
 /*
@@ -434,9 +483,16 @@ cron_job_pending_clear(CronJob *job, TimestampTz *first, TimestampTz *last)
 	return n;
 }
 
-/* jobs with queued slots, in the order their first slot was queued */
+/* the roles with SQL jobs that have queued slots (CronName.owners_node) */
 dlist_head *
-cron_job_cache_ready_list(void)
+cron_job_cache_ready_owners(void)
 {
-	return &ready_list;
+	return &ready_owners;
+}
+
+/* the HTTP jobs that have queued slots */
+dlist_head *
+cron_job_cache_ready_http(void)
+{
+	return &ready_http;
 }

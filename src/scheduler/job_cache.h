@@ -25,10 +25,12 @@ typedef struct CronJob
 	bool		valid;			/* schedule and time zone usable */
 	CronSchedule schedule;
 	CronTz		tz;
-	char	   *schedule_text;
-	char	   *timezone;
-	char	   *database;
-	char	   *username;
+	/* pooled strings (name_pool.c), shared with the other jobs */
+	const char *schedule_text;
+	const char *timezone;
+	const char *database;
+	const char *username;
+	struct CronName *owner;		/* username's pool entry */
 	Oid			roleid;			/* the owner's OID; InvalidOid if unknown */
 	bool		active;
 	CronJobPolicy policy;		/* catch-up and overlap (core/policy.h) */
@@ -57,9 +59,11 @@ typedef struct CronJob
 	int64		npending;
 	TimestampTz pending_first;
 	TimestampTz pending_last;
-	bool		in_ready;		/* in the ready list (npending > 0) */
+	bool		in_ready;		/* in a ready list (npending > 0): its
+								 * owner's, or the HTTP jobs' */
 	bool		pending_stale;	/* job changed: its queued slots no longer count */
 	dlist_node	ready_node;
+	struct CronName *ready_owner;	/* whose ready list it is in, if a role's */
 } CronJob;
 
 extern void cron_job_cache_init(void);
@@ -78,6 +82,7 @@ extern void cron_job_pending_push(CronJob *job, TimestampTz slot);
 extern TimestampTz cron_job_pending_pop(CronJob *job);
 extern int64 cron_job_pending_clear(CronJob *job, TimestampTz *first,
 							   TimestampTz *last);
-extern dlist_head *cron_job_cache_ready_list(void);
+extern dlist_head *cron_job_cache_ready_owners(void);
+extern dlist_head *cron_job_cache_ready_http(void);
 
 #endif							/* CRONEXT_JOB_CACHE_H */

@@ -598,7 +598,7 @@ deactivate_step(void *arg)
  * row was locked, or all if cron.job was; the caller tries again later.
  */
 int
-cron_ledger_deactivate_jobs(int64 *jobids, char **schedules, int n)
+cron_ledger_deactivate_jobs(int64 *jobids, const char **schedules, int n)
 {
 	Datum	   *texts = palloc(n * sizeof(Datum));
 	Datum		values[2];

@@ -81,7 +81,7 @@ extern void cron_ledger_finish(int64 runid, bool succeeded, const char *message,
 extern void cron_ledger_finish_http(int64 runid, bool succeeded, const char *message,
 							   TimestampTz start_time, TimestampTz end_time,
 							   int http_status, const char *body);
-extern int	cron_ledger_deactivate_jobs(int64 *jobids, char **schedules, int n);
+extern int	cron_ledger_deactivate_jobs(int64 *jobids, const char **schedules, int n);
 extern void cron_ledger_retrying(int64 runid, int next_attempt, const char *message,
 								 TimestampTz next_at, int http_status,
 								 TimestampTz start_time, TimestampTz end_time);

@@ -528,7 +528,7 @@ cron_run_hard_stop_at(const CronRun *run)
 void
 cron_runs_flush_deactivations(void)
 {
-	char	  **schedules;
+	const char **schedules;
 	int64	   *ids;
 	int			n = 0;
 

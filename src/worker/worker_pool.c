@@ -489,17 +489,19 @@ TimestampTz
 cron_pool_wake_at(void)
 {
 	ListCell   *lc;
+	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz at = 0;
 
 	foreach(lc, workers)
 	{
 		CronWorker *w = lfirst(lc);
-		TimestampTz start = w->mb->start_time;
+		TimestampTz until = w->mb->start_time + CRON_RUN_SOON_US;
 
-		if (w->run != NULL && w->mb->pid != 0 && start > 0 &&
-			pg_atomic_read_u32(&w->mb->state) == MB_RUNNING &&
-			(at == 0 || start + CRON_RUN_SOON_US < at))
-			at = start + CRON_RUN_SOON_US;
+		/* only those still soon free: the others are looked past already */
+		if (w->run != NULL && w->mb->pid != 0 && w->mb->start_time > 0 &&
+			until > now && pg_atomic_read_u32(&w->mb->state) == MB_RUNNING &&
+			(at == 0 || until < at))
+			at = until;
 	}
 	return at;
 }
