@@ -5,10 +5,11 @@
  *	  HTTP runs a connection, in turns across roles within each role's
  *	  share, and handing them over (worker_pool.c, http_dispatch.c).
  *
- * A SQL run's command is not kept while it waits: it is read from its
- * ledger row just before it starts, and dropped once it is in the job
- * worker's mailbox.  A run picked to start counts as running at once, so
- * that a job that does not allow overlap never starts two.
+ * A SQL run starts with the command its claim read, if it kept it (up to
+ * a bound on all of them, runs.c), or else with the command read from its
+ * ledger row just before it starts; the command is dropped once it is in
+ * the job worker's mailbox.  A run picked to start counts as running at
+ * once, so that a job that does not allow overlap never starts two.
  *
  *-------------------------------------------------------------------------
  */
@@ -175,8 +176,7 @@ cron_runs_need_commands(List *starting)
 
 /*
  * Read the commands of the runs about to start from their ledger rows (in
- * a transaction), those that do not have it from their claim in this
- * pass.  The scheduler holds a command only from here until it is in the
+ * a transaction), those that did not keep it from their claim.  The scheduler holds a command only from here until it is in the
  * job worker's mailbox, so its memory does not grow with the commands of
  * runs that wait.  A run whose row lost its command fails.
  */
@@ -206,7 +206,7 @@ cron_runs_fetch_commands(List **starting)
 		CronRun    *run = lfirst(lc);
 
 		if (run->command == NULL)
-			run->command = commands[n++];
+			cron_run_set_command(run, commands[n++]);
 		if (run->command == NULL)
 		{
 			cron_finish_run(run, false, "the run's command could not be read from its ledger row", 0,
@@ -304,28 +304,9 @@ cron_runs_launch_claimed(List *starting)
 				blocked = cron_launch_blocked = true;
 		}
 		/* the mailbox has it now; a retry reads it again */
-		pfree(run->command);
-		run->command = NULL;
+		if (result == CRON_POOL_LAUNCHED)
+			cron_run_drop_command(run);
 	}
 	launch_http_runs(cron_now());
-	cron_runs_drop_commands();
-}
-
-/* the commands claims brought that no launch took: they wait without one */
-void
-cron_runs_drop_commands(void)
-{
-	ListCell   *lc;
-
-	foreach(lc, cron_runs)
-	{
-		CronRun    *run = lfirst(lc);
-
-		if (run->command != NULL)
-		{
-			pfree(run->command);
-			run->command = NULL;
-		}
-	}
 }
 

@@ -60,13 +60,42 @@ ids_push(IdArray *a, int64 id)
 	a->ids[a->n++] = id;
 }
 
+/*
+ * The commands runs hold: a claim brings its command, and the run keeps it
+ * until it is in a job worker's mailbox, so that starting it needs no read
+ * of its ledger row, as long as the commands of the runs claimed stay
+ * under KEPT_COMMANDS_MAX in all; beyond, a run reads its command from the
+ * ledger when it starts (run_launch.c).
+ */
+#define KEPT_COMMANDS_MAX	(1024 * 1024)
+static Size kept_command_bytes = 0;
+
+/* give the run a command (palloc'd in cron_run_cxt; the run owns it) */
+void
+cron_run_set_command(CronRun *run, char *command)
+{
+	cron_run_drop_command(run);
+	run->command = command;
+	if (command)
+		kept_command_bytes += strlen(command) + 1;
+}
+
+void
+cron_run_drop_command(CronRun *run)
+{
+	if (run->command == NULL)
+		return;
+	kept_command_bytes -= strlen(run->command) + 1;
+	pfree(run->command);
+	run->command = NULL;
+}
+
 static void
 free_run(CronRun *run)
 {
 	pfree(run->database);
 	pfree(run->username);
-	if (run->command)
-		pfree(run->command);
+	cron_run_drop_command(run);
 	if (run->launch_error)
 		pfree(run->launch_error);
 	pfree(run);
@@ -148,11 +177,7 @@ cron_runs_claims_rolled_back(void)
 		if (run->state == CRON_RS_PICKED)
 		{
 			cron_note_unlaunched(run);
-			if (run->command)
-			{
-				pfree(run->command);
-				run->command = NULL;
-			}
+			cron_run_drop_command(run);
 		}
 		if (!run->uncommitted)
 			continue;
@@ -344,13 +369,10 @@ cron_runs_claim(CronJob *job, TimestampTz slot, bool manual)
 	}
 	run = queue_run(job, runid, slot, 1, command != NULL);
 
-	/*
-	 * The command is kept in the ledger row, not here: this pass starts
-	 * the run with it if a worker is free (saving a read of the row), and
-	 * frees it otherwise (cron_runs_drop_commands).
-	 */
-	if (run && command)
-		run->command = command;
+	/* kept for the start, within the bound (see KEPT_COMMANDS_MAX) */
+	if (run && command &&
+		kept_command_bytes + strlen(command) + 1 <= KEPT_COMMANDS_MAX)
+		cron_run_set_command(run, command);
 	else if (command)
 		pfree(command);
 	return runid;

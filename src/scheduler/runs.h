@@ -33,7 +33,6 @@ extern void cron_runs_serve_cancels(void);
 extern List *cron_runs_pick_sql_launches(void);
 extern bool cron_runs_need_commands(List *starting);
 extern void cron_runs_fetch_commands(List **starting);
-extern void cron_runs_drop_commands(void);
 extern void cron_runs_launch_claimed(List *starting);
 extern void cron_runs_add_wakes(CronWake *wake);
 extern bool cron_runs_reports_waiting(void);
