@@ -369,7 +369,7 @@ mem_sample() {
 # HTTP jobs all due once at the same '@at' instant, wait until every run is
 # recorded (at most max_wait s)
 burst() {
-	local name=$1 maxconn=$2 path=$3 jobs=$4 slot slot_txt t0 t1 spid hpid= ns0 ns1 mb0 mb1 done_n=0 waited lsn0 lsn1
+	local name=$1 maxconn=$2 path=$3 jobs=$4 slot slot_txt t0 t1 spid hpid='' ns0 ns1 mb0 mb1 done_n=0 waited lsn0 lsn1
 	log "$name: cron.http_max_connections = $maxconn, $jobs jobs -> $path"
 	q -c "ALTER SYSTEM SET cron.http_max_connections = $maxconn"
 	cluster_stop
