@@ -153,10 +153,11 @@ if [ -f "$http" ]; then
 		path=$(val "$http" "$b.path")
 		conns=$(val "$http" "$b.maxconn")
 		jobs=$(val "$http" "$b.jobs")
-		runs=$(val "$http" "$b.runs")
+		recorded=$(val "$http" "$b.done")
+		recorded=${recorded:-$(val "$http" "$b.runs")}
 		k="${path#/}_$conns"
 		label=$b
-		[ "${runs:-0}" -ge "$jobs" ] || label="$b ($runs of $jobs recorded)"
+		[ "${recorded:-0}" -ge "$jobs" ] || label="$b (${recorded:-0} of $jobs recorded)"
 		echo "$jobs $rec \"$label\"" >> "$tmp/http-series-$k.unsorted"
 		case " $series " in
 			*" $k "*) ;;
