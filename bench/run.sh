@@ -20,7 +20,7 @@
 # Environment:
 #   BENCH_QUICK=1           smoke test: 10 s idle windows, 10 lone-job slots
 #   BENCH_IDLE_SECONDS=N    idle window length (default 60, quick 10)
-#   BENCH_LONE_SLOTS=N      slots of cronext's lone '1 seconds' job (default 30)
+#   BENCH_LONE_SLOTS=N      slots of cronext's lone '1 seconds' job (default 240)
 #   BENCH_BURST_SIZES="1 100 1000 10000"  burst sizes (1 is the lone job)
 #   BENCH_PGCRON_MODES="libpq bgw"  pg_cron modes for the burst runs
 #   BENCH_PGCRON_WAIT=N     longest wait for a pg_cron burst, s (default 120)
@@ -50,7 +50,7 @@ if [ "$quick" = 1 ]; then
 	extra_slots=5
 else
 	idle_seconds="${BENCH_IDLE_SECONDS:-60}"
-	lone_slots="${BENCH_LONE_SLOTS:-30}"
+	lone_slots="${BENCH_LONE_SLOTS:-240}"
 	extra_slots=10
 fi
 pgcron_modes="${BENCH_PGCRON_MODES:-libpq bgw}"
@@ -298,6 +298,10 @@ cronext_lone() {
 	local c=cronext jid t0 n
 	log "cronext: lone job, '1 seconds', $lone_slots slots"
 	q $c -c "TRUNCATE bench_t"
+	# the scheduler says where each run's start went (DEBUG1, run_launch.c)
+	q $c -c "ALTER SYSTEM SET cron.log_min_messages = debug1" -c "SELECT pg_reload_conf()" >/dev/null
+	local log_off
+	log_off=$(stat -c %s "${cl_dir[$c]}/server.log")
 	jid=$(q $c -c "SELECT cron.schedule('lone', '1 seconds', '$job_cmd')")
 	put cronext.lag.1.load "$(cut -d' ' -f1 /proc/loadavg)"
 	# wait for lone_slots finished slots after the first second
@@ -334,8 +338,47 @@ cronext_lone() {
 		SELECT count(*) FROM (SELECT scheduled_for - lag(scheduled_for) OVER (ORDER BY scheduled_for) AS d
 							  FROM cron.job_run_details WHERE jobid = $jid AND NOT manual) s
 		WHERE d <> interval '1 second'")"
+	q $c -c "ALTER SYSTEM RESET cron.log_min_messages" -c "SELECT pg_reload_conf()" >/dev/null
+	lone_breakdown "$jid" "$log_off"
 	q $c -c "SELECT cron.unschedule($jid)" >/dev/null
 	log "cronext: lone job n=$n ok=$ok p50=${p50} ms p99=${p99} ms max=${mx} ms"
+}
+
+# Where the lone job's start lag goes, per slot: the scheduler woke, its
+# claim committed, the run was handed to a job worker (the scheduler's
+# DEBUG1 lines), and the worker started it (start_time in the ledger).
+# Each step's p50 and p99 over the same slots as the lag.
+lone_breakdown() {
+	local jid=$1 off=$2 trace="$work/lone-trace.txt" starts="$work/lone-starts.txt"
+	tail -c +"$((off + 1))" "${cl_dir[cronext]}/server.log" |
+		sed -n "s/.*cronext run \([0-9]*\) of job $jid: woke +\([0-9.]*\) ms, claim committed +\([0-9.]*\) ms, handed +\([0-9.]*\) ms after its slot.*/\1 \2 \3 \4/p" > "$trace"
+	q cronext -F ' ' -c "SELECT runid, extract(epoch FROM start_time - scheduled_for) * 1000
+						  FROM cron.job_run_details WHERE jobid = $jid AND end_time IS NOT NULL
+						  ORDER BY scheduled_for OFFSET 1 LIMIT $lone_slots" > "$starts"
+	# runid woke committed handed started -> each step's own time
+	join <(sort "$trace") <(sort "$starts") |
+		awk '{ printf "%.3f %.3f %.3f %.3f\n", $2, $3 - $2, $4 - $3, $5 - $4 }' > "$work/lone-steps.txt"
+	# p50 and p99 (nearest rank) of each column
+	local col n line=""
+	n=$(wc -l < "$work/lone-steps.txt")
+	: > "$work/lone-breakdown.txt"
+	if [ "$n" -gt 0 ]; then
+		line="$n"
+		for col in 1 2 3 4; do
+			line="$line $(cut -d' ' -f$col "$work/lone-steps.txt" | sort -g |
+				awk -v n="$n" '{ v[NR] = $1 } END { k = int(0.5 * n + 0.999999); j = int(0.99 * n + 0.999999); if (k < 1) k = 1; if (j < 1) j = 1; print v[k], v[j] }')"
+		done
+		echo "$line" > "$work/lone-breakdown.txt"
+	fi
+	if [ -s "$work/lone-breakdown.txt" ]; then
+		read -r bn w50 w99 c50 c99 h50 h99 s50 s99 < "$work/lone-breakdown.txt"
+		put cronext.lone.steps.n "$bn"
+		put cronext.lone.wake.p50 "$w50"; put cronext.lone.wake.p99 "$w99"
+		put cronext.lone.claim.p50 "$c50"; put cronext.lone.claim.p99 "$c99"
+		put cronext.lone.handoff.p50 "$h50"; put cronext.lone.handoff.p99 "$h99"
+		put cronext.lone.session.p50 "$s50"; put cronext.lone.session.p99 "$s99"
+		log "cronext: lone job's start, p50/p99 ms: wake-up $w50/$w99, claim commit $c50/$c99, hand-off $h50/$h99, worker to start $s50/$s99 (n=$bn)"
+	fi
 }
 
 # Figures common to both sides, once a burst's wait has ended: $1 side,
@@ -755,6 +798,11 @@ report() {
 	done
 	[ "$(get cronext.lag.1.n)" != - ] &&
 		echo "  1* = cronext lone job: one '1 seconds' job, $(get cronext.lag.1.n) consecutive slots (pg_cron 1.4 has no seconds: one minute boundary per mode)"
+	[ "$(get cronext.lone.steps.n)" != - ] &&
+		echo "  1* where the start went, p50 / p99 ms (n=$(get cronext.lone.steps.n)): wake-up $(get cronext.lone.wake.p50) / $(get cronext.lone.wake.p99)," \
+			"claim committed $(get cronext.lone.claim.p50) / $(get cronext.lone.claim.p99)," \
+			"hand-off to the worker $(get cronext.lone.handoff.p50) / $(get cronext.lone.handoff.p99)," \
+			"worker: settings check and session to start $(get cronext.lone.session.p50) / $(get cronext.lone.session.p99)"
 	echo "  runs = runs started (a pg_cron burst is waited for at most ${pgcron_wait} s, cronext's until 2 s before its next slot)"
 	echo
 	echo "(b) burst completion: max(end_time) - due instant, ms (1*: median over the lone job's slots); runs finished;"
