@@ -17,13 +17,19 @@
 # A plot whose results are missing is skipped.  It only turns the results
 # into small data files (in a temporary directory, removed on exit); the
 # plots themselves are the gnuplot scripts in bench/gnuplot/.
-# Needs gnuplot with the pngcairo terminal (Debian: gnuplot-nox).
+# Needs gnuplot with the pngcairo terminal (Debian: gnuplot-nox; installed
+# if missing when run as root).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 res="${1:-$here/results}"
 plots="${2:-$here/plots}"
 
+# as root, install what is missing (as the other benchmark scripts do)
+if ! command -v gnuplot >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	apt-get install -y gnuplot-nox >/dev/null 2>&1 ||
+		{ apt-get update >/dev/null 2>&1 && apt-get install -y gnuplot-nox >/dev/null 2>&1; } || true
+fi
 command -v gnuplot >/dev/null || { echo "gnuplot is missing (apt-get install -y gnuplot-nox)" >&2; exit 1; }
 [ -d "$res" ] || { echo "no results directory $res" >&2; exit 1; }
 mkdir -p "$plots"
