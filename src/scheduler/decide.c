@@ -282,43 +282,51 @@ cron_decide_claim_ready(void)
 			(void) cron_runs_claim(job, cron_job_pending_pop(job), false);
 	}
 
-	dlist_foreach_modify(owner_iter, cron_job_cache_ready_owners())
+	/* cron.job is locked: SQL slots are claimed once it can be read */
+	if (cron_runs_job_table_readable())
 	{
-		CronName   *owner = dlist_container(CronName, owners_node, owner_iter.cur);
-		int			picked = 0;
-		int			passed_over = 0;
-
-		dlist_foreach_modify(iter, &owner->ready)
+		dlist_foreach_modify(owner_iter, cron_job_cache_ready_owners())
 		{
-			CronJob    *job = dlist_container(CronJob, ready_node, iter.cur);
+			CronName   *owner = dlist_container(CronName, owners_node, owner_iter.cur);
+			int			picked = 0;
+			int			passed_over = 0;
 
-			/* changed jobs come first: their stale queues go at once */
-			if (job->pending_stale)
+			dlist_foreach_modify(iter, &owner->ready)
 			{
-				flush_stale(job);
-				continue;
-			}
-			/*
-			 * Jobs that may not start now (a run of theirs goes on) are
-			 * passed over, but only so many, so that a pass stays short.
-			 */
-			if (!job_may_start(job) || !cron_runs_job_table_readable())
-			{
-				if (++passed_over > CLAIM_LOOK_AHEAD)
+				CronJob    *job = dlist_container(CronJob, ready_node, iter.cur);
+
+				/* changed jobs come first: their stale queues go at once */
+				if (job->pending_stale)
+				{
+					flush_stale(job);
+					continue;
+				}
+
+				/*
+				 * Jobs that may not start now (a run of theirs goes on) are
+				 * passed over, but only so many, so that a pass stays short;
+				 * they go to the end of the list, so that the role's other
+				 * jobs come within reach of the next pass.
+				 */
+				if (!job_may_start(job))
+				{
+					dlist_move_tail(&owner->ready, &job->ready_node);
+					if (++passed_over > CLAIM_LOOK_AHEAD)
+						break;
+					continue;
+				}
+				if (free_places <= 0)
+				{
+					places.full = true;
 					break;
-				continue;
+				}
+				if (picked >= free_places)
+					break;
+				picked++;
+				cron_turns_add(turns, job->username,
+							   cron_runs_sql_cap(superuser_arg(job->roleid)),
+							   job, cron_runs_count_sql_of);
 			}
-			if (free_places <= 0)
-			{
-				places.full = true;
-				break;
-			}
-			if (picked >= free_places)
-				break;
-			picked++;
-			cron_turns_add(turns, job->username,
-						   cron_runs_sql_cap(superuser_arg(job->roleid)),
-						   job, cron_runs_count_sql_of);
 		}
 	}
 	capped = cron_turns_serve(turns, last_served_role, claim_turn, &places);

@@ -308,5 +308,6 @@ cron_runs_launch_claimed(List *starting)
 			cron_run_drop_command(run);
 	}
 	launch_http_runs(cron_now());
+	cron_runs_trim_commands();
 }
 

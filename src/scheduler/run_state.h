@@ -173,6 +173,7 @@ extern void cron_finish_run(CronRun *run, bool succeeded, const char *message,
 extern bool cron_retry_run(CronRun *run, const CronReport *r);
 extern void cron_run_set_command(CronRun *run, char *command);
 extern void cron_run_drop_command(CronRun *run);
+extern void cron_runs_trim_commands(void);
 extern void cron_finish_run_response(CronRun *run, bool succeeded,
 									 const char *message,
 									 TimestampTz start_time,

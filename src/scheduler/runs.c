@@ -80,6 +80,27 @@ cron_run_set_command(CronRun *run, char *command)
 		kept_command_bytes += strlen(command) + 1;
 }
 
+/*
+ * After the launches: runs that did not start keep their commands only
+ * within the bound (a command read from the ledger for a start that had
+ * to wait is not counted against it when read).
+ */
+void
+cron_runs_trim_commands(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, cron_runs)
+	{
+		CronRun    *run = lfirst(lc);
+
+		if (kept_command_bytes <= KEPT_COMMANDS_MAX)
+			break;
+		if (!cron_run_launched(run))
+			cron_run_drop_command(run);
+	}
+}
+
 void
 cron_run_drop_command(CronRun *run)
 {

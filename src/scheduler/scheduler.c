@@ -196,29 +196,39 @@ sleep_ms(int64 *at)
 
 /*
  * Sleep until woken or ms have passed (-1: until woken).  The latch's
- * timer counts whole milliseconds, rounded up, and Linux lets a long sleep
- * end up to 0.1 % late (1 ms in a second): waking at a slot that way
- * would start its runs a millisecond or two late.  So the latch sleep
- * ends a little early, and the rest, a few milliseconds at most, is slept
- * with a fine timer.
+ * timer counts whole milliseconds, rounded up, and Linux lets a sleep end
+ * up to 0.1 % late (1 ms in a second): waking at a slot that way would
+ * start its runs a millisecond or two late.  So when ms ends at the
+ * instant at, the latch is waited on in shorter and shorter steps, each
+ * ending a little early, and the last two milliseconds at most are slept
+ * with a fine timer (the only part that does not watch the latch).
  */
 static void
 sleep_until_woken(long ms, int64 at)
 {
-	long		early = 2 + ms / 500;
-	bool		fine = ms > early && at > 0;
-	int			rc;
+	const int64 fine_us = 2000;
+	int64		now = cron_clock_now(cron_server_clock());
 
-	rc = WaitLatch(MyLatch,
-				   WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (ms >= 0 ? WL_TIMEOUT : 0),
-				   fine ? ms - early : ms, PG_WAIT_EXTENSION);
-	if (fine && (rc & WL_TIMEOUT))
+	/* at does not bound this sleep: something else comes first */
+	if (ms < 0 || at <= 0 || at - now > (int64) ms * 1000 + 1000)
 	{
-		int64		now = cron_clock_now(cron_server_clock());
-
-		if (at > now && at - now <= (early + 1) * 1000)
-			pg_usleep((long) (at - now));
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (ms >= 0 ? WL_TIMEOUT : 0),
+						 ms, PG_WAIT_EXTENSION);
+		return;
 	}
+	while (at - now > fine_us)
+	{
+		long		left_ms = (long) ((at - now) / 1000);
+		long		step = left_ms - 1 - left_ms / 500;
+
+		if (WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | WL_TIMEOUT,
+					  Max(step, 1), PG_WAIT_EXTENSION) & WL_LATCH_SET)
+			return;
+		now = cron_clock_now(cron_server_clock());
+	}
+	if (at > now)
+		pg_usleep((long) (at - now));
 }
 
 /*

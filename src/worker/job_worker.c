@@ -206,6 +206,15 @@ cron_job_worker_main(Datum main_arg)
 		state = pg_atomic_read_u32(&mb->state);
 		pg_read_barrier();
 
+		if (state == MB_ASSIGNED && leaving)
+		{
+			/*
+			 * The scheduler handed a run before it saw that this session
+			 * could not be reset: a fresh worker takes it.
+			 */
+			pg_atomic_write_u32(&mb->state, MB_BOUNCED);
+			break;
+		}
 		if (state == MB_ASSIGNED)
 		{
 			/* a later run must see the settings a new session would get */

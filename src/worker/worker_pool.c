@@ -269,6 +269,15 @@ start_worker(CronRun *run)
 	return true;
 }
 
+/* does worker w serve the run's database and role? */
+static bool
+same_session(const CronWorker *w, const CronRun *run)
+{
+	return strcmp(w->database, run->database) == 0 &&
+		strcmp(w->username, run->username) == 0 &&
+		w->roleid == run->roleid;
+}
+
 /*
  * Hand a run to an idle worker of the same database and role, if any: the
  * same role by OID, not only by name, since a role renamed or dropped and
@@ -286,9 +295,7 @@ reuse_worker(CronRun *run)
 		uint32		expected = MB_IDLE;
 
 		if (w->run != NULL || len > w->mb->command_capacity ||
-			strcmp(w->database, run->database) != 0 ||
-			strcmp(w->username, run->username) != 0 ||
-			w->roleid != run->roleid)
+			!same_session(w, run))
 			continue;
 		if (!pg_atomic_compare_exchange_u32(&w->mb->state, &expected, MB_RESERVED))
 			continue;			/* it is leaving */
@@ -347,16 +354,24 @@ cron_pool_release_idle(void)
 	}
 }
 
-/* workers started and not yet connected (they set their pid then) */
+/*
+ * Workers of the run's database and role started and not yet connected
+ * (they set their pid then).  The limit on starts
+ * is per database and role, so that workers that cannot connect (their
+ * database held by CREATE DATABASE ... TEMPLATE, say) hold back only runs
+ * that could not have run either.
+ */
 static int
-starting_workers(void)
+starting_workers(const CronRun *run)
 {
 	ListCell   *lc;
 	int			n = 0;
 
 	foreach(lc, workers)
 	{
-		if (((CronWorker *) lfirst(lc))->mb->pid == 0)
+		CronWorker *w = lfirst(lc);
+
+		if (w->mb->pid == 0 && same_session(w, run))
 			n++;
 	}
 	return n;
@@ -393,10 +408,8 @@ worker_free_soon(const CronRun *run, TimestampTz now)
 	{
 		CronWorker *w = lfirst(lc);
 
-		if (w->awaited_round != launch_round &&
-			strcmp(w->database, run->database) == 0 &&
-			strcmp(w->username, run->username) == 0 &&
-			w->roleid == run->roleid && frees_soon(w, now))
+		if (w->awaited_round != launch_round && same_session(w, run) &&
+			frees_soon(w, now))
 			return w;
 	}
 	return NULL;
@@ -404,8 +417,9 @@ worker_free_soon(const CronRun *run, TimestampTz now)
 
 /*
  * How many runs the pool could take now, to pick no more: its idle
- * workers, and the workers it may start (within cron.max_running_jobs and
- * the starts at once) beyond those that will be free soon.  A run of
+ * workers, and the workers it may start in one pass (within
+ * cron.max_running_jobs and the starts at once of one database and role)
+ * beyond those that will be free soon.  A run of
  * another role or database than an idle worker's may still have to wait
  * for that worker to retire.
  */
@@ -427,7 +441,7 @@ cron_pool_capacity(void)
 		else if (frees_soon(w, now))
 			soon++;
 	}
-	startable = Min(CRON_WORKER_STARTS_AT_ONCE - starting_workers(),
+	startable = Min(CRON_WORKER_STARTS_AT_ONCE,
 					cronext_max_running_jobs - list_length(workers)) - soon;
 	return idle + Max(startable, 0);
 }
@@ -458,7 +472,7 @@ cron_pool_launch(CronRun *run)
 		soon->awaited_round = launch_round;
 		return CRON_POOL_WAIT;
 	}
-	if (starting_workers() >= CRON_WORKER_STARTS_AT_ONCE)
+	if (starting_workers(run) >= CRON_WORKER_STARTS_AT_ONCE)
 		return CRON_POOL_WAIT;
 	if (list_length(workers) < cronext_max_running_jobs && start_worker(run))
 	{
