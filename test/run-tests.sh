@@ -223,9 +223,13 @@ fi
 # servers and initdb refuse a working directory they cannot read (root's)
 cd /
 
-# servers left by an earlier run that was killed before its cleanup
+# servers left by an earlier run that was killed before its cleanup (a
+# run still going, beside this one, is left alone: its pid is alive)
 for old in "$SCRATCH_PREFIX"*; do
 	[ -d "$old" ] || continue
+	if [ -f "$old/owner.pid" ] && kill -0 "$(cat "$old/owner.pid")" 2>/dev/null; then
+		continue
+	fi
 	stop_servers_under "$old"
 	rm -rf "$old"
 done
@@ -236,6 +240,7 @@ trap 'exit 130' INT TERM
 run_stage deps stage_deps
 
 SCRATCH=$(mktemp -d "${SCRATCH_PREFIX}XXXXXX")
+echo $$ > "$SCRATCH/owner.pid"
 WORK=$SCRATCH/cronext
 LOGS=$SCRATCH/logs
 mkdir -p "$WORK" "$LOGS"
