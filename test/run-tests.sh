@@ -28,7 +28,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # PG_PREFIX: a relocated copy of Debian's PostgreSQL 15 tree (usr/lib,
 # usr/share, usr/include under it) to build, install and test against
 # instead of the system one, so that two copies of the work can be tested
-# side by side without installing over each other (default: the system's)
+# side by side without installing over each other (default: the system's).
+# PostgreSQL finds its files relative to its binaries, so a copy is made
+# with: mkdir -p P/usr/lib/postgresql P/usr/share/postgresql P/usr/include;
+# cp -a /usr/lib/postgresql/15 P/usr/lib/postgresql/;
+# cp -a /usr/share/postgresql/15 P/usr/share/postgresql/;
+# cp -a /usr/include/postgresql P/usr/include/
 PG_PREFIX=${PG_PREFIX:-}
 if [ -n "$PG_PREFIX" ]; then
 	PG_CONFIG=$PG_PREFIX/usr/lib/postgresql/15/bin/pg_config
