@@ -25,6 +25,7 @@ OBJS = \
 	src/core/schedule.o \
 	src/http/http_check.o \
 	src/http/http_dispatch.o \
+	src/http/http_read.o \
 	src/http/http_request.o \
 	src/http/http_worker.o \
 	src/launcher/launcher.o \

@@ -633,6 +633,11 @@ cron_runs_add_wakes(CronWake *wake)
 	 * SQL runs wait for a worker: the pool grows once the runs that hold
 	 * its workers no longer look short (worker_pool.c).
 	 */
-	if (waiting_sql && cron_pool_wake_at() > 0)
-		cron_wake_at(wake, cron_pool_wake_at());
+	if (waiting_sql)
+	{
+		TimestampTz soon_over = cron_pool_wake_at();
+
+		if (soon_over > 0)
+			cron_wake_at(wake, soon_over);
+	}
 }

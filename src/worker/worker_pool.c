@@ -419,9 +419,9 @@ worker_free_soon(const CronRun *run, TimestampTz now)
  * How many runs the pool could take now, to pick no more: its idle
  * workers, and the workers it may start in one pass (within
  * cron.max_running_jobs and the starts at once of one database and role)
- * beyond those that will be free soon.  A run of
- * another role or database than an idle worker's may still have to wait
- * for that worker to retire.
+ * beyond those that will be free soon.  A run of another role or
+ * database than an idle worker's may still have to wait for that worker
+ * to retire.
  */
 int
 cron_pool_capacity(void)
@@ -512,9 +512,8 @@ cron_pool_wake_at(void)
 		TimestampTz until = w->mb->start_time + CRON_RUN_SOON_US;
 
 		/* only those still soon free: the others are looked past already */
-		if (w->run != NULL && w->mb->pid != 0 && w->mb->start_time > 0 &&
-			until > now && pg_atomic_read_u32(&w->mb->state) == MB_RUNNING &&
-			(at == 0 || until < at))
+		if (pg_atomic_read_u32(&w->mb->state) == MB_RUNNING &&
+			frees_soon(w, now) && (at == 0 || until < at))
 			at = until;
 	}
 	return at;
